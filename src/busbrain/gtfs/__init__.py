@@ -1,0 +1,1 @@
+"""GTFS: reading, checking (rules/, one rule per module) and writing feeds."""
