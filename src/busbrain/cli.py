@@ -1,0 +1,358 @@
+"""The `busbrain` command. Thin: parses options, calls wiring and services, maps errors.
+
+Exit codes: 0 done, 1 failure (store, server, a bug), 2 bad usage or bad input
+(a missing file, a feed with errors, a malformed option).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from busbrain.config import Settings
+from busbrain.domain.errors import BadInputError, BusbrainError
+from busbrain.domain.notices import NoticeBag, Severity
+
+app = typer.Typer(
+    help="busbrain: the bus cloud brain (公交云脑).",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+gtfs_app = typer.Typer(help="Import, export, validate and convert GTFS feeds.", no_args_is_help=True)
+db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
+app.add_typer(gtfs_app, name="gtfs")
+app.add_typer(db_app, name="db")
+out = Console()
+err = Console(stderr=True)
+
+DEMO_DB = "sqlite:///var/demo.db"
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database URL (sqlite:///file or postgresql://...); env BUSBRAIN_DB."),
+    ] = None,
+) -> None:
+    ctx.obj = {"db": db}
+
+
+def _settings(ctx: typer.Context, **overrides: Any) -> Settings:
+    db = ctx.obj.get("db") if ctx.obj else None
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if db:
+        values["db"] = db
+    return Settings(**values)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Map busbrain's errors to messages and exit codes, never a stack trace."""
+    try:
+        yield
+    except BadInputError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    except BusbrainError as exc:
+        err.print(f"[red]failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+def _print_notices(bag: NoticeBag, *, limit: int = 20) -> None:
+    """A table of notice codes with counts, then the first few notices of each severity."""
+    if not bag.counts:
+        out.print("[green]no notices[/green]")
+        return
+    table = Table(title="notices")
+    for col in ("severity", "code", "count"):
+        table.add_column(col)
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    for (code, sev), n in sorted(bag.counts.items(), key=lambda kv: (order[kv[0][1]], kv[0][0])):
+        colour = {"error": "red", "warning": "yellow", "info": "cyan"}[sev.value]
+        table.add_row(f"[{colour}]{sev.value}[/{colour}]", code, f"{n:,}")
+    out.print(table)
+    shown = sorted(bag.notices, key=lambda n: order[n.severity])[:limit]
+    for n in shown:
+        out.print(n.render(), markup=False, highlight=False)
+    if len(bag.notices) > limit:
+        out.print(f"… {len(bag.notices) - limit} more shown with --json")
+
+
+def _notices_json(bag: NoticeBag, path: Path) -> None:
+    data = {
+        "counts": [
+            {"code": code, "severity": sev.value, "count": n} for (code, sev), n in bag.counts.items()
+        ],
+        "notices": [
+            {
+                "code": n.code,
+                "severity": n.severity.value,
+                "message": n.message,
+                "file": n.file,
+                "line": n.line,
+                "field": n.field,
+                "value": n.value,
+            }
+            for n in bag.notices
+        ],
+    }
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def _step_reporter(progress: Progress) -> Callable[[str], None]:
+    task = progress.add_task("starting", total=None)
+
+    def step(text: str) -> None:
+        progress.update(task, description=text)
+
+    return step
+
+
+def _import(settings: Settings, path: Path, skip_bad_rows: bool, json_out: Path | None) -> bool:
+    from busbrain.importer import import_feed
+    from busbrain.wiring import open_store
+
+    store = open_store(settings.db)
+    try:
+        with _progress() as progress:
+            step = _step_reporter(progress)
+            rows_task = progress.add_task("rows written: 0", total=None)
+            written = {"rows": 0}
+
+            def on_table(name: str, rows: int) -> None:
+                written["rows"] += rows
+                progress.update(rows_task, description=f"rows written: {written['rows']:,} ({name})")
+
+            outcome = import_feed(
+                path,
+                store.network,
+                now=dt.datetime.now(dt.UTC),
+                skip_bad_rows=skip_bad_rows,
+                on_step=step,
+                on_table=on_table,
+            )
+            step("done")
+        _print_notices(outcome.findings.notices)
+        if json_out:
+            _notices_json(outcome.findings.notices, json_out)
+        if not outcome.imported:
+            err.print(
+                "[red]not imported:[/red] the feed has errors; the store is unchanged. "
+                "Fix them, or import the rest with --skip-bad-rows."
+            )
+            return False
+        if outcome.dropped_rows:
+            dropped = ", ".join(f"{k}: {v:,}" for k, v in outcome.dropped_rows.items() if v)
+            out.print(f"[yellow]skipped bad rows[/yellow] — {dropped}")
+        counts = ", ".join(f"{k} {v:,}" for k, v in outcome.counts.items() if k != "extra_file")
+        out.print(f"[green]imported[/green] {path} into {settings.db}: {counts}")
+        return True
+    finally:
+        store.close()
+
+
+@gtfs_app.command("import")
+def gtfs_import(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A GTFS .zip or folder.")],
+    skip_bad_rows: Annotated[
+        bool, typer.Option("--skip-bad-rows", help="Import the rest when some rows have errors.")
+    ] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the notices to this JSON file.")] = None,
+) -> None:
+    """Check a feed and replace the store's network with it (all or nothing)."""
+    with _errors():
+        if not _import(_settings(ctx), path, skip_bad_rows, json_out):
+            raise typer.Exit(2)
+
+
+@gtfs_app.command("validate")
+def gtfs_validate(
+    path: Annotated[Path, typer.Argument(help="A GTFS .zip or folder.")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the notices to this JSON file.")] = None,
+) -> None:
+    """Check a feed against the GTFS rules without importing it. Exit 2 if it has errors."""
+    from busbrain.gtfs.load import load_feed
+
+    with _errors():
+        with _progress() as progress:
+            _, findings = load_feed(path, _step_reporter(progress))
+        _print_notices(findings.notices)
+        if json_out:
+            _notices_json(findings.notices, json_out)
+        if findings.notices.has_errors:
+            raise typer.Exit(2)
+
+
+@gtfs_app.command("export")
+def gtfs_export(
+    ctx: typer.Context,
+    out_path: Annotated[Path, typer.Argument(metavar="OUT", help="A .zip path or a folder.")],
+) -> None:
+    """Write the store's network as a GTFS feed."""
+    from busbrain.exporter import export_feed
+    from busbrain.wiring import open_store
+
+    with _errors():
+        settings = _settings(ctx)
+        store = open_store(settings.db)
+        try:
+            with err.status("exporting"):
+                counts = export_feed(store.network, out_path)
+        finally:
+            store.close()
+        out.print(f"[green]exported[/green] to {out_path}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+
+
+@gtfs_app.command("convert-cn")
+def gtfs_convert_cn(
+    source: Annotated[Path, typer.Argument(help="Chinese line data file.")],
+    out_path: Annotated[Path, typer.Argument(metavar="OUT", help="The GTFS .zip or folder to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="shenzhen | baidu-lines | beijing")] = "shenzhen",
+    crs: Annotated[
+        str | None, typer.Option("--crs", help="Source coordinates: bd09 | gcj02 | wgs84 (default: the format's)")
+    ] = None,
+    agency_name: Annotated[str, typer.Option("--agency-name", help="Agency name for agency.txt.")] = "公交集团",
+    year: Annotated[int | None, typer.Option("--year", help="Service calendar year (default: this year).")] = None,
+) -> None:
+    """Convert Chinese bus-line data (BD-09/GCJ-02 coordinates, no timetables) to GTFS in WGS-84."""
+    from busbrain.cnlines import SourceFormat, convert_lines
+    from busbrain.domain.chinacoords import CoordSystem
+    from busbrain.gtfs.rowwriter import write_rows_feed
+
+    with _errors():
+        try:
+            source_format = SourceFormat(fmt)
+            coord = None if crs is None else CoordSystem(crs.lower().replace("-", ""))
+        except ValueError as exc:
+            raise BadInputError(f"bad option: {exc}") from exc
+        y = year or dt.date.today().year
+        with err.status(f"converting {source}"):
+            result = convert_lines(
+                source,
+                source_format,
+                crs=coord,
+                agency_name=agency_name,
+                start_date=dt.date(y, 1, 1),
+                end_date=dt.date(y, 12, 31),
+            )
+            write_rows_feed(result.tables, out_path)
+        bag = NoticeBag()
+        bag.extend(result.notices)
+        _print_notices(bag)
+        out.print(f"[green]wrote[/green] {out_path}: " + ", ".join(f"{k} {v:,}" for k, v in result.stats.items()))
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Create or upgrade the store's schema to the newest version."""
+    from busbrain.store.engine import schema_status
+    from busbrain.wiring import open_store
+
+    with _errors():
+        store = open_store(_settings(ctx).db)
+        current, head = schema_status(store.engine)
+        store.close()
+        out.print(f"schema at {current} (newest {head})")
+
+
+@db_app.command("status")
+def db_status(ctx: typer.Context) -> None:
+    """Show the schema version and what the store's network holds."""
+    from busbrain.store.engine import schema_status
+    from busbrain.wiring import open_store
+
+    with _errors():
+        settings = _settings(ctx)
+        store = open_store(settings.db, upgrade=False)
+        try:
+            current, head = schema_status(store.engine)
+            out.print(f"database {settings.db}: schema {current or 'none'} (newest {head})")
+            if current == head:
+                s = store.queries.summary()
+                out.print(
+                    f"network: {s.agencies} agencies, {s.routes} routes, {s.stops} stops, "
+                    f"{s.patterns} patterns, {s.trips} trips, {s.stop_times:,} stop times; "
+                    f"from {s.source or '-'} at {s.imported_at or '-'}"
+                )
+        finally:
+            store.close()
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from busbrain.api.app import create_app
+    from busbrain.wiring import open_store
+
+    store = open_store(settings.db)
+    app_ = create_app(store.queries)
+    out.print(f"serving on [bold]http://{settings.host}:{settings.port}[/bold] (Ctrl-C stops)")
+    try:
+        uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        store.close()
+
+
+@app.command("serve")
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
+    port: Annotated[int | None, typer.Option(help="HTTP port.")] = None,
+) -> None:
+    """Serve the API and web pages for the network in the store."""
+    with _errors():
+        _serve(_settings(ctx, host=host, port=port))
+
+
+@app.command("demo")
+def demo(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
+    port: Annotated[int | None, typer.Option(help="HTTP port.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the demo city (default: the built-in one).")] = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Build and import, then exit.")] = False,
+) -> None:
+    """Build the Jinzhou-like demo city, import it, and serve it on localhost.
+
+    Uses ./var/demo.db unless --db or BUSBRAIN_DB names another store.
+    """
+    from busbrain.democity import DEFAULT_SEED, write_demo_feed
+
+    with _errors():
+        explicit = (ctx.obj or {}).get("db") or os.environ.get("BUSBRAIN_DB")
+        settings = _settings(ctx, host=host, port=port, db=None if explicit else DEMO_DB)
+        s = DEFAULT_SEED if seed is None else seed
+        feed = Path("var") / "demo" / f"jinzhou-{s}.zip"
+        with err.status(f"building the demo city (seed {s})"):
+            write_demo_feed(feed, s)
+        if not _import(settings, feed, False, None):
+            raise typer.Exit(1)
+        if not no_serve:
+            _serve(settings)
+
+
+def main() -> None:
+    app()

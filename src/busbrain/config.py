@@ -1,0 +1,21 @@
+"""Settings, loaded once and validated: from options, then BUSBRAIN_* variables, then defaults."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from busbrain.store.engine import DEFAULT_URL
+
+
+class Settings(BaseSettings):
+    """What an operator can set. Each component receives only its own part."""
+
+    model_config = SettingsConfigDict(env_prefix="BUSBRAIN_", extra="ignore")
+
+    db: str = Field(
+        default=DEFAULT_URL,
+        description="Database URL: sqlite:///path (default ./var/busbrain.db) or postgresql://host/db",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the HTTP server listens on")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port of the HTTP server")

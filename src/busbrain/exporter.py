@@ -1,0 +1,71 @@
+"""Export the store's network as a GTFS feed: the inverse of the importer.
+
+Shapes that busbrain drew through stops for trips without one are not written, and
+store-only columns (pinyin, pattern ids) are dropped, so a feed comes out as it went in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from busbrain.gtfs.writer import write_feed
+from busbrain.importer import FILE_TABLES
+from busbrain.store.ports import NetworkRepository, NetworkRows
+
+
+def to_files(rows: NetworkRows) -> dict[str, pl.DataFrame]:
+    """GTFS frames (field names, typed values) for the store's rows."""
+    files: dict[str, pl.DataFrame] = {}
+    for name, (table, renames) in FILE_TABLES.items():
+        frame = rows.tables.get(table)
+        if frame is None or (frame.height == 0 and name not in _ALWAYS):
+            continue
+        files[name] = frame.rename({v: k for k, v in renames.items()})
+    files["agency.txt"] = files["agency.txt"].with_columns(
+        pl.when(pl.col("agency_id") != "").then(pl.col("agency_id")).alias("agency_id")
+    )
+    files["stops.txt"] = files["stops.txt"].sort("stop_id")
+    files["trips.txt"] = files["trips.txt"].sort("trip_id")
+    files["stop_times.txt"] = files["stop_times.txt"].sort("trip_id", "stop_sequence")
+    shapes = _shapes(rows)
+    if shapes is not None:
+        files["shapes.txt"] = shapes
+    return files
+
+
+_ALWAYS = {"agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt"}
+
+
+def _shapes(rows: NetworkRows) -> pl.DataFrame | None:
+    real = rows.tables["shape"].filter(~pl.col("derived")).select("shape_id")
+    if real.height == 0:
+        return None
+    return (
+        rows.tables["shape_point"]
+        .join(real, on="shape_id", how="semi")
+        .sort("shape_id", "seq")
+        .select(
+            "shape_id",
+            pl.col("lat").alias("shape_pt_lat"),
+            pl.col("lon").alias("shape_pt_lon"),
+            pl.col("seq").alias("shape_pt_sequence"),
+            pl.col("dist_traveled").alias("shape_dist_traveled"),
+        )
+    )
+
+
+def export_feed(repo: NetworkRepository, out: Path) -> dict[str, int]:
+    """Write the stored network to `out` (.zip or folder); returns rows per file."""
+    rows = repo.read_network()
+    files = to_files(rows)
+    extra = dict(
+        zip(
+            rows.tables["extra_file"]["name"].to_list(),
+            rows.tables["extra_file"]["content"].to_list(),
+            strict=True,
+        )
+    )
+    write_feed(files, extra, out)
+    return {name: frame.height for name, frame in files.items()} | {n: 0 for n in extra}

@@ -1,0 +1,208 @@
+"""Field format: every value parses as its declared kind; required fields are present.
+
+This rule is also the parser: in one streaming pass it turns a text table into a typed
+one, nulling values it cannot read and reporting them. Values are read trimmed.
+
+Notices:
+- missing_required_column (ERROR): a required column is absent; the file is unusable.
+- missing_required_field (ERROR): a required field is empty in a row.
+- invalid_time / invalid_date / invalid_integer / invalid_float / invalid_color (ERROR):
+  the value does not parse as that kind.
+- number_out_of_range (ERROR): latitude outside ±90, longitude outside ±180, a negative count.
+- unexpected_enum_value (WARNING): an enumerated field holds an undefined value; read as empty.
+- unknown_column (INFO): a column the GTFS reference doesn't define (not kept).
+- leading_or_trailing_whitespaces (WARNING): values or header names with surrounding spaces.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from busbrain.domain.notices import Severity
+from busbrain.gtfs.findings import Findings
+from busbrain.gtfs.reader import ROW, RawTable
+from busbrain.gtfs.schema import Field, Kind, Table
+
+_TIME_RE = r"^(\d{1,3}):([0-5]\d):([0-5]\d)$"
+_INVALID_CODE = {
+    Kind.TIME: "invalid_time",
+    Kind.DATE: "invalid_date",
+    Kind.INT: "invalid_integer",
+    Kind.ENUM: "unexpected_enum_value",
+    Kind.FLOAT: "invalid_float",
+    Kind.LAT: "invalid_float",
+    Kind.LON: "invalid_float",
+    Kind.COLOR: "invalid_color",
+}
+
+
+def _trimmed(col: str) -> pl.Expr:
+    s = pl.col(col)
+    spaced = pl.col(f"__sp_{col}")
+    stripped = s.str.strip_chars()
+    return pl.when(~spaced).then(s).when(stripped.str.len_bytes() > 0).then(stripped)
+
+
+def _parsed(s: pl.Expr, kind: Kind) -> pl.Expr:
+    if kind is Kind.TIME:
+        parts = s.str.extract_groups(_TIME_RE)
+        return (
+            parts.struct.field("1").cast(pl.Int32) * 3600
+            + parts.struct.field("2").cast(pl.Int32) * 60
+            + parts.struct.field("3").cast(pl.Int32)
+        )
+    if kind is Kind.DATE:
+        return pl.when(s.str.contains(r"^\d{8}$")).then(
+            s.str.strptime(pl.Date, "%Y%m%d", strict=False)
+        )
+    if kind in (Kind.INT, Kind.ENUM):
+        return pl.when(s.str.contains(r"^-?\d{1,18}$")).then(s.cast(pl.Int64, strict=False))
+    if kind in (Kind.FLOAT, Kind.LAT, Kind.LON):
+        return s.cast(pl.Float64, strict=False)
+    if kind is Kind.COLOR:
+        return pl.when(s.str.contains(r"^[0-9A-Fa-f]{6}$")).then(s.str.to_uppercase())
+    return s
+
+
+def _in_range(v: pl.Expr, field: Field) -> pl.Expr | None:
+    if field.kind is Kind.LAT:
+        return v.is_between(-90, 90)
+    if field.kind is Kind.LON:
+        return v.is_between(-180, 180)
+    if field.kind is Kind.INT:
+        return v >= 0
+    if field.kind is Kind.ENUM:
+        return v.is_in(list(field.values))
+    return None
+
+
+def _plan(scan: pl.LazyFrame, fields: list[Field]) -> pl.LazyFrame:
+    """Type every field in stages, so no expression is computed twice per value.
+
+    Stage 1 trims the text, stage 2 parses it, stage 3 derives the flags: `__sp_` (had
+    spaces), `__miss_` (required but empty), `__bad_` (unparsable), `__oor_` (out of range).
+    """
+    trimmed = scan.with_columns(
+        (pl.col(f.name).str.starts_with(" ") | pl.col(f.name).str.ends_with(" ")).alias(
+            f"__sp_{f.name}"
+        )
+        for f in fields
+    ).with_columns(_trimmed(f.name).alias(f"__s_{f.name}") for f in fields)
+    parsed = trimmed.with_columns(
+        _parsed(pl.col(f"__s_{f.name}"), f.kind).alias(f"__v_{f.name}") for f in fields
+    )
+    flags: list[pl.Expr] = []
+    values: list[pl.Expr] = []
+    for f in fields:
+        s, v = pl.col(f"__s_{f.name}"), pl.col(f"__v_{f.name}")
+        ok = _in_range(v, f)
+        values.append((v if ok is None else pl.when(ok).then(v)).alias(f.name))
+        flags.append(pl.col(f"__sp_{f.name}"))
+        if f.required:
+            flags.append(s.is_null().alias(f"__miss_{f.name}"))
+        if f.kind not in (Kind.ID, Kind.TEXT):
+            flags.append((s.is_not_null() & v.is_null()).alias(f"__bad_{f.name}"))
+        if ok is not None:
+            flags.append((v.is_not_null() & ~ok).alias(f"__oor_{f.name}"))
+    return parsed.select(pl.col(ROW), *values, *flags)
+
+
+def parse_table(raw: RawTable, table: Table, findings: Findings) -> pl.DataFrame | None:
+    """The typed frame of `raw`, or None when a required column is missing."""
+    _report_layout(raw, table, findings)
+    missing = [f.name for f in table.fields if f.required and f.name not in raw.header]
+    for name in missing:
+        findings.report(
+            code="missing_required_column",
+            severity=Severity.ERROR,
+            message=f"required column {name!r} is missing",
+            file=table.name,
+            field=name,
+        )
+    if missing:
+        return None
+    present = [f for f in table.fields if f.name in raw.header]
+    try:
+        frame = _plan(raw.scan, present).collect(engine="streaming")
+    except pl.exceptions.PolarsError as exc:
+        findings.report(
+            code="csv_parsing_failed",
+            severity=Severity.ERROR,
+            message=f"cannot be read as CSV: {exc}",
+            file=table.name,
+        )
+        return None
+    for f in present:
+        _report_flags(raw, frame, f, table.name, findings)
+    return frame.select(
+        pl.col(ROW),
+        *(pl.col(f.name).cast(pl.Int8) if f.kind is Kind.ENUM else pl.col(f.name) for f in present),
+    )
+
+
+def _flagged(raw: RawTable, frame: pl.DataFrame, flag: str, field: str, cap: int) -> pl.DataFrame:
+    """Rows where `flag` holds, with the field's raw text for the first `cap` of them."""
+    if flag not in frame.columns:
+        return frame.head(0).select(ROW)
+    rows = frame.filter(pl.col(flag)).select(ROW)
+    if rows.height == 0:
+        return rows
+    texts = (
+        raw.scan.select(ROW, field)
+        .filter(pl.col(ROW).is_in(rows[ROW].head(cap).implode()))
+        .collect()
+    )
+    return rows.join(texts, on=ROW, how="left")
+
+
+def _report_flags(
+    raw: RawTable, frame: pl.DataFrame, f: Field, file: str, findings: Findings
+) -> None:
+    cap = findings.notices.cap_per_code
+    checks = (
+        (f"__miss_{f.name}", "missing_required_field", Severity.ERROR, "required field is empty"),
+        (f"__bad_{f.name}", _INVALID_CODE.get(f.kind, ""), Severity.ERROR, "not a valid " + f.kind.value),
+        (f"__oor_{f.name}", "number_out_of_range", Severity.ERROR, "value is out of range"),
+    )
+    for flag, code, severity, message in checks:
+        if f.kind is Kind.ENUM and flag != f"__miss_{f.name}":
+            code, severity = "unexpected_enum_value", Severity.WARNING
+            message = f"must be one of {list(f.values)}; read as empty"
+        findings.report_rows(
+            code=code,
+            severity=severity,
+            message=f"{f.name!r}: {message}",
+            file=file,
+            rows=_flagged(raw, frame, flag, f.name, cap),
+            field=f.name,
+        )
+    if frame[f"__sp_{f.name}"].any():
+        findings.report(
+            code="leading_or_trailing_whitespaces",
+            severity=Severity.WARNING,
+            message="values with surrounding spaces (read trimmed)",
+            file=file,
+            field=f.name,
+        )
+
+
+def _report_layout(raw: RawTable, table: Table, findings: Findings) -> None:
+    known = {f.name for f in table.fields}
+    for col in raw.header:
+        if col not in known:
+            findings.report(
+                code="unknown_column",
+                severity=Severity.INFO,
+                message=f"column {col!r} is not part of GTFS; it is not kept",
+                file=table.name,
+                field=col,
+            )
+    for col in raw.original_header:
+        if col != col.strip():
+            findings.report(
+                code="leading_or_trailing_whitespaces",
+                severity=Severity.WARNING,
+                message=f"header name {col!r} has surrounding spaces (read trimmed)",
+                file=table.name,
+                field=col.strip(),
+            )

@@ -1,0 +1,100 @@
+"""The store's interfaces: a write side (repositories) and a read side (queries).
+
+Writers (importers, jobs) use repositories; the API uses queries only. Both are
+Protocols so that tests and the embedded mode can plug any implementation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+import polars as pl
+
+from busbrain.domain.network import Agency, Pattern, Route, Shape, Stop, Trip
+
+
+@dataclass(frozen=True, slots=True)
+class BBox:
+    """A WGS-84 bounding box in degrees."""
+
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkSummary:
+    """What is in the store's network, for status pages and the CLI."""
+
+    agencies: int
+    routes: int
+    stops: int
+    patterns: int
+    trips: int
+    stop_times: int
+    shapes: int
+    bbox: BBox | None
+    source: str | None
+    imported_at: dt.datetime | None
+
+
+class NetworkQueries(Protocol):
+    """Read side of the network, for the API and the web pages."""
+
+    def summary(self) -> NetworkSummary: ...
+
+    def list_agencies(self) -> list[Agency]: ...
+
+    def list_routes(self) -> list[Route]: ...
+
+    def list_stops(self) -> list[Stop]: ...
+
+    def list_patterns(self) -> list[Pattern]: ...
+
+    def list_shapes(self) -> list[Shape]: ...
+
+    def find_trip(self, trip_id: str) -> Trip | None: ...
+
+
+@dataclass(frozen=True)
+class NetworkRows:
+    """A whole network as rows of the store's tables (column names as in store.schema).
+
+    The frames' columns are the store's; a missing optional column is written as NULL.
+    This is what an importer hands to the store, and what an export reads back.
+    """
+
+    tables: dict[str, pl.DataFrame]
+
+    def height(self, table: str) -> int:
+        frame = self.tables.get(table)
+        return 0 if frame is None else frame.height
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRecord:
+    source: str
+    imported_at: dt.datetime
+    skipped_rows: int
+    warnings: int
+
+
+class NetworkRepository(Protocol):
+    """Write side of the network: replaces it whole, atomically."""
+
+    def replace_network(
+        self, rows: NetworkRows, record: ImportRecord, on_table: OnTable | None = None
+    ) -> None:
+        """Swap the stored network for `rows` in one transaction: all or nothing."""
+        ...
+
+    def read_network(self) -> NetworkRows:
+        """Every network table as frames, for export."""
+        ...
+
+
+class OnTable(Protocol):
+    def __call__(self, table: str, rows: int) -> None: ...

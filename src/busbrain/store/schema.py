@@ -1,0 +1,229 @@
+"""The store's tables, as SQLAlchemy Core metadata: what queries and writers address.
+
+The migrations in migrations/versions create these tables; a test compares this
+metadata with the migrated database on SQLite and PostgreSQL so they never drift.
+Units are in column names: `_s` seconds after the service day's start, `_m` metres,
+`lat`/`lon` WGS-84 degrees.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+feed_import = Table(
+    "feed_import",
+    metadata,
+    Column("import_id", Integer, primary_key=True, autoincrement=True),
+    Column("source", Text, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("skipped_rows", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),
+)
+
+agency = Table(
+    "agency",
+    metadata,
+    Column("agency_id", Text, primary_key=True),  # "" when the feed gives none
+    Column("agency_name", Text, nullable=False),
+    Column("agency_url", Text, nullable=False),
+    Column("agency_timezone", Text, nullable=False),
+    Column("agency_lang", Text),
+    Column("agency_phone", Text),
+    Column("agency_fare_url", Text),
+    Column("agency_email", Text),
+)
+
+stop = Table(
+    "stop",
+    metadata,
+    Column("stop_id", Text, primary_key=True),
+    Column("stop_code", Text),
+    Column("stop_name", Text),
+    Column("name_pinyin", Text),
+    Column("tts_stop_name", Text),
+    Column("stop_desc", Text),
+    Column("stop_lat", Float),
+    Column("stop_lon", Float),
+    Column("zone_id", Text),
+    Column("stop_url", Text),
+    Column("location_type", SmallInteger),
+    Column("parent_station", Text),
+    Column("stop_timezone", Text),
+    Column("wheelchair_boarding", SmallInteger),
+    Column("level_id", Text),
+    Column("platform_code", Text),
+)
+
+route = Table(
+    "route",
+    metadata,
+    Column("route_id", Text, primary_key=True),
+    Column("agency_id", Text),
+    Column("route_short_name", Text),
+    Column("route_long_name", Text),
+    Column("route_desc", Text),
+    Column("route_type", Integer, nullable=False),
+    Column("route_url", Text),
+    Column("route_color", Text),
+    Column("route_text_color", Text),
+    Column("route_sort_order", Integer),
+    Column("continuous_pickup", SmallInteger),
+    Column("continuous_drop_off", SmallInteger),
+)
+
+service_calendar = Table(
+    "service_calendar",
+    metadata,
+    Column("service_id", Text, primary_key=True),
+    *(
+        Column(day, SmallInteger, nullable=False)
+        for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    ),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+)
+
+calendar_date = Table(
+    "calendar_date",
+    metadata,
+    Column("service_id", Text, primary_key=True),
+    Column("date", Date, primary_key=True),
+    Column("exception_type", SmallInteger, nullable=False),
+)
+
+shape = Table(
+    "shape",
+    metadata,
+    Column("shape_id", Text, primary_key=True),
+    Column("derived", Boolean, nullable=False),
+    Column("length_m", Float, nullable=False),
+)
+
+shape_point = Table(
+    "shape_point",
+    metadata,
+    Column("shape_id", Text, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("dist_m", Float, nullable=False),
+    Column("dist_traveled", Float),
+)
+
+pattern = Table(
+    "pattern",
+    metadata,
+    Column("pattern_id", Text, primary_key=True),
+    Column("route_id", Text, nullable=False),
+    Column("direction_id", SmallInteger),
+    Column("shape_id", Text, nullable=False),
+    Column("headsign", Text),
+    Column("stop_count", Integer, nullable=False),
+    Column("trip_count", Integer, nullable=False),
+)
+
+pattern_stop = Table(
+    "pattern_stop",
+    metadata,
+    Column("pattern_id", Text, primary_key=True),
+    Column("stop_index", Integer, primary_key=True),
+    Column("stop_id", Text, nullable=False),
+    Column("dist_m", Float, nullable=False),
+    Column("offset_m", Float, nullable=False),
+)
+
+trip = Table(
+    "trip",
+    metadata,
+    Column("trip_id", Text, primary_key=True),
+    Column("route_id", Text, nullable=False),
+    Column("service_id", Text, nullable=False),
+    Column("pattern_id", Text),  # None for a trip with fewer than two stop times
+    Column("trip_headsign", Text),
+    Column("trip_short_name", Text),
+    Column("direction_id", SmallInteger),
+    Column("block_id", Text),
+    Column("shape_id", Text),
+    Column("wheelchair_accessible", SmallInteger),
+    Column("bikes_allowed", SmallInteger),
+)
+
+stop_time = Table(
+    "stop_time",
+    metadata,
+    Column("trip_id", Text, primary_key=True),
+    Column("stop_sequence", Integer, primary_key=True),
+    Column("stop_id", Text, nullable=False),
+    Column("arrival_s", Integer),
+    Column("departure_s", Integer),
+    Column("stop_headsign", Text),
+    Column("pickup_type", SmallInteger),
+    Column("drop_off_type", SmallInteger),
+    Column("continuous_pickup", SmallInteger),
+    Column("continuous_drop_off", SmallInteger),
+    Column("shape_dist_traveled", Float),
+    Column("timepoint", SmallInteger),
+)
+
+frequency = Table(
+    "frequency",
+    metadata,
+    Column("trip_id", Text, primary_key=True),
+    Column("start_s", Integer, primary_key=True),
+    Column("end_s", Integer, nullable=False),
+    Column("headway_s", Integer, nullable=False),
+    Column("exact_times", SmallInteger),
+)
+
+feed_info = Table(
+    "feed_info",
+    metadata,
+    Column("feed_publisher_name", Text, primary_key=True),
+    Column("feed_publisher_url", Text, nullable=False),
+    Column("feed_lang", Text, nullable=False),
+    Column("default_lang", Text),
+    Column("feed_start_date", Date),
+    Column("feed_end_date", Date),
+    Column("feed_version", Text),
+    Column("feed_contact_email", Text),
+    Column("feed_contact_url", Text),
+)
+
+extra_file = Table(
+    "extra_file",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("content", LargeBinary, nullable=False),
+)
+
+# Children first: the order to empty tables in.
+NETWORK_TABLES: tuple[Table, ...] = (
+    stop_time,
+    frequency,
+    trip,
+    pattern_stop,
+    pattern,
+    shape_point,
+    shape,
+    calendar_date,
+    service_calendar,
+    route,
+    stop,
+    agency,
+    feed_info,
+    extra_file,
+)

@@ -1,0 +1,50 @@
+"""The network in a SQL store (SQLite or PostgreSQL): the write side.
+
+`replace_network` empties the network tables and loads the new rows in one
+transaction, so a failure at any row leaves the previous network intact and readers
+never see half a network.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, delete, insert
+from sqlalchemy.exc import SQLAlchemyError
+
+from busbrain.domain.errors import StoreError
+from busbrain.store import schema
+from busbrain.store.bulk import insert_frame, read_table
+from busbrain.store.ports import ImportRecord, NetworkRows, OnTable
+
+
+class SqlNetworkRepository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def replace_network(
+        self, rows: NetworkRows, record: ImportRecord, on_table: OnTable | None = None
+    ) -> None:
+        try:
+            with self.engine.begin() as conn:
+                for table in schema.NETWORK_TABLES:
+                    conn.execute(delete(table))
+                for table in reversed(schema.NETWORK_TABLES):
+                    frame = rows.tables.get(table.name)
+                    if frame is None:
+                        continue
+                    insert_frame(conn, table, frame)
+                    if on_table is not None:
+                        on_table(table.name, frame.height)
+                conn.execute(
+                    insert(schema.feed_import).values(
+                        source=record.source,
+                        imported_at=record.imported_at,
+                        skipped_rows=record.skipped_rows,
+                        warnings=record.warnings,
+                    )
+                )
+        except SQLAlchemyError as exc:
+            raise StoreError(f"network import failed, store unchanged: {exc}") from exc
+
+    def read_network(self) -> NetworkRows:
+        with self.engine.connect() as conn:
+            return NetworkRows({t.name: read_table(conn, t) for t in schema.NETWORK_TABLES})

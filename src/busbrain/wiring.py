@@ -1,0 +1,33 @@
+"""The composition root: builds the store and services from settings.
+
+Only this module (and the CLI above it) chooses concrete adapters; everything below
+receives them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from busbrain.store.engine import migrate, open_engine
+from busbrain.store.sql_network import SqlNetworkRepository
+from busbrain.store.sql_queries import SqlNetworkQueries
+
+
+@dataclass
+class Store:
+    engine: Engine
+    network: SqlNetworkRepository
+    queries: SqlNetworkQueries
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str, *, upgrade: bool = True) -> Store:
+    """Open the store at `url`, creating or upgrading its schema first."""
+    engine = open_engine(url)
+    if upgrade:
+        migrate(engine)
+    return Store(engine, SqlNetworkRepository(engine), SqlNetworkQueries(engine))
