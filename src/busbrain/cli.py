@@ -28,7 +28,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-gtfs_app = typer.Typer(help="Import, export, validate and convert GTFS feeds.", no_args_is_help=True)
+gtfs_app = typer.Typer(
+    help="Import, export, validate and convert GTFS feeds.", no_args_is_help=True
+)
 db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
 app.add_typer(gtfs_app, name="gtfs")
 app.add_typer(db_app, name="db")
@@ -43,7 +45,9 @@ def _root(
     ctx: typer.Context,
     db: Annotated[
         str | None,
-        typer.Option("--db", help="Database URL (sqlite:///file or postgresql://...); env BUSBRAIN_DB."),
+        typer.Option(
+            "--db", help="Database URL (sqlite:///file or postgresql://...); env BUSBRAIN_DB."
+        ),
     ] = None,
 ) -> None:
     ctx.obj = {"db": db}
@@ -103,7 +107,8 @@ def _print_notices(bag: NoticeBag, *, limit: int = 20) -> None:
 def _notices_json(bag: NoticeBag, path: Path) -> None:
     data = {
         "counts": [
-            {"code": code, "severity": sev.value, "count": n} for (code, sev), n in bag.counts.items()
+            {"code": code, "severity": sev.value, "count": n}
+            for (code, sev), n in bag.counts.items()
         ],
         "notices": [
             {
@@ -131,7 +136,7 @@ def _step_reporter(progress: Progress) -> Callable[[str], None]:
 
 
 def _import(settings: Settings, path: Path, skip_bad_rows: bool, json_out: Path | None) -> bool:
-    from busbrain.importer import import_feed
+    from busbrain.network_io.importer import import_feed
     from busbrain.wiring import open_store
 
     store = open_store(settings.db)
@@ -143,7 +148,9 @@ def _import(settings: Settings, path: Path, skip_bad_rows: bool, json_out: Path 
 
             def on_table(name: str, rows: int) -> None:
                 written["rows"] += rows
-                progress.update(rows_task, description=f"rows written: {written['rows']:,} ({name})")
+                progress.update(
+                    rows_task, description=f"rows written: {written['rows']:,} ({name})"
+                )
 
             outcome = import_feed(
                 path,
@@ -180,7 +187,9 @@ def gtfs_import(
     skip_bad_rows: Annotated[
         bool, typer.Option("--skip-bad-rows", help="Import the rest when some rows have errors.")
     ] = False,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the notices to this JSON file.")] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the notices to this JSON file.")
+    ] = None,
 ) -> None:
     """Check a feed and replace the store's network with it (all or nothing)."""
     with _errors():
@@ -191,7 +200,9 @@ def gtfs_import(
 @gtfs_app.command("validate")
 def gtfs_validate(
     path: Annotated[Path, typer.Argument(help="A GTFS .zip or folder.")],
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the notices to this JSON file.")] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the notices to this JSON file.")
+    ] = None,
 ) -> None:
     """Check a feed against the GTFS rules without importing it. Exit 2 if it has errors."""
     from busbrain.gtfs.load import load_feed
@@ -212,7 +223,7 @@ def gtfs_export(
     out_path: Annotated[Path, typer.Argument(metavar="OUT", help="A .zip path or a folder.")],
 ) -> None:
     """Write the store's network as a GTFS feed."""
-    from busbrain.exporter import export_feed
+    from busbrain.network_io.exporter import export_feed
     from busbrain.wiring import open_store
 
     with _errors():
@@ -223,19 +234,33 @@ def gtfs_export(
                 counts = export_feed(store.network, out_path)
         finally:
             store.close()
-        out.print(f"[green]exported[/green] to {out_path}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+        out.print(
+            f"[green]exported[/green] to {out_path}: "
+            + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+        )
 
 
 @gtfs_app.command("convert-cn")
 def gtfs_convert_cn(
     source: Annotated[Path, typer.Argument(help="Chinese line data file.")],
-    out_path: Annotated[Path, typer.Argument(metavar="OUT", help="The GTFS .zip or folder to write.")],
-    fmt: Annotated[str, typer.Option("--format", help="shenzhen | baidu-lines | beijing")] = "shenzhen",
+    out_path: Annotated[
+        Path, typer.Argument(metavar="OUT", help="The GTFS .zip or folder to write.")
+    ],
+    fmt: Annotated[
+        str, typer.Option("--format", help="shenzhen | baidu-lines | beijing")
+    ] = "shenzhen",
     crs: Annotated[
-        str | None, typer.Option("--crs", help="Source coordinates: bd09 | gcj02 | wgs84 (default: the format's)")
+        str | None,
+        typer.Option(
+            "--crs", help="Source coordinates: bd09 | gcj02 | wgs84 (default: the format's)"
+        ),
     ] = None,
-    agency_name: Annotated[str, typer.Option("--agency-name", help="Agency name for agency.txt.")] = "公交集团",
-    year: Annotated[int | None, typer.Option("--year", help="Service calendar year (default: this year).")] = None,
+    agency_name: Annotated[
+        str, typer.Option("--agency-name", help="Agency name for agency.txt.")
+    ] = "公交集团",
+    year: Annotated[
+        int | None, typer.Option("--year", help="Service calendar year (default: this year).")
+    ] = None,
 ) -> None:
     """Convert Chinese bus-line data (BD-09/GCJ-02 coordinates, no timetables) to GTFS in WGS-84."""
     from busbrain.cnlines import SourceFormat, convert_lines
@@ -262,7 +287,10 @@ def gtfs_convert_cn(
         bag = NoticeBag()
         bag.extend(result.notices)
         _print_notices(bag)
-        out.print(f"[green]wrote[/green] {out_path}: " + ", ".join(f"{k} {v:,}" for k, v in result.stats.items()))
+        out.print(
+            f"[green]wrote[/green] {out_path}: "
+            + ", ".join(f"{k} {v:,}" for k, v in result.stats.items())
+        )
 
 
 @db_app.command("upgrade")
@@ -332,8 +360,12 @@ def demo(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
     port: Annotated[int | None, typer.Option(help="HTTP port.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed of the demo city (default: the built-in one).")] = None,
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="Build and import, then exit.")] = False,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of the demo city (default: the built-in one).")
+    ] = None,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Build and import, then exit.")
+    ] = False,
 ) -> None:
     """Build the Jinzhou-like demo city, import it, and serve it on localhost.
 

@@ -43,45 +43,114 @@ def cumulative_length_m(lat: FloatArray, lon: FloatArray) -> FloatArray:
     return np.concatenate(([0.0], np.cumsum(steps)))
 
 
+def _segment_projection(
+    ax: FloatArray, ay: FloatArray, dx: FloatArray, dy: FloatArray, px: float, py: float
+) -> tuple[FloatArray, FloatArray]:
+    """For one point: the fraction along each segment of its closest point, and the offset."""
+    seg_len2 = np.maximum(dx * dx + dy * dy, 1e-12)
+    t = np.clip(((px - ax) * dx + (py - ay) * dy) / seg_len2, 0.0, 1.0)
+    return t, np.hypot(ax + t * dx - px, ay + t * dy - py)
+
+
+def _candidates(off: FloatArray, slack_m: float, most: int) -> list[int]:
+    """Segments where the offset has a local minimum, the closest `most` within slack."""
+    n = off.size
+    left = np.concatenate(([np.inf], off[:-1]))
+    right = np.concatenate((off[1:], [np.inf]))
+    minima = np.flatnonzero((off <= left) & (off <= right))
+    best = float(off.min())
+    keep = minima[off[minima] <= best + slack_m]
+    if keep.size > most:
+        keep = keep[np.argsort(off[keep], kind="stable")[:most]]
+    return sorted(int(k) for k in keep) if keep.size else [int(np.argmin(off)) if n else 0]
+
+
 def project_in_order(
     line_x: FloatArray,
     line_y: FloatArray,
     line_d: FloatArray,
     pts_x: FloatArray,
     pts_y: FloatArray,
-    tolerance_m: float = 25.0,
+    slack_m: float = 200.0,
+    most: int = 8,
 ) -> tuple[FloatArray, FloatArray]:
     """Project points, in travel order, onto a polyline without going backwards.
 
     Returns (distance along the line in metres, offset from the line in metres) for each
-    point. A point goes to the first passage of the line, at or after the previous
-    point's position, that comes within `tolerance_m` of the best offset further on (then
-    to that passage's closest point): on loops and out-and-back routes this picks the
-    passage the vehicle reaches first, not a later one.
+    point. Each point has candidate positions (every passage of the line near it); the
+    chosen positions never decrease along the line and minimise the sum of offsets
+    (dynamic programming). So on loops, out-and-back roads and stops on both sides of a
+    street every stop lands on the passage the vehicle serves it from.
     """
-    n_seg = line_x.size - 1
-    dist = np.zeros(pts_x.size)
-    off = np.zeros(pts_x.size)
-    if n_seg < 1:
-        off[:] = np.hypot(pts_x - line_x[0], pts_y - line_y[0]) if line_x.size else 0.0
-        return dist, off
+    n_pts = pts_x.size
+    if line_x.size < 2:
+        off = np.hypot(pts_x - line_x[0], pts_y - line_y[0]) if line_x.size else np.zeros(n_pts)
+        return np.zeros(n_pts), off
     ax, ay = line_x[:-1], line_y[:-1]
     dx, dy = np.diff(line_x), np.diff(line_y)
-    seg_len2 = np.maximum(dx * dx + dy * dy, 1e-12)
-    seg_len = np.sqrt(seg_len2)
-    start_seg, start_t = 0, 0.0
-    for i in range(pts_x.size):
-        sl = slice(start_seg, n_seg)
-        t = ((pts_x[i] - ax[sl]) * dx[sl] + (pts_y[i] - ay[sl]) * dy[sl]) / seg_len2[sl]
-        t = np.clip(t, 0.0, 1.0)
-        t[0] = max(t[0], start_t)
-        d = np.hypot(ax[sl] + t * dx[sl] - pts_x[i], ay[sl] + t * dy[sl] - pts_y[i])
-        best = float(d.min())
-        k = int(np.argmax(d <= best + tolerance_m))
-        while k + 1 < d.size and d[k + 1] <= d[k]:  # slide to this passage's closest point
-            k += 1
-        seg = start_seg + k
-        dist[i] = line_d[seg] + t[k] * seg_len[seg]
-        off[i] = d[k]
-        start_seg, start_t = seg, float(t[k])
-    return dist, off
+    seg_len = np.hypot(dx, dy)
+    cand_d: list[FloatArray] = []
+    cand_o: list[FloatArray] = []
+    for i in range(n_pts):
+        t, off = _segment_projection(ax, ay, dx, dy, float(pts_x[i]), float(pts_y[i]))
+        ks = _candidates(off, slack_m, most)
+        cand_d.append(np.array([line_d[k] + t[k] * seg_len[k] for k in ks]))
+        cand_o.append(np.array([off[k] for k in ks]))
+    return _best_path(cand_d, cand_o, ax, ay, dx, dy, seg_len, line_d, pts_x, pts_y)
+
+
+def _best_path(
+    cand_d: list[FloatArray],
+    cand_o: list[FloatArray],
+    ax: FloatArray,
+    ay: FloatArray,
+    dx: FloatArray,
+    dy: FloatArray,
+    seg_len: FloatArray,
+    line_d: FloatArray,
+    pts_x: FloatArray,
+    pts_y: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """The non-decreasing choice of candidates with the least total offset."""
+    n = len(cand_d)
+    cost = [cand_o[0].copy()]
+    back: list[npt.NDArray[np.int64]] = [np.full(cand_d[0].size, -1)]
+    for i in range(1, n):
+        prev_d, prev_c = cand_d[i - 1], cost[i - 1]
+        ok = prev_d[None, :] <= cand_d[i][:, None] + 1e-6
+        total = np.where(ok, prev_c[None, :], np.inf)
+        j = np.argmin(total, axis=1)
+        best = total[np.arange(j.size), j]
+        if not np.isfinite(best).any():
+            # The stop order contradicts the line: hold at the best previous position.
+            k = int(np.argmin(prev_c))
+            hold = float(prev_d[k])
+            cand_d[i] = np.array([hold])
+            cand_o[i] = np.array(
+                [_offset_at(hold, ax, ay, dx, dy, seg_len, line_d, pts_x[i], pts_y[i])]
+            )
+            j, best = np.array([k]), np.array([prev_c[k]])
+        cost.append(best + cand_o[i])
+        back.append(j)
+    dist, offs = np.zeros(n), np.zeros(n)
+    k = int(np.argmin(cost[-1]))
+    for i in range(n - 1, -1, -1):
+        dist[i], offs[i] = cand_d[i][k], cand_o[i][k]
+        k = int(back[i][k])
+    return dist, offs
+
+
+def _offset_at(
+    d: float,
+    ax: FloatArray,
+    ay: FloatArray,
+    dx: FloatArray,
+    dy: FloatArray,
+    seg_len: FloatArray,
+    line_d: FloatArray,
+    px: float,
+    py: float,
+) -> float:
+    k = int(np.clip(np.searchsorted(line_d, d, side="right") - 1, 0, seg_len.size - 1))
+    t = 0.0 if seg_len[k] == 0 else (d - line_d[k]) / seg_len[k]
+    return float(np.hypot(ax[k] + t * dx[k] - px, ay[k] + t * dy[k] - py))

@@ -14,12 +14,12 @@ def has_han(text: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def pinyin_of(name: str) -> str:
-    """Toneless pinyin, lower case, syllables separated by spaces ("中央大街" → "zhong yang da jie").
+    """Toneless pinyin, lower case, syllables spaced: "中央大街" → "zhong yang da jie".
 
     Non-Chinese text is returned folded to lower case, accents removed.
     """
     if not has_han(name):
         folded = unicodedata.normalize("NFKD", name)
         return "".join(c for c in folded if not unicodedata.combining(c)).lower()
-    parts = lazy_pinyin(name, style=Style.NORMAL, errors=lambda s: [s.lower()])
+    parts: list[str] = lazy_pinyin(name, style=Style.NORMAL, errors=lambda s: s.lower())
     return " ".join(p.strip() for p in parts if p.strip())

@@ -77,7 +77,9 @@ def _assign_patterns(trips: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             ).alias("pattern_id")
         )
     )
-    trip_patterns = trips.join(patterns.select(*keys, "pattern_id"), on=keys, how="left", nulls_equal=True)
+    trip_patterns = trips.join(
+        patterns.select(*keys, "pattern_id"), on=keys, how="left", nulls_equal=True
+    )
     return patterns, trip_patterns.select("trip_id", "pattern_id")
 
 
@@ -85,8 +87,13 @@ def _shape_points(feed: GtfsFeed) -> pl.DataFrame:
     shapes = feed.get("shapes.txt")
     if shapes is None:
         return pl.DataFrame(
-            schema={"shape_id": pl.String, "seq": pl.Int64, "lat": pl.Float64, "lon": pl.Float64,
-                    "dist_traveled": pl.Float64}
+            schema={
+                "shape_id": pl.String,
+                "seq": pl.Int64,
+                "lat": pl.Float64,
+                "lon": pl.Float64,
+                "dist_traveled": pl.Float64,
+            }
         )
     dist = "shape_dist_traveled" if "shape_dist_traveled" in shapes.columns else None
     return shapes.select(
@@ -104,7 +111,8 @@ def _with_dist(points: pl.DataFrame) -> pl.DataFrame:
     return points.with_columns(
         (
             (
-                ((pl.col("lon") - pl.col("lon").shift(1)) * k * (pl.col("lat").radians().cos())) ** 2
+                ((pl.col("lon") - pl.col("lon").shift(1)) * k * (pl.col("lat").radians().cos()))
+                ** 2
                 + ((pl.col("lat") - pl.col("lat").shift(1)) * k) ** 2
             )
             .sqrt()
@@ -121,9 +129,10 @@ def build_network(feed: GtfsFeed) -> NetworkFrames:
     patterns, trip_patterns = _assign_patterns(trips)
     stops = feed.tables["stops.txt"].select("stop_id", "stop_lat", "stop_lon")
     real = _with_dist(_shape_points(feed))
-    missing = patterns.filter(pl.col("shape_id").is_null() | ~pl.col("shape_id").is_in(
-        real["shape_id"].unique().implode()
-    ))
+    missing = patterns.filter(
+        pl.col("shape_id").is_null()
+        | ~pl.col("shape_id").is_in(real["shape_id"].unique().implode())
+    )
     derived_ids = missing.with_columns(shape_id=pl.lit("busbrain:") + pl.col("pattern_id"))
     patterns = patterns.update(derived_ids.select("pattern_id", "shape_id"), on="pattern_id")
     pstops = (
@@ -151,7 +160,12 @@ def build_network(feed: GtfsFeed) -> NetworkFrames:
     ).sort("shape_id")
     return NetworkFrames(
         patterns=patterns.select(
-            "pattern_id", "route_id", "direction_id", "shape_id", "headsign", "stop_count",
+            "pattern_id",
+            "route_id",
+            "direction_id",
+            "shape_id",
+            "headsign",
+            "stop_count",
             "trip_count",
         ),
         pattern_stops=pstops,
@@ -167,12 +181,16 @@ def _measure(pstops: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
     out_d: list[np.ndarray] = []
     out_o: list[np.ndarray] = []
     order = pstops.sort("pattern_id", "stop_index")
-    for (pid, shape_id), grp in order.group_by(["pattern_id", "shape_id"], maintain_order=True):
+    for (_pattern_id, shape_id), grp in order.group_by(
+        ["pattern_id", "shape_id"], maintain_order=True
+    ):
         pts = by_shape[(shape_id,)]
         lat, lon = pts["lat"].to_numpy(), pts["lon"].to_numpy()
         ref_lat, ref_lon = float(lat[0]), float(lon[0])
         lx, ly = to_local_m(lat, lon, ref_lat, ref_lon)
-        sx, sy = to_local_m(grp["stop_lat"].to_numpy(), grp["stop_lon"].to_numpy(), ref_lat, ref_lon)
+        sx, sy = to_local_m(
+            grp["stop_lat"].to_numpy(), grp["stop_lon"].to_numpy(), ref_lat, ref_lon
+        )
         d, o = project_in_order(lx, ly, pts["dist_m"].to_numpy(), sx, sy)
         out_d.append(d)
         out_o.append(o)

@@ -45,7 +45,9 @@ class Table:
         return None
 
 
-def _f(name: str, kind: Kind = Kind.TEXT, required: bool = False, values: tuple[int, ...] = ()) -> Field:
+def _f(
+    name: str, kind: Kind = Kind.TEXT, required: bool = False, values: tuple[int, ...] = ()
+) -> Field:
     return Field(name, kind, required, values)
 
 

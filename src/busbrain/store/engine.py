@@ -54,7 +54,9 @@ def open_engine(url: str) -> Engine:
         return engine
     if sa_url.get_backend_name() == "postgresql":
         return create_engine(sa_url, pool_pre_ping=True)
-    raise BadInputError(f"unsupported database {sa_url.get_backend_name()!r}: use sqlite or postgresql")
+    raise BadInputError(
+        f"unsupported database {sa_url.get_backend_name()!r}: use sqlite or postgresql"
+    )
 
 
 def _alembic_config() -> Config:

@@ -23,6 +23,7 @@ class SqlNetworkRepository:
     def replace_network(
         self, rows: NetworkRows, record: ImportRecord, on_table: OnTable | None = None
     ) -> None:
+        driver_error = self.engine.dialect.loaded_dbapi.Error
         try:
             with self.engine.begin() as conn:
                 for table in schema.NETWORK_TABLES:
@@ -42,7 +43,7 @@ class SqlNetworkRepository:
                         warnings=record.warnings,
                     )
                 )
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, driver_error) as exc:
             raise StoreError(f"network import failed, store unchanged: {exc}") from exc
 
     def read_network(self) -> NetworkRows:

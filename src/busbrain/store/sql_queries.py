@@ -40,7 +40,10 @@ class SqlNetworkQueries:
         with self.engine.connect() as conn:
             box = conn.execute(
                 select(
-                    func.min(st.stop_lon), func.min(st.stop_lat), func.max(st.stop_lon), func.max(st.stop_lat)
+                    func.min(st.stop_lon),
+                    func.min(st.stop_lat),
+                    func.max(st.stop_lon),
+                    func.max(st.stop_lat),
                 ).where(st.stop_lat.is_not(None))
             ).one()
             last = conn.execute(
@@ -69,7 +72,14 @@ class SqlNetworkQueries:
         with self.engine.connect() as conn:
             rows = conn.execute(select(s.agency).order_by(a.agency_id)).all()
         return [
-            Agency(r.agency_id, r.agency_name, r.agency_url, r.agency_timezone, r.agency_lang, r.agency_phone)
+            Agency(
+                r.agency_id,
+                r.agency_name,
+                r.agency_url,
+                r.agency_timezone,
+                r.agency_lang,
+                r.agency_phone,
+            )
             for r in rows
         ]
 
@@ -118,7 +128,12 @@ class SqlNetworkQueries:
             rows = conn.execute(select(s.pattern).order_by(s.pattern.c.pattern_id)).all()
         return [
             Pattern(
-                r.pattern_id, r.route_id, r.direction_id, r.shape_id, r.headsign, tuple(stops[r.pattern_id])
+                r.pattern_id,
+                r.route_id,
+                r.direction_id,
+                r.shape_id,
+                r.headsign,
+                tuple(stops[r.pattern_id]),
             )
             for r in rows
         ]
@@ -127,7 +142,9 @@ class SqlNetworkQueries:
         sp = s.shape_point.c
         points: dict[str, list[ShapePoint]] = defaultdict(list)
         with self.engine.connect() as conn:
-            for r in conn.execute(select(sp.shape_id, sp.lat, sp.lon, sp.dist_m).order_by(sp.shape_id, sp.seq)):
+            for r in conn.execute(
+                select(sp.shape_id, sp.lat, sp.lon, sp.dist_m).order_by(sp.shape_id, sp.seq)
+            ):
                 points[r.shape_id].append(ShapePoint(r.lat, r.lon, r.dist_m))
         return [Shape(k, tuple(v)) for k, v in sorted(points.items())]
 

@@ -19,7 +19,8 @@ def check(feed: GtfsFeed, findings: Findings) -> None:
         frame = feed.get(table.name)
         if frame is None or not table.key or not all(k in frame.columns for k in table.key):
             continue
-        dupes = _duplicates(frame, list(table.key))
+        key = list(table.key)
+        dupes = _duplicates(frame, key)
         if dupes.height:
             shown = dupes.with_columns(
                 pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator=",").alias("key")

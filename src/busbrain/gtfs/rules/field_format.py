@@ -161,7 +161,12 @@ def _report_flags(
     cap = findings.notices.cap_per_code
     checks = (
         (f"__miss_{f.name}", "missing_required_field", Severity.ERROR, "required field is empty"),
-        (f"__bad_{f.name}", _INVALID_CODE.get(f.kind, ""), Severity.ERROR, "not a valid " + f.kind.value),
+        (
+            f"__bad_{f.name}",
+            _INVALID_CODE.get(f.kind, ""),
+            Severity.ERROR,
+            "not a valid " + f.kind.value,
+        ),
         (f"__oor_{f.name}", "number_out_of_range", Severity.ERROR, "value is out of range"),
     )
     for flag, code, severity, message in checks:

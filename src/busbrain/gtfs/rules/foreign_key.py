@@ -40,10 +40,7 @@ def check(feed: GtfsFeed, findings: Findings) -> None:
             continue
         keys = _parent_keys(feed, parents, parent_field)
         refs = frame.filter(pl.col(field).is_not_null())
-        if keys is None:
-            bad = refs
-        else:
-            bad = refs.filter(~pl.col(field).is_in(keys.implode()))
+        bad = refs if keys is None else refs.filter(~pl.col(field).is_in(keys.implode()))
         findings.report_rows(
             code="foreign_key_violation",
             severity=Severity.ERROR,

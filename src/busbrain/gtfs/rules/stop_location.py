@@ -28,10 +28,7 @@ def check(feed: GtfsFeed, findings: Findings) -> None:
     kind = pl.col("location_type").fill_null(0)
     located = stops.filter(kind.is_in([0, 1]))
     for field in ("stop_name", "stop_lat", "stop_lon"):
-        if field in stops.columns:
-            rows = located.filter(pl.col(field).is_null())
-        else:
-            rows = located
+        rows = located.filter(pl.col(field).is_null()) if field in stops.columns else located
         findings.report_rows(
             code="missing_required_field",
             severity=Severity.ERROR,

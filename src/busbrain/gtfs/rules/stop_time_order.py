@@ -70,9 +70,7 @@ def _unusable(feed: GtfsFeed, st: pl.DataFrame, findings: Findings) -> None:
     if trips is None:
         return
     counts = st.group_by("trip_id").len()
-    few = trips.join(counts, on="trip_id", how="left").filter(
-        pl.col("len").fill_null(0) < 2
-    )
+    few = trips.join(counts, on="trip_id", how="left").filter(pl.col("len").fill_null(0) < 2)
     findings.report_rows(
         code="unusable_trip",
         severity=Severity.WARNING,

@@ -21,23 +21,8 @@ from busbrain.gtfs.findings import Findings
 from busbrain.gtfs.load import drop_bad_rows, load_feed
 from busbrain.gtfs.patterns import NetworkFrames, build_network
 from busbrain.gtfs.schema import TABLES
+from busbrain.network_io.mapping import FILE_TABLES
 from busbrain.store.ports import ImportRecord, NetworkRepository, NetworkRows, OnTable
-
-# GTFS file -> store table, and the fields renamed on the way (the rest keep their name).
-FILE_TABLES: dict[str, tuple[str, dict[str, str]]] = {
-    "agency.txt": ("agency", {}),
-    "stops.txt": ("stop", {}),
-    "routes.txt": ("route", {}),
-    "trips.txt": ("trip", {}),
-    "stop_times.txt": ("stop_time", {"arrival_time": "arrival_s", "departure_time": "departure_s"}),
-    "calendar.txt": ("service_calendar", {}),
-    "calendar_dates.txt": ("calendar_date", {}),
-    "frequencies.txt": (
-        "frequency",
-        {"start_time": "start_s", "end_time": "end_s", "headway_secs": "headway_s"},
-    ),
-    "feed_info.txt": ("feed_info", {}),
-}
 
 
 @dataclass

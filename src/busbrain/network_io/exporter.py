@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from busbrain.gtfs.writer import write_feed
-from busbrain.importer import FILE_TABLES
+from busbrain.network_io.mapping import FILE_TABLES
 from busbrain.store.ports import NetworkRepository, NetworkRows
 
 

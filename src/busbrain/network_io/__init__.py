@@ -1,0 +1,1 @@
+"""Moving whole networks between GTFS feeds and the store (import, export)."""

@@ -1,0 +1,101 @@
+"""The store contract, run on SQLite and on the PostgreSQL server of this machine."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from busbrain.domain.errors import StoreError
+from busbrain.domain.network import LocationType
+from busbrain.network_io.importer import import_feed, to_rows
+from busbrain.store.engine import migrate, schema_status
+from busbrain.store.ports import ImportRecord
+from busbrain.store.schema import metadata
+from busbrain.wiring import Store, open_store
+from tests.gtfs.helpers import load
+from tests.tinyfeed import TinyFeed
+
+NOW = dt.datetime(2026, 11, 29, 8, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def store(store_url: str) -> Store:
+    s = open_store(store_url)
+    yield s  # type: ignore[misc]
+    s.close()
+
+
+def test_migrations_are_idempotent_and_at_head(store: Store) -> None:
+    migrate(store.engine)
+    current, head = schema_status(store.engine)
+    assert current == head == "0001"
+
+
+def test_schema_matches_the_metadata(store: Store) -> None:
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert [d for d in diff if d[0] != "remove_table" or d[1].name != "alembic_version"] == []
+
+
+def test_import_then_read_back(store: Store, tiny: TinyFeed) -> None:
+    outcome = import_feed(tiny.folder(), store.network, now=NOW)
+    assert outcome.imported
+    q = store.queries
+    s = q.summary()
+    assert (s.agencies, s.routes, s.stops, s.trips, s.stop_times, s.patterns) == (1, 2, 8, 4, 14, 3)
+    assert s.bbox is not None and s.bbox.min_lat == pytest.approx(41.1199)
+    assert s.imported_at == NOW
+    stops = {st.stop_id: st for st in q.list_stops()}
+    assert stops["A1"].name == "中央大街" and stops["A1"].name_pinyin == "zhong yang da jie"
+    assert stops["S_A"].location_type is LocationType.STATION
+    assert stops["A2"].parent_station == "S_A"
+    routes = {r.route_id: r for r in q.list_routes()}
+    assert routes["R1"].color == "E03C31" and routes["R1"].short_name == "1"
+    pats = {p.pattern_id: p for p in q.list_patterns()}
+    assert [ps.stop_id for ps in pats["R1:0:1"].stops] == ["A1", "B1", "C1", "D1"]
+    shapes = {sh.shape_id: sh for sh in q.list_shapes()}
+    assert shapes["SH1"].length_m == pytest.approx(1006 + 667, rel=0.02)
+    trip = q.find_trip("T3")
+    assert trip is not None and trip.pattern_id == "R1:0:1" and trip.block_id == "B1"
+    assert q.find_trip("nope") is None
+
+
+def test_read_network_returns_what_was_written(store: Store, tiny: TinyFeed) -> None:
+    feed, _ = load(tiny.folder())
+    from busbrain.gtfs.patterns import build_network
+
+    rows = to_rows(feed, build_network(feed))
+    store.network.replace_network(rows, ImportRecord("tiny", NOW, 0, 0))
+    back = store.network.read_network()
+    for name in ("stop", "trip", "stop_time", "calendar_date", "service_calendar", "pattern_stop"):
+        want = rows.tables[name]
+        got = back.tables[name].select(want.columns)
+        key = want.columns[:2]
+        assert got.sort(key).equals(want.sort(key).cast(got.schema), null_equal=True), name
+
+
+def test_a_failed_write_leaves_the_previous_network(store: Store, tiny: TinyFeed) -> None:
+    assert import_feed(tiny.folder(), store.network, now=NOW).imported
+    feed, _ = load(tiny.folder())
+    from busbrain.gtfs.patterns import build_network
+
+    rows = to_rows(feed, build_network(feed))
+    # A duplicate primary key deep in the biggest table makes the write fail midway.
+    st = rows.tables["stop_time"]
+    rows.tables["stop_time"] = pl.concat([st, st.tail(1)])
+    rows.tables["stop"] = rows.tables["stop"].with_columns(pl.col("stop_name") + "（新）")
+    with pytest.raises(StoreError, match="store unchanged"):
+        store.network.replace_network(rows, ImportRecord("bad", NOW, 0, 0))
+    names = {s.name for s in store.queries.list_stops()}
+    assert "中央大街" in names and not any("新" in n for n in names)
+    assert store.queries.summary().stop_times == 14
+
+
+def test_reimport_replaces_rather_than_adds(store: Store, tiny: TinyFeed) -> None:
+    import_feed(tiny.folder(), store.network, now=NOW)
+    import_feed(tiny.folder(), store.network, now=NOW)
+    assert store.queries.summary().stop_times == 14
