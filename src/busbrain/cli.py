@@ -258,6 +258,9 @@ def gtfs_convert_cn(
     agency_name: Annotated[
         str, typer.Option("--agency-name", help="Agency name for agency.txt.")
     ] = "公交集团",
+    agency_url: Annotated[
+        str, typer.Option("--agency-url", help="Agency web address for agency.txt.")
+    ] = "https://example.com/",
     year: Annotated[
         int | None, typer.Option("--year", help="Service calendar year (default: this year).")
     ] = None,
@@ -280,6 +283,7 @@ def gtfs_convert_cn(
                 source_format,
                 crs=coord,
                 agency_name=agency_name,
+                agency_url=agency_url,
                 start_date=dt.date(y, 1, 1),
                 end_date=dt.date(y, 12, 31),
             )
