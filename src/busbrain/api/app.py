@@ -1,0 +1,36 @@
+"""The app factory: one FastAPI app per network, no globals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
+
+from busbrain import __version__
+from busbrain.api.cache import NetworkCache
+from busbrain.api.headers import SecurityHeadersMiddleware
+from busbrain.api.routes import health, network
+from busbrain.api.web import DEFAULT_WEB_DIR, mount_web
+from busbrain.store.ports import NetworkQueries
+
+
+def create_app(
+    queries: NetworkQueries, *, title: str = "busbrain", web_dir: Path | None = None
+) -> FastAPI:
+    """The HTTP app serving `queries`: JSON under /api/v1, the map page at /.
+
+    `web_dir` is the folder with index.html, static/ and node_modules/ (default: the
+    package's own `web` folder). The interactive docs pages (/docs, /redoc) are off: they
+    load their scripts from a CDN, which this offline server cannot reach; the schema
+    stays at /openapi.json.
+    """
+    app = FastAPI(title=title, version=__version__, docs_url=None, redoc_url=None)
+    app.state.queries = queries
+    app.state.network_cache = NetworkCache(queries)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.include_router(health.router)
+    app.include_router(network.router)
+    mount_web(app, DEFAULT_WEB_DIR if web_dir is None else web_dir)
+    return app

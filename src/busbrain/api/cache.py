@@ -1,0 +1,106 @@
+"""Network responses built once per app: the network does not change while serving.
+
+An import restarts the server, so there is nothing to invalidate. Building is guarded by
+a lock so that concurrent first requests build once.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from busbrain.api.colors import route_color, route_text_color
+from busbrain.api.geojson import routes_feature_collection, stops_feature_collection
+from busbrain.api.jsonenc import dumps
+from busbrain.api.ordering import route_sort_key
+from busbrain.api.schemas import RouteOut
+from busbrain.store.ports import NetworkQueries
+
+
+class EncodedBody:
+    """A JSON body encoded once, with its ETag and (made on first need) its gzip form."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self.etag = 'W/"' + hashlib.blake2b(raw, digest_size=12).hexdigest() + '"'
+        self._gzipped: bytes | None = None
+        self._lock = threading.Lock()
+
+    def gzipped(self) -> bytes:
+        with self._lock:
+            if self._gzipped is None:
+                self._gzipped = gzip.compress(self.raw, compresslevel=6, mtime=0)
+            return self._gzipped
+
+
+class NetworkCache:
+    """The app's network responses, each computed from `queries` on first request."""
+
+    def __init__(self, queries: NetworkQueries) -> None:
+        self._queries = queries
+        self._lock = threading.Lock()
+        self._bodies: dict[str, EncodedBody] = {}
+        self._routes: list[RouteOut] | None = None
+
+    def routes_geojson(self) -> EncodedBody:
+        q = self._queries
+        return self._body(
+            "routes.geojson",
+            lambda: routes_feature_collection(
+                q.list_routes(), q.list_patterns(), q.list_shapes(), q.list_stops()
+            ),
+        )
+
+    def stops_geojson(self, *, include_stations: bool) -> EncodedBody:
+        q = self._queries
+        return self._body(
+            f"stops.geojson?stations={include_stations}",
+            lambda: stops_feature_collection(
+                q.list_stops(),
+                q.list_patterns(),
+                q.list_routes(),
+                include_stations=include_stations,
+            ),
+        )
+
+    def routes(self) -> list[RouteOut]:
+        with self._lock:
+            if self._routes is None:
+                self._routes = _route_list(self._queries)
+            return self._routes
+
+    def _body(self, key: str, build: Callable[[], Any]) -> EncodedBody:
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is None:
+                body = EncodedBody(dumps(build()))
+                self._bodies[key] = body
+            return body
+
+
+def _route_list(queries: NetworkQueries) -> list[RouteOut]:
+    patterns = queries.list_patterns()
+    counts = Counter(pattern.route_id for pattern in patterns)
+    headsigns: dict[str, list[str]] = {}
+    for pattern in patterns:
+        names = headsigns.setdefault(pattern.route_id, [])
+        if pattern.headsign and pattern.headsign not in names:
+            names.append(pattern.headsign)
+    return [
+        RouteOut(
+            route_id=route.route_id,
+            agency_id=route.agency_id,
+            short_name=route.short_name,
+            long_name=route.long_name,
+            route_type=route.route_type,
+            color=route_color(route),
+            text_color=route_text_color(route),
+            pattern_count=counts.get(route.route_id, 0),
+            headsigns=headsigns.get(route.route_id, []),
+        )
+        for route in sorted(queries.list_routes(), key=route_sort_key)
+    ]

@@ -1,0 +1,142 @@
+// The page's words in Chinese (default) and English. A value is a string, or a function
+// of numbers/names for phrases whose word order differs between the two languages.
+
+const STRINGS = {
+  zh: {
+    title: '公交线网图',
+    subtitle: 'busbrain · 公交云脑',
+    routeList: '线路列表',
+    filterPlaceholder: '搜索线路、终点站…',
+    showAll: '显示全部',
+    noRoutesMatch: '没有匹配的线路',
+    mapLabel: '公交线网地图',
+    loading: '正在加载线网…',
+    loadError: '线网数据加载失败',
+    emptyNetwork: '线网为空：请先导入 GTFS 数据。',
+    zoomHint: '放大地图可查看站点',
+    statRoutes: (n) => ['线路', n, '条'],
+    statStops: (n) => ['站点', n, '个'],
+    statPatterns: (n) => ['走向', n, '个'],
+    statTrips: (n) => ['班次', n, '个'],
+    source: '数据',
+    colon: '：',
+    importedAt: '导入于',
+    patternCount: (n) => `${n} 个走向`,
+    toward: (h) => `开往 ${h}`,
+    direction: (d) => (d === 0 ? '上行' : d === 1 ? '下行' : ''),
+    stopCode: '站码',
+    servedBy: '途经线路',
+    station: '车站',
+    stopPole: '站台',
+    zoomIn: '放大',
+    zoomOut: '缩小',
+  },
+  en: {
+    title: 'Bus network map',
+    subtitle: 'busbrain · bus cloud brain',
+    routeList: 'Routes',
+    filterPlaceholder: 'Find a route or terminus…',
+    showAll: 'Show all',
+    noRoutesMatch: 'No matching routes',
+    mapLabel: 'Bus network map',
+    loading: 'Loading the network…',
+    loadError: 'Could not load the network',
+    emptyNetwork: 'The network is empty: import a GTFS feed first.',
+    zoomHint: 'Zoom in to see stops',
+    statRoutes: (n) => ['', n, n === 1 ? 'route' : 'routes'],
+    statStops: (n) => ['', n, n === 1 ? 'stop' : 'stops'],
+    statPatterns: (n) => ['', n, n === 1 ? 'pattern' : 'patterns'],
+    statTrips: (n) => ['', n, n === 1 ? 'trip' : 'trips'],
+    source: 'Source',
+    colon: ': ',
+    importedAt: 'Imported',
+    patternCount: (n) => `${n} ${n === 1 ? 'pattern' : 'patterns'}`,
+    toward: (h) => `to ${h}`,
+    direction: (d) => (d === 0 || d === 1 ? `direction ${d}` : ''),
+    stopCode: 'Code',
+    servedBy: 'Routes',
+    station: 'Station',
+    stopPole: 'Stop',
+    zoomIn: 'Zoom in',
+    zoomOut: 'Zoom out',
+  },
+};
+
+// Shown in both languages at once: whoever reads it must be able to act on it.
+export const VENDOR_MISSING = {
+  zh: '前端依赖包（Leaflet）未安装，地图无法显示。请在 src/busbrain/web 目录运行 npm ci，然后刷新页面。',
+  en: 'The front-end packages (Leaflet) are not installed, so the map cannot be drawn. ' +
+    'Run npm ci in src/busbrain/web, then reload this page.',
+};
+
+export const LANGS = ['zh', 'en'];
+const STORAGE_KEY = 'busbrain.lang';
+const listeners = new Set();
+
+function initialLang() {
+  const fromUrl = new URLSearchParams(window.location.search).get('lang');
+  if (LANGS.includes(fromUrl)) return fromUrl;
+  try {
+    const saved = window.localStorage.getItem(STORAGE_KEY);
+    if (LANGS.includes(saved)) return saved;
+  } catch {
+    // storage may be unavailable (private mode); Chinese then
+  }
+  return 'zh';
+}
+
+let lang = initialLang();
+
+export function getLang() {
+  return lang;
+}
+
+export function t(key, ...args) {
+  const value = STRINGS[lang][key] ?? STRINGS.zh[key] ?? key;
+  return typeof value === 'function' ? value(...args) : value;
+}
+
+export function formatNumber(n) {
+  return Number(n).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-US');
+}
+
+export function formatDateTime(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  return date.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', {
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+  });
+}
+
+export function setLang(next) {
+  if (!LANGS.includes(next) || next === lang) return;
+  lang = next;
+  try {
+    window.localStorage.setItem(STORAGE_KEY, next);
+  } catch {
+    // not saved; the choice still holds for this page
+  }
+  applyStaticTexts();
+  for (const fn of listeners) fn(lang);
+}
+
+export function onLangChange(fn) {
+  listeners.add(fn);
+}
+
+// Fills elements marked data-i18n (text), data-i18n-placeholder and data-i18n-aria-label.
+export function applyStaticTexts(root = document) {
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  document.body.dataset.uiLang = lang;
+  document.title = `${t('title')} · busbrain`;
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) {
+    el.placeholder = t(el.dataset.i18nPlaceholder);
+  }
+  for (const el of root.querySelectorAll('[data-i18n-aria-label]')) {
+    el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
+  }
+  for (const button of root.querySelectorAll('button[data-lang]')) {
+    button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
+  }
+}
