@@ -16,6 +16,8 @@ Notices:
 
 from __future__ import annotations
 
+from typing import Literal
+
 import polars as pl
 
 from busbrain.domain.notices import Severity
@@ -111,17 +113,34 @@ def _plan(scan: pl.LazyFrame, fields: list[Field], strip: frozenset[str]) -> pl.
     return parsed.select(pl.col(ROW), *values, *flags)
 
 
-def _collect(raw: RawTable, fields: list[Field]) -> pl.DataFrame:
-    """Type the table; a second pass trims the columns found to hold spaced values.
+def _typed(text: pl.LazyFrame, fields: list[Field], streaming: bool) -> pl.DataFrame:
+    """Type one frame of text; a second pass trims the columns found to hold spaced values.
 
     Spaces around values are rare, so the first pass reads text as it is (fast), and
     only a table that has them pays for trimming.
     """
-    frame = _plan(raw.scan, fields, frozenset()).collect(engine="streaming")
+    engine: Literal["streaming", "in-memory"] = "streaming" if streaming else "in-memory"
+    frame = _plan(text, fields, frozenset()).collect(engine=engine)
     spaced = frozenset(f.name for f in fields if frame[f"__sp_{f.name}"].any())
     if spaced:
-        frame = _plan(raw.scan, fields, spaced).collect(engine="streaming")
+        frame = _plan(text, fields, spaced).collect(engine=engine)
     return frame
+
+
+def _collect(raw: RawTable, fields: list[Field]) -> pl.DataFrame:
+    if raw.scan is not None:
+        return _typed(raw.scan, fields, streaming=True)
+    parts = [_typed(chunk.lazy(), fields, streaming=False) for chunk in raw.frames()]
+    if not parts:
+        return _typed(
+            pl.LazyFrame(
+                {ROW: pl.Series([], dtype=pl.UInt32)}
+                | {f.name: pl.Series([], dtype=pl.String) for f in fields}
+            ),
+            fields,
+            streaming=False,
+        )
+    return pl.concat(parts, rechunk=False)
 
 
 def parse_table(raw: RawTable, table: Table, findings: Findings) -> pl.DataFrame | None:
@@ -164,11 +183,7 @@ def _flagged(raw: RawTable, frame: pl.DataFrame, flag: str, field: str, cap: int
     rows = frame.filter(pl.col(flag)).select(ROW)
     if rows.height == 0:
         return rows
-    texts = (
-        raw.scan.select(ROW, field)
-        .filter(pl.col(ROW).is_in(rows[ROW].head(cap).implode()))
-        .collect()
-    )
+    texts = raw.texts(rows[ROW].head(cap).to_list(), field)
     return rows.join(texts, on=ROW, how="left")
 
 
