@@ -98,8 +98,8 @@ def _print_notices(bag: NoticeBag, *, limit: int = 20) -> None:
         table.add_row(f"[{colour}]{sev.value}[/{colour}]", code, f"{n:,}")
     out.print(table)
     shown = sorted(bag.notices, key=lambda n: order[n.severity])[:limit]
-    for n in shown:
-        out.print(n.render(), markup=False, highlight=False)
+    for notice in shown:
+        out.print(notice.render(), markup=False, highlight=False)
     if len(bag.notices) > limit:
         out.print(f"… {len(bag.notices) - limit} more shown with --json")
 

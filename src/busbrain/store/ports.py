@@ -7,6 +7,7 @@ Protocols so that tests and the embedded mode can plug any implementation.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -59,6 +60,10 @@ class NetworkQueries(Protocol):
     def find_trip(self, trip_id: str) -> Trip | None: ...
 
 
+# Told after each table is written: (table name, rows written).
+OnTable = Callable[[str, int], None]
+
+
 @dataclass(frozen=True)
 class NetworkRows:
     """A whole network as rows of the store's tables (column names as in store.schema).
@@ -94,7 +99,3 @@ class NetworkRepository(Protocol):
     def read_network(self) -> NetworkRows:
         """Every network table as frames, for export."""
         ...
-
-
-class OnTable(Protocol):
-    def __call__(self, table: str, rows: int) -> None: ...
