@@ -1,0 +1,97 @@
+"""`busbrain demo` end to end: the real command builds, imports and serves the demo city.
+
+The test runs the command as an operator would (its own process, a fresh folder, a free
+port), waits until it answers, and looks at the page in headless Chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .cdp import chromium
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+BUSBRAIN = str(Path(sys.executable).parent / "busbrain")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    cwd = tmp_path_factory.mktemp("demo")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [BUSBRAIN, "demo", "--port", str(port)],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, (
+                f"busbrain demo exited: {proc.stdout.read() if proc.stdout else ''}"
+            )
+            try:
+                if _get(url + "/healthz")["status"] == "ok":
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            assert time.monotonic() < deadline, "busbrain demo did not answer within 120 s"
+            time.sleep(0.5)
+        assert (cwd / "var" / "demo.db").exists()
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_demo_serves_a_jinzhou_like_city(demo: str) -> None:
+    summary = _get(demo + "/api/v1/network/summary")
+    assert 40 <= summary["routes"] <= 60
+    stops = _get(demo + "/api/v1/network/stops.geojson")["features"]
+    poles = [s for s in stops if s["properties"]["kind"] == "stop"]
+    assert 800 <= len(poles) <= 1500
+    lon = sum(s["geometry"]["coordinates"][0] for s in poles) / len(poles)
+    lat = sum(s["geometry"]["coordinates"][1] for s in poles) / len(poles)
+    assert abs(lat - 41.12) < 0.1 and abs(lon - 121.13) < 0.15
+    assert all(s["properties"]["name_pinyin"] for s in poles)
+    assert any("锦州" in s["properties"]["name"] for s in stops)
+
+
+def test_demo_page_draws_the_network_from_its_own_shapes(demo: str) -> None:
+    lines = _get(demo + "/api/v1/network/routes.geojson")["features"]
+    with chromium() as browser:
+        page = browser.new_page()
+        page.set_viewport(1280, 800)
+        page.goto(demo + "/")
+        page.wait_for("document.body.dataset.mapReady || document.body.dataset.mapError")
+        data = page.evaluate("({...document.body.dataset})")
+        assert data.get("mapError") is None, data
+        assert data["routesDrawn"] == str(len(lines))
+        assert data["tileLayers"] == "0"
+        outside = [u for u in page.log.requests if not u.startswith((demo + "/", "data:"))]
+        assert outside == []
+        assert page.log.errors == []
