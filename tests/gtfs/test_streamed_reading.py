@@ -68,3 +68,16 @@ def test_blocks_always_end_between_records(rows: list[list[str]], size: int) -> 
         out.append(rest)
     parsed = [r for block in out for r in csv.reader(io.StringIO(block.decode()))]
     assert parsed == [list(r) for r in rows]
+
+
+@pytest.mark.usefixtures("tiny_chunks")
+def test_a_bad_number_in_a_streamed_member_is_reported_not_lost(tiny: TinyFeed) -> None:
+    # Numbers are parsed by the CSV reader in streamed blocks; a block with a bad one is
+    # read again as text so the field rule can report it, and its other rows survive.
+    tiny.append("stop_times.txt", "T4,07:15:00,07:15:00,A2,4x")
+    tiny.append("stop_times.txt", "T4,07:20:00,07:20:00,A1,5")
+    feed, findings = load(tiny.zip())
+    assert where(findings, "invalid_integer") == [("stop_times.txt", 16, "stop_sequence")]
+    assert notices(findings, "invalid_integer")[0].value == "4x"
+    st = feed.tables["stop_times.txt"]
+    assert st.height == 16 and st["stop_sequence"].to_list()[-1] == 5

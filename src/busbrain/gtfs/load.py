@@ -58,7 +58,7 @@ def read_feed(path: Path, findings: Findings, on_step: OnStep = _quiet) -> GtfsF
                     feed.extra_files[name] = source.read_bytes(name)
                 continue
             on_step(f"reading {name}")
-            raw = open_raw_table(source, name)
+            raw = open_raw_table(source, name, field_format.native_types(table))
             typed = field_format.parse_table(raw, table, findings)
             if typed is not None:
                 feed.tables[name] = typed

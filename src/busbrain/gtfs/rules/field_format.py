@@ -44,20 +44,13 @@ def _trimmed(col: str) -> pl.Expr:
 
 def _parsed(s: pl.Expr, kind: Kind) -> pl.Expr:
     if kind is Kind.TIME:
-        # "H:MM:SS" to "HHH:MM:SS" by slicing from the end: much faster than a regex.
-        h = s.str.head(-6)
-        ok = (
-            (s.str.slice(-6, 1) == ":")
-            & (s.str.slice(-3, 1) == ":")
-            & h.str.len_bytes().is_between(1, 3)
-            & h.str.contains(r"^\d+$")
-        )
-        m = s.str.slice(-5, 2).cast(pl.Int32, strict=False)
-        sec = s.str.tail(2).cast(pl.Int32, strict=False)
-        hours = h.cast(pl.Int32, strict=False)
-        return pl.when(ok & (m < 60) & (sec < 60) & (m >= 0) & (sec >= 0)).then(
-            hours * 3600 + m * 60 + sec
-        )
+        # Validate with one anchored regex, then cast fixed slices from the end: several
+        # times faster than extracting regex groups.
+        ok = s.str.contains(r"^\d{1,3}:[0-5]\d:[0-5]\d$")
+        hours = s.str.head(-6).cast(pl.Int32, strict=False)
+        minutes = s.str.slice(-5, 2).cast(pl.Int32, strict=False)
+        seconds = s.str.tail(2).cast(pl.Int32, strict=False)
+        return pl.when(ok).then(hours * 3600 + minutes * 60 + seconds)
     if kind is Kind.DATE:
         return pl.when(s.str.contains(r"^\d{8}$")).then(
             s.str.strptime(pl.Date, "%Y%m%d", strict=False)
@@ -90,12 +83,17 @@ def _plan(scan: pl.LazyFrame, fields: list[Field], strip: frozenset[str]) -> pl.
     stage 3 derives the flags: `__sp_` (had spaces), `__miss_` (required but empty),
     `__bad_` (unparsable), `__oor_` (out of range).
     """
+    schema = scan.collect_schema()
+    native = {f.name for f in fields if schema[f.name] != pl.String}  # parsed by the reader
     text = scan.with_columns(
         (_trimmed(f.name) if f.name in strip else pl.col(f.name)).alias(f"__s_{f.name}")
         for f in fields
     )
     parsed = text.with_columns(
-        _parsed(pl.col(f"__s_{f.name}"), f.kind).alias(f"__v_{f.name}") for f in fields
+        (pl.col(f.name) if f.name in native else _parsed(pl.col(f"__s_{f.name}"), f.kind)).alias(
+            f"__v_{f.name}"
+        )
+        for f in fields
     )
     flags: list[pl.Expr] = []
     values: list[pl.Expr] = []
@@ -103,9 +101,11 @@ def _plan(scan: pl.LazyFrame, fields: list[Field], strip: frozenset[str]) -> pl.
         raw, s, v = pl.col(f.name), pl.col(f"__s_{f.name}"), pl.col(f"__v_{f.name}")
         ok = _in_range(v, f)
         values.append((v if ok is None else pl.when(ok).then(v)).alias(f.name))
-        flags.append((raw.str.starts_with(" ") | raw.str.ends_with(" ")).alias(f"__sp_{f.name}"))
         if f.required:
             flags.append(s.is_null().alias(f"__miss_{f.name}"))
+        if f.name in native:
+            continue
+        flags.append((raw.str.starts_with(" ") | raw.str.ends_with(" ")).alias(f"__sp_{f.name}"))
         if f.kind not in (Kind.ID, Kind.TEXT):
             flags.append((s.is_not_null() & v.is_null()).alias(f"__bad_{f.name}"))
         if ok is not None:
@@ -121,7 +121,11 @@ def _typed(text: pl.LazyFrame, fields: list[Field], streaming: bool) -> pl.DataF
     """
     engine: Literal["streaming", "in-memory"] = "streaming" if streaming else "in-memory"
     frame = _plan(text, fields, frozenset()).collect(engine=engine)
-    spaced = frozenset(f.name for f in fields if frame[f"__sp_{f.name}"].any())
+    spaced = frozenset(
+        f.name
+        for f in fields
+        if f"__sp_{f.name}" in frame.columns and frame[f"__sp_{f.name}"].any()
+    )
     if spaced:
         frame = _plan(text, fields, spaced).collect(engine=engine)
     return frame
@@ -131,6 +135,8 @@ def _collect(raw: RawTable, fields: list[Field]) -> pl.DataFrame:
     if raw.scan is not None:
         return _typed(raw.scan, fields, streaming=True)
     parts = [_typed(chunk.lazy(), fields, streaming=False) for chunk in raw.frames()]
+    # Blocks read natively and blocks read as text type their columns alike.
+    parts = [p.cast(parts[0].schema) for p in parts]
     if not parts:
         return _typed(
             pl.LazyFrame(
@@ -168,8 +174,12 @@ def parse_table(raw: RawTable, table: Table, findings: Findings) -> pl.DataFrame
             file=table.name,
         )
         return None
+    flag_cols = [c for c in frame.columns if c.startswith("__") and c != ROW]
+    frame = frame.with_columns(pl.col(flag_cols).fill_null(False))
+    hits = frame.select(pl.col(flag_cols).any()).row(0)
+    raised = {c for c, hit in zip(flag_cols, hits, strict=True) if hit}
     for f in present:
-        _report_flags(raw, frame, f, table.name, findings)
+        _report_flags(raw, frame.select(ROW, *raised), f, table.name, findings)
     return frame.select(
         pl.col(ROW),
         *(pl.col(f.name).cast(pl.Int8) if f.kind is Kind.ENUM else pl.col(f.name) for f in present),
@@ -213,7 +223,7 @@ def _report_flags(
             rows=_flagged(raw, frame, flag, f.name, cap),
             field=f.name,
         )
-    if frame[f"__sp_{f.name}"].any():
+    if f"__sp_{f.name}" in frame.columns:
         findings.report(
             code="leading_or_trailing_whitespaces",
             severity=Severity.WARNING,
@@ -243,3 +253,17 @@ def _report_layout(raw: RawTable, table: Table, findings: Findings) -> None:
                 file=table.name,
                 field=col.strip(),
             )
+
+
+NATIVE_KINDS: dict[Kind, pl.DataType] = {
+    Kind.INT: pl.Int64(),
+    Kind.ENUM: pl.Int64(),
+    Kind.FLOAT: pl.Float64(),
+    Kind.LAT: pl.Float64(),
+    Kind.LON: pl.Float64(),
+}
+
+
+def native_types(table: Table) -> dict[str, pl.DataType]:
+    """Columns the CSV reader may parse itself (numbers), for open_raw_table."""
+    return {f.name: NATIVE_KINDS[f.kind] for f in table.fields if f.kind in NATIVE_KINDS}
