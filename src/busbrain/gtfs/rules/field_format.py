@@ -135,8 +135,14 @@ def _collect(raw: RawTable, fields: list[Field]) -> pl.DataFrame:
     if raw.scan is not None:
         return _typed(raw.scan, fields, streaming=True)
     parts = [_typed(chunk.lazy(), fields, streaming=False) for chunk in raw.frames()]
-    # Blocks read natively and blocks read as text type their columns alike.
-    parts = [p.cast(parts[0].schema) for p in parts]
+    # A block read as text has flag columns a natively read block lacks: align them.
+    columns = list(dict.fromkeys(c for p in parts for c in p.columns))
+    parts = [
+        p.with_columns(pl.lit(False).alias(c) for c in columns if c not in p.columns).select(
+            columns
+        )
+        for p in parts
+    ]
     if not parts:
         return _typed(
             pl.LazyFrame(
