@@ -58,7 +58,10 @@ class RawTable:
         wanted = pl.Series(rows, dtype=pl.UInt32).implode()
         if self.scan is not None:
             return self.scan.select(ROW, field).filter(pl.col(ROW).is_in(wanted)).collect()
-        parts = [f.select(ROW, field).filter(pl.col(ROW).is_in(wanted)) for f in self.frames()]
+        parts = [
+            f.select(ROW, pl.col(field).cast(pl.String)).filter(pl.col(ROW).is_in(wanted))
+            for f in self.frames()
+        ]
         return pl.concat(parts) if parts else pl.DataFrame({ROW: [], field: []})
 
 
