@@ -99,3 +99,18 @@ def test_reimport_replaces_rather_than_adds(store: Store, tiny: TinyFeed) -> Non
     import_feed(tiny.folder(), store.network, now=NOW)
     import_feed(tiny.folder(), store.network, now=NOW)
     assert store.queries.summary().stop_times == 14
+
+
+def test_big_tables_stream_in_key_order(store: Store, tiny: TinyFeed) -> None:
+    import_feed(tiny.folder(), store.network, now=NOW)
+    chunks = list(store.network.iter_rows("stop_time", chunk_rows=3))
+    assert [c.height for c in chunks] == [3, 3, 3, 3, 2]
+    keys = pl.concat(chunks).select("trip_id", "stop_sequence").rows()
+    assert keys == sorted(keys)
+    assert store.network.filled_columns("stop_time") == {
+        "trip_id",
+        "stop_sequence",
+        "stop_id",
+        "arrival_s",
+        "departure_s",
+    }

@@ -1,8 +1,10 @@
 """Write a typed feed (frames with GTFS field names) as GTFS text, to a .zip or a folder.
 
 Values are formatted by the schema: times as HH:MM:SS (hours may pass 24), dates as
-YYYYMMDD. Optional columns that are empty in every row are left out. A zip is written
-under a temporary name and renamed, so a failed export never leaves half a file.
+YYYYMMDD. Optional columns that are empty in every row are left out. Big files can be
+given as a stream of frames and are written chunk by chunk, so an export of millions of
+stop times needs memory for one chunk only. A zip is written under a temporary name and
+renamed, so a failed export never leaves half a file.
 """
 
 from __future__ import annotations
@@ -10,12 +12,25 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import polars as pl
 
-from busbrain.gtfs.schema import BY_NAME, Kind, Table
+from busbrain.gtfs.schema import BY_NAME, Kind
+
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip member timestamps: same feed, same bytes
+
+
+@dataclass(frozen=True)
+class FrameStream:
+    """A file given as chunks, with the columns to write decided up front."""
+
+    columns: Sequence[str]
+    chunks: Iterable[pl.DataFrame]
 
 
 def _time_text(col: str) -> pl.Expr:
@@ -28,50 +43,92 @@ def _time_text(col: str) -> pl.Expr:
     )
 
 
-def _formatted(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
+def columns_to_write(name: str, present: Iterable[str]) -> list[str]:
+    """The schema's fields of file `name` that are in `present`, in schema order."""
+    table = BY_NAME.get(name)
+    given = list(present)
+    if table is None:
+        return given
+    have = set(given)
+    return [f.name for f in table.fields if f.name in have]
+
+
+def _formatted(name: str, frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+    table = BY_NAME.get(name)
     cols: list[pl.Expr] = []
-    for f in table.fields:
-        if f.name not in frame.columns:
-            continue
-        if not f.required and frame[f.name].null_count() == frame.height:
-            continue
-        if f.kind is Kind.TIME:
-            cols.append(_time_text(f.name).alias(f.name))
-        elif f.kind is Kind.DATE:
-            cols.append(pl.col(f.name).dt.strftime("%Y%m%d").alias(f.name))
+    for c in columns:
+        field = table.field(c) if table else None
+        if c not in frame.columns:
+            cols.append(pl.lit(None, dtype=pl.String).alias(c))
+        elif field is not None and field.kind is Kind.TIME:
+            cols.append(_time_text(c).alias(c))
+        elif field is not None and field.kind is Kind.DATE:
+            cols.append(pl.col(c).dt.strftime("%Y%m%d").alias(c))
         else:
-            cols.append(pl.col(f.name))
+            cols.append(pl.col(c))
     return frame.select(cols)
 
 
-def feed_csv(name: str, frame: pl.DataFrame) -> bytes:
-    """The CSV text of one file."""
+def _filled(name: str, frame: pl.DataFrame) -> list[str]:
     table = BY_NAME.get(name)
-    out = _formatted(frame, table) if table is not None else frame
-    return out.write_csv(null_value="", line_terminator="\n").encode("utf-8")
+    keep = [
+        c
+        for c in frame.columns
+        if frame[c].null_count() < frame.height
+        or (table is not None and (f := table.field(c)) is not None and f.required)
+    ]
+    return columns_to_write(name, keep)
 
 
-def write_feed(files: Mapping[str, pl.DataFrame], extra: Mapping[str, bytes], out: Path) -> Path:
-    """Write `files` ({"stops.txt": frame}) and verbatim `extra` files to `out`."""
+def _write_csv(
+    fh: IO[bytes], name: str, chunks: Iterable[pl.DataFrame], columns: Sequence[str]
+) -> None:
+    fh.write((",".join(columns) + "\n").encode())
+    for chunk in chunks:
+        if chunk.height:
+            body = _formatted(name, chunk, columns).write_csv(
+                include_header=False, null_value="", line_terminator="\n"
+            )
+            fh.write(body.encode("utf-8"))
+
+
+def write_feed(
+    files: Mapping[str, pl.DataFrame],
+    extra: Mapping[str, bytes],
+    out: Path,
+    streams: Mapping[str, FrameStream] | None = None,
+) -> Path:
+    """Write `files` ({"stops.txt": frame}), `streams` and verbatim `extra` files to `out`."""
     out = Path(out)
+    parts: dict[str, FrameStream] = {
+        name: FrameStream(_filled(name, frame), [frame]) for name, frame in files.items()
+    }
+    parts.update(streams or {})
     if out.suffix.lower() == ".zip":
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".zip.part")
         os.close(fd)
         try:
             with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-                for name, frame in files.items():
-                    zf.writestr(name, feed_csv(name, frame))
+                for name, part in parts.items():
+                    info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    with zf.open(info, "w", force_zip64=True) as fh:
+                        _write_csv(fh, name, part.chunks, part.columns)
                 for name, data in extra.items():
-                    zf.writestr(name, data)
+                    info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    zf.writestr(info, data)
             os.replace(tmp, out)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         return out
     out.mkdir(parents=True, exist_ok=True)
-    for name, frame in files.items():
-        (out / name).write_bytes(feed_csv(name, frame))
+    with ExitStack() as stack:
+        for name, part in parts.items():
+            fh = stack.enter_context((out / name).open("wb"))
+            _write_csv(fh, name, part.chunks, part.columns)
     for name, data in extra.items():
         (out / name).write_bytes(data)
     return out

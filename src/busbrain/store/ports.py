@@ -7,7 +7,7 @@ Protocols so that tests and the embedded mode can plug any implementation.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -96,6 +96,14 @@ class NetworkRepository(Protocol):
         """Swap the stored network for `rows` in one transaction: all or nothing."""
         ...
 
-    def read_network(self) -> NetworkRows:
-        """Every network table as frames, for export."""
+    def read_network(self, *, without: frozenset[str] = frozenset()) -> NetworkRows:
+        """Every network table (but those named in `without`) as frames, for export."""
+        ...
+
+    def iter_rows(self, table: str, chunk_rows: int = 200_000) -> Iterator[pl.DataFrame]:
+        """A table's rows in key order, in frames of at most `chunk_rows` (for big tables)."""
+        ...
+
+    def filled_columns(self, table: str) -> set[str]:
+        """The columns of `table` with a value in at least one row."""
         ...

@@ -122,6 +122,7 @@ shape_point = Table(
     Column("lon", Float, nullable=False),
     Column("dist_m", Float, nullable=False),
     Column("dist_traveled", Float),
+    sqlite_with_rowid=False,
 )
 
 pattern = Table(
@@ -177,6 +178,7 @@ stop_time = Table(
     Column("continuous_drop_off", SmallInteger),
     Column("shape_dist_traveled", Float),
     Column("timepoint", SmallInteger),
+    sqlite_with_rowid=False,
 )
 
 frequency = Table(

@@ -7,12 +7,15 @@ never see half a network.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import polars as pl
 from sqlalchemy import Engine, delete, insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from busbrain.domain.errors import StoreError
 from busbrain.store import schema
-from busbrain.store.bulk import insert_frame, read_table
+from busbrain.store.bulk import filled_columns, insert_frame, iter_table, read_table
 from busbrain.store.ports import ImportRecord, NetworkRows, OnTable
 
 
@@ -46,6 +49,20 @@ class SqlNetworkRepository:
         except (SQLAlchemyError, driver_error) as exc:
             raise StoreError(f"network import failed, store unchanged: {exc}") from exc
 
-    def read_network(self) -> NetworkRows:
+    def read_network(self, *, without: frozenset[str] = frozenset()) -> NetworkRows:
         with self.engine.connect() as conn:
-            return NetworkRows({t.name: read_table(conn, t) for t in schema.NETWORK_TABLES})
+            return NetworkRows(
+                {
+                    t.name: read_table(conn, t)
+                    for t in schema.NETWORK_TABLES
+                    if t.name not in without
+                }
+            )
+
+    def iter_rows(self, table: str, chunk_rows: int = 200_000) -> Iterator[pl.DataFrame]:
+        with self.engine.connect() as conn:
+            yield from iter_table(conn, schema.metadata.tables[table], chunk_rows)
+
+    def filled_columns(self, table: str) -> set[str]:
+        with self.engine.connect() as conn:
+            return filled_columns(conn, schema.metadata.tables[table])
