@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from busbrain.store.engine import migrate, open_engine
 from busbrain.store.sql_network import SqlNetworkRepository
 from busbrain.store.sql_queries import SqlNetworkQueries
+from busbrain.store.sql_schedule import SqlScheduleQueries
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Store:
     engine: Engine
     network: SqlNetworkRepository
     queries: SqlNetworkQueries
+    schedule: SqlScheduleQueries
 
     def close(self) -> None:
         self.engine.dispose()
@@ -30,4 +32,6 @@ def open_store(url: str, *, upgrade: bool = True) -> Store:
     engine = open_engine(url)
     if upgrade:
         migrate(engine)
-    return Store(engine, SqlNetworkRepository(engine), SqlNetworkQueries(engine))
+    return Store(
+        engine, SqlNetworkRepository(engine), SqlNetworkQueries(engine), SqlScheduleQueries(engine)
+    )

@@ -114,3 +114,26 @@ def test_big_tables_stream_in_key_order(store: Store, tiny: TinyFeed) -> None:
         "arrival_s",
         "departure_s",
     }
+
+
+def test_services_and_blocks_on_a_day(store: Store, tiny: TinyFeed) -> None:
+    tiny.append("calendar_dates.txt", "HOL,20261001,1")
+    import_feed(tiny.folder(), store.network, now=NOW)
+    services = {c.service_id: c for c in store.schedule.list_services()}
+    assert services["WD"].runs_on(dt.date(2026, 6, 1)) and not services["WD"].runs_on(
+        dt.date(2026, 6, 6)
+    )
+    assert not services["WD"].runs_on(dt.date(2026, 10, 1))  # removed by calendar_dates
+    hol = services["HOL"]  # defined by calendar_dates.txt alone
+    assert hol.runs_on(dt.date(2026, 10, 1)) and not hol.runs_on(dt.date(2026, 10, 2))
+    blocks = {b.block_id: b for b in store.schedule.list_blocks(dt.date(2026, 6, 1))}
+    assert [t.trip_id for t in blocks["B1"].trips] == ["T1", "T2", "T3"]
+    t1 = blocks["B1"].trips[0]
+    assert (t1.first_departure_s, t1.last_arrival_s, t1.first_stop_id, t1.last_stop_id) == (
+        6 * 3600,
+        6 * 3600 + 600,
+        "A1",
+        "D1",
+    )
+    assert blocks["B1"].trips[2].first_departure_s == 24 * 3600 + 40 * 60  # past midnight
+    assert store.schedule.list_blocks(dt.date(2026, 10, 1)) == []

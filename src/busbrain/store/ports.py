@@ -13,7 +13,16 @@ from typing import Protocol
 
 import polars as pl
 
-from busbrain.domain.network import Agency, Pattern, Route, Shape, Stop, Trip
+from busbrain.domain.network import (
+    Agency,
+    Block,
+    Pattern,
+    Route,
+    ServiceCalendar,
+    Shape,
+    Stop,
+    Trip,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,4 +115,16 @@ class NetworkRepository(Protocol):
 
     def filled_columns(self, table: str) -> set[str]:
         """The columns of `table` with a value in at least one row."""
+        ...
+
+
+class ScheduleQueries(Protocol):
+    """Read side of the timetable: services and vehicle blocks on a day."""
+
+    def list_services(self) -> list[ServiceCalendar]:
+        """Every service, from calendar.txt and calendar_dates.txt alike."""
+        ...
+
+    def list_blocks(self, day: dt.date) -> list[Block]:
+        """The blocks (路牌) running on service day `day`, each trip in time order."""
         ...
