@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PURE = ["domain"]
+PURE = ["domain", "protocol"]
 FORBIDDEN = {
     "socket",
     "asyncio",

@@ -1,0 +1,1 @@
+"""The event bus: one interface, in-process and NATS JetStream adapters."""

@@ -1,0 +1,1 @@
+"""Pure, sans-I/O wire formats."""
