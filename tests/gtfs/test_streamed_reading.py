@@ -81,3 +81,13 @@ def test_a_bad_number_in_a_streamed_member_is_reported_not_lost(tiny: TinyFeed) 
     assert notices(findings, "invalid_integer")[0].value == "4x"
     st = feed.tables["stop_times.txt"]
     assert st.height == 16 and st["stop_sequence"].to_list()[-1] == 5
+
+
+@pytest.mark.usefixtures("tiny_chunks")
+def test_spaces_around_numbers_in_a_streamed_member_are_still_warned(tiny: TinyFeed) -> None:
+    tiny.append("stop_times.txt", "T4,07:15:00,07:15:00,A2, 4")
+    feed, findings = load(tiny.zip())
+    assert [n.field for n in notices(findings, "leading_or_trailing_whitespaces")] == [
+        "stop_sequence"
+    ]
+    assert feed.tables["stop_times.txt"]["stop_sequence"].to_list()[-1] == 4

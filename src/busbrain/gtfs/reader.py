@@ -280,7 +280,9 @@ def _csv_block(
     itself (much cheaper than text then cast); if any value there does not parse, the
     whole block is read again as text, so the field rule sees and reports it.
     """
-    if native:
+    # The CSV reader would take " 5" as 5 silently; a block with a space next to a
+    # separator is read as text, so the spaces are reported.
+    if native and not any(p in data for p in (b", ", b" ,", b"\n ", b" \n", b" \r")):
         try:
             return _read_block(data, header, first_row, native)
         except pl.exceptions.PolarsError:
