@@ -280,9 +280,9 @@ def _csv_block(
     itself (much cheaper than text then cast); if any value there does not parse, the
     whole block is read again as text, so the field rule sees and reports it.
     """
-    # The CSV reader would take " 5" as 5 silently; a block with a space next to a
-    # separator is read as text, so the spaces are reported.
-    if native and not any(p in data for p in (b", ", b" ,", b"\n ", b" \n", b" \r")):
+    # The CSV reader would take " 5" as 5 silently; a block with any space is read as
+    # text, so spaces around values are reported (a memchr scan: ~1 ms per block).
+    if native and data.find(b" ") < 0:
         try:
             return _read_block(data, header, first_row, native)
         except pl.exceptions.PolarsError:
