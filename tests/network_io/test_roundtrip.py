@@ -121,3 +121,23 @@ def test_kaunas_export_adds_no_validator_error(shared: Path, tmp_path: Path) -> 
     before = _validator_errors(src, tmp_path / "v_before")
     after = _validator_errors(out, tmp_path / "v_after")
     assert after <= before, f"new errors after round trip: {after - before}"
+
+
+@pytest.mark.slow
+def test_nyc_imports_and_exports_whole(shared: Path, tmp_path: Path) -> None:
+    """The largest feed: 7.4 million stop times in and out, with nothing lost."""
+    src = shared / "data/gtfs/nyc-mta-bus-2026/gtfs.zip"
+    store = open_store(f"sqlite:///{tmp_path / 'nyc.db'}")
+    try:
+        outcome = import_feed(src, store.network, now=NOW)
+        assert outcome.imported and not outcome.findings.notices.has_errors
+        assert outcome.counts["stop_time"] == 7_435_211 and outcome.counts["trip"] == 230_532
+        counts = export_feed(store.network, tmp_path / "nyc_out.zip")
+    finally:
+        store.close()
+    assert counts["stop_times.txt"] == 7_435_211
+    assert counts["stops.txt"] == 13_461 and counts["shapes.txt"] == 500_767
+    exported, findings = load(tmp_path / "nyc_out.zip")
+    assert not findings.notices.has_errors
+    original, _ = load(src)
+    assert_same_meaning(original, exported)
