@@ -32,8 +32,10 @@ gtfs_app = typer.Typer(
     help="Import, export, validate and convert GTFS feeds.", no_args_is_help=True
 )
 db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
+terminals_app = typer.Typer(help="The terminal registry (phone -> vehicle).", no_args_is_help=True)
 app.add_typer(gtfs_app, name="gtfs")
 app.add_typer(db_app, name="db")
+app.add_typer(terminals_app, name="terminals")
 out = Console()
 err = Console(stderr=True)
 
@@ -331,6 +333,38 @@ def db_status(ctx: typer.Context) -> None:
                 )
         finally:
             store.close()
+
+
+@terminals_app.command("import")
+def terminals_import(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="CSV: phone,plate,plate_colour,vehicle_id,depot")],
+    skip_bad_rows: Annotated[
+        bool, typer.Option("--skip-bad-rows", help="Import the good rows when some are bad.")
+    ] = False,
+) -> None:
+    """Add or update terminals in the registry from a CSV file (all or nothing)."""
+    from busbrain.network_io.terminals_csv import read_terminals
+    from busbrain.wiring import open_store
+
+    with _errors():
+        records, notices = read_terminals(path)
+        bag = NoticeBag()
+        bag.extend(notices)
+        if notices:
+            _print_notices(bag)
+        if notices and not skip_bad_rows:
+            err.print("[red]not imported:[/red] fix the rows above, or pass --skip-bad-rows.")
+            raise typer.Exit(2)
+        store = open_store(_settings(ctx).db)
+        try:
+            n = store.terminals.upsert_terminals(records)
+        finally:
+            store.close()
+        out.print(
+            f"[green]imported[/green] {n} terminals"
+            + (f", skipped {len(notices)} bad rows" if notices else "")
+        )
 
 
 def _serve(settings: Settings) -> None:

@@ -14,6 +14,7 @@ from busbrain.store.engine import migrate, open_engine
 from busbrain.store.sql_network import SqlNetworkRepository
 from busbrain.store.sql_queries import SqlNetworkQueries
 from busbrain.store.sql_schedule import SqlScheduleQueries
+from busbrain.store.sql_terminals import SqlCommandOutbox, SqlTerminalRegistry
 
 
 @dataclass
@@ -22,6 +23,8 @@ class Store:
     network: SqlNetworkRepository
     queries: SqlNetworkQueries
     schedule: SqlScheduleQueries
+    terminals: SqlTerminalRegistry
+    outbox: SqlCommandOutbox
 
     def close(self) -> None:
         self.engine.dispose()
@@ -33,5 +36,10 @@ def open_store(url: str, *, upgrade: bool = True) -> Store:
     if upgrade:
         migrate(engine)
     return Store(
-        engine, SqlNetworkRepository(engine), SqlNetworkQueries(engine), SqlScheduleQueries(engine)
+        engine,
+        SqlNetworkRepository(engine),
+        SqlNetworkQueries(engine),
+        SqlScheduleQueries(engine),
+        SqlTerminalRegistry(engine),
+        SqlCommandOutbox(engine),
     )

@@ -32,7 +32,7 @@ def store(store_url: str) -> Store:
 def test_migrations_are_idempotent_and_at_head(store: Store) -> None:
     migrate(store.engine)
     current, head = schema_status(store.engine)
-    assert current == head == "0001"
+    assert current == head == "0002"
 
 
 def test_schema_matches_the_metadata(store: Store) -> None:
@@ -137,3 +137,26 @@ def test_services_and_blocks_on_a_day(store: Store, tiny: TinyFeed) -> None:
     )
     assert blocks["B1"].trips[2].first_departure_s == 24 * 3600 + 40 * 60  # past midnight
     assert store.schedule.list_blocks(dt.date(2026, 10, 1)) == []
+
+
+def test_upgrade_from_the_first_schema_keeps_the_network(store_url: str, tiny: TinyFeed) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from busbrain.store.engine import open_engine
+
+    engine = open_engine(store_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", "busbrain.store:migrations")
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    from busbrain.store.sql_network import SqlNetworkRepository
+
+    assert import_feed(tiny.folder(), SqlNetworkRepository(engine), now=NOW).imported
+    engine.dispose()
+    upgraded = open_store(store_url)  # migrates to the newest schema
+    assert schema_status(upgraded.engine)[0] == "0002"
+    assert upgraded.queries.summary().stop_times == 14
+    assert upgraded.terminals.find_terminal("1") is None
+    upgraded.close()

@@ -23,6 +23,13 @@ from busbrain.domain.network import (
     Stop,
     Trip,
 )
+from busbrain.domain.terminals import (
+    Command,
+    CommandKind,
+    CommandStatus,
+    RegisterResult,
+    TerminalRecord,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,3 +135,71 @@ class ScheduleQueries(Protocol):
     def list_blocks(self, day: dt.date) -> list[Block]:
         """The blocks (路牌) running on service day `day`, each trip in time order."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalInfo:
+    """What a terminal says of itself when it registers (0x0100)."""
+
+    plate: str | None = None
+    plate_colour: int | None = None
+    maker: str | None = None
+    model: str | None = None
+    terminal_id: str | None = None
+
+
+class TerminalRegistry(Protocol):
+    """The terminals the platform knows: who may register and with which auth code."""
+
+    def find_terminal(self, phone: str) -> TerminalRecord | None: ...
+
+    def register(
+        self,
+        phone: str,
+        info: TerminalInfo,
+        *,
+        auth_code: str,
+        now: dt.datetime,
+        open_registration: bool,
+    ) -> RegisterResult:
+        """Register `phone`, storing `auth_code` if the result is OK.
+
+        A known terminal registers again with a new code (the old one stops working);
+        an unknown one is refused with TERMINAL_NOT_IN_DATABASE unless registration is
+        open, when it is added.
+        """
+        ...
+
+    def authenticate(self, phone: str, auth_code: str) -> bool: ...
+
+    def unregister(self, phone: str) -> None:
+        """Forget the terminal's auth code: it must register again."""
+        ...
+
+    def upsert_terminals(self, records: list[TerminalRecord]) -> int:
+        """Add or update terminals (by phone); returns how many were written."""
+        ...
+
+
+class CommandOutbox(Protocol):
+    """Commands queued for terminals; the gateway sends them and records the outcome."""
+
+    def enqueue(
+        self, phone: str, kind: CommandKind, payload: dict[str, object], now: dt.datetime
+    ) -> int:
+        """Queue a command; returns its id."""
+        ...
+
+    def pending(self, phones: set[str] | None = None, limit: int = 100) -> list[Command]:
+        """The oldest pending commands (for the given phones), oldest first."""
+        ...
+
+    def mark_sent(self, command_id: int, serial: int, now: dt.datetime) -> None: ...
+
+    def finish(
+        self, command_id: int, status: CommandStatus, now: dt.datetime, detail: str | None = None
+    ) -> None:
+        """Record a command's outcome (acked, failed, timed out, offline)."""
+        ...
+
+    def get(self, command_id: int) -> Command | None: ...

@@ -212,6 +212,36 @@ extra_file = Table(
     Column("content", LargeBinary, nullable=False),
 )
 
+terminal = Table(
+    "terminal",
+    metadata,
+    Column("phone", Text, primary_key=True),  # normalised: digits, no leading zeros
+    Column("plate", Text),
+    Column("plate_colour", SmallInteger),
+    Column("vehicle_id", Text),
+    Column("depot", Text),
+    Column("auth_code", Text),
+    Column("registered_at", DateTime(timezone=True)),
+    Column("maker", Text),
+    Column("model", Text),
+    Column("terminal_id", Text),
+)
+
+command_outbox = Table(
+    "command_outbox",
+    metadata,
+    Column("command_id", Integer, primary_key=True, autoincrement=True),
+    Column("phone", Text, nullable=False, index=True),
+    Column("kind", Text, nullable=False),
+    Column("payload", Text, nullable=False),  # JSON
+    Column("status", Text, nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("done_at", DateTime(timezone=True)),
+    Column("serial", Integer),
+    Column("detail", Text),
+)
+
 # Children first: the order to empty tables in.
 NETWORK_TABLES: tuple[Table, ...] = (
     stop_time,

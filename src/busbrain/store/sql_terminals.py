@@ -1,0 +1,179 @@
+"""The terminal registry and the command outbox in a SQL store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from busbrain.domain.errors import StoreError
+from busbrain.domain.terminals import (
+    Command,
+    CommandKind,
+    CommandStatus,
+    RegisterResult,
+    TerminalRecord,
+)
+from busbrain.store import schema as s
+from busbrain.store.ports import TerminalInfo
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _record(r: Any) -> TerminalRecord:
+    return TerminalRecord(
+        phone=r.phone,
+        plate=r.plate,
+        plate_colour=r.plate_colour,
+        vehicle_id=r.vehicle_id,
+        depot=r.depot,
+        auth_code=r.auth_code,
+        registered_at=_utc(r.registered_at),
+    )
+
+
+class SqlTerminalRegistry:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def find_terminal(self, phone: str) -> TerminalRecord | None:
+        with self.engine.connect() as conn:
+            r = conn.execute(select(s.terminal).where(s.terminal.c.phone == phone)).first()
+        return None if r is None else _record(r)
+
+    def register(
+        self,
+        phone: str,
+        info: TerminalInfo,
+        *,
+        auth_code: str,
+        now: dt.datetime,
+        open_registration: bool,
+    ) -> RegisterResult:
+        t = s.terminal.c
+        reported = {
+            "maker": info.maker,
+            "model": info.model,
+            "terminal_id": info.terminal_id,
+            "auth_code": auth_code,
+            "registered_at": now,
+        }
+        with self.engine.begin() as conn:
+            known = conn.execute(select(t.phone).where(t.phone == phone)).first()
+            if known is None:
+                if not open_registration:
+                    return RegisterResult.TERMINAL_NOT_IN_DATABASE
+                conn.execute(
+                    insert(s.terminal).values(
+                        phone=phone, plate=info.plate, plate_colour=info.plate_colour, **reported
+                    )
+                )
+                return RegisterResult.OK
+            conn.execute(update(s.terminal).where(t.phone == phone).values(**reported))
+        return RegisterResult.OK
+
+    def authenticate(self, phone: str, auth_code: str) -> bool:
+        record = self.find_terminal(phone)
+        return record is not None and record.auth_code is not None and record.auth_code == auth_code
+
+    def unregister(self, phone: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(s.terminal).where(s.terminal.c.phone == phone).values(auth_code=None)
+            )
+
+    def upsert_terminals(self, records: list[TerminalRecord]) -> int:
+        t = s.terminal.c
+        try:
+            with self.engine.begin() as conn:
+                for rec in records:
+                    values = {
+                        "plate": rec.plate,
+                        "plate_colour": rec.plate_colour,
+                        "vehicle_id": rec.vehicle_id,
+                        "depot": rec.depot,
+                    }
+                    done = conn.execute(
+                        update(s.terminal).where(t.phone == rec.phone).values(**values)
+                    )
+                    if done.rowcount == 0:
+                        conn.execute(insert(s.terminal).values(phone=rec.phone, **values))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"terminal import failed, registry unchanged: {exc}") from exc
+        return len(records)
+
+
+def _command(r: Any) -> Command:
+    return Command(
+        command_id=r.command_id,
+        phone=r.phone,
+        kind=CommandKind(r.kind),
+        payload=json.loads(r.payload),
+        status=CommandStatus(r.status),
+        created_at=_utc(r.created_at) or dt.datetime.min.replace(tzinfo=dt.UTC),
+        sent_at=_utc(r.sent_at),
+        done_at=_utc(r.done_at),
+        serial=r.serial,
+        detail=r.detail,
+    )
+
+
+class SqlCommandOutbox:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def enqueue(
+        self, phone: str, kind: CommandKind, payload: dict[str, object], now: dt.datetime
+    ) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(s.command_outbox)
+                .values(
+                    phone=phone,
+                    kind=kind.value,
+                    payload=json.dumps(payload, ensure_ascii=False),
+                    status=CommandStatus.PENDING.value,
+                    created_at=now,
+                )
+                .returning(s.command_outbox.c.command_id)
+            )
+            return int(result.scalar_one())
+
+    def pending(self, phones: set[str] | None = None, limit: int = 100) -> list[Command]:
+        c = s.command_outbox.c
+        query = select(s.command_outbox).where(c.status == CommandStatus.PENDING.value)
+        if phones is not None:
+            if not phones:
+                return []
+            query = query.where(c.phone.in_(sorted(phones)))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(c.command_id).limit(limit)).all()
+        return [_command(r) for r in rows]
+
+    def mark_sent(self, command_id: int, serial: int, now: dt.datetime) -> None:
+        self._set(command_id, status=CommandStatus.SENT.value, serial=serial, sent_at=now)
+
+    def finish(
+        self, command_id: int, status: CommandStatus, now: dt.datetime, detail: str | None = None
+    ) -> None:
+        self._set(command_id, status=status.value, done_at=now, detail=detail)
+
+    def get(self, command_id: int) -> Command | None:
+        c = s.command_outbox.c
+        with self.engine.connect() as conn:
+            r = conn.execute(select(s.command_outbox).where(c.command_id == command_id)).first()
+        return None if r is None else _command(r)
+
+    def _set(self, command_id: int, **values: object) -> None:
+        c = s.command_outbox.c
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(s.command_outbox).where(c.command_id == command_id).values(**values)
+            )
