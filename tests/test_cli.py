@@ -31,6 +31,8 @@ BUSBRAIN = str(Path(sys.executable).parent / "busbrain")
         ["db"],
         ["db", "upgrade"],
         ["db", "status"],
+        ["terminals"],
+        ["terminals", "import"],
         ["serve"],
         ["demo"],
     ],
