@@ -141,3 +141,22 @@ def test_nyc_imports_and_exports_whole(shared: Path, tmp_path: Path) -> None:
     assert not findings.notices.has_errors
     original, _ = load(src)
     assert_same_meaning(original, exported)
+
+
+def test_converted_chinese_lines_import_and_export(shared: Path, tmp_path: Path) -> None:
+    """Chinese line data (Baidu BD-09) → GTFS in WGS-84 → store → GTFS, meaning kept."""
+    from busbrain.cnlines import SourceFormat, convert_lines
+    from busbrain.gtfs.rowwriter import write_rows_feed
+
+    result = convert_lines(
+        shared / "data/gtfs/cn-hangzhou-bus-2015/lineshape-baidu.txt",
+        SourceFormat.BAIDU_LINES,
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2026, 12, 31),
+    )
+    feed = write_rows_feed(result.tables, tmp_path / "hz.zip")
+    _, a, b = roundtrip(feed, tmp_path)
+    assert_same_meaning(a, b)
+    assert b.height("frequencies.txt") == a.height("frequencies.txt") > 200
+    names = b.tables["stops.txt"]["stop_name"].to_list()
+    assert any("西湖" in n for n in names if n)
