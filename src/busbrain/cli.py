@@ -393,6 +393,62 @@ def serve(
         _serve(_settings(ctx, host=host, port=port))
 
 
+@app.command("gateway")
+def gateway(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Listen address for terminals.")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(help="TCP port for terminals (JT/T 808).")] = 7808,
+    open_registration: Annotated[
+        bool,
+        typer.Option(
+            "--open-registration", help="Accept terminals not in the registry (demo, tests)."
+        ),
+    ] = False,
+    metrics_port: Annotated[
+        int | None, typer.Option("--metrics-port", help="Serve Prometheus /metrics on this port.")
+    ] = None,
+    bus: Annotated[
+        str | None, typer.Option("--bus", help="'memory' or nats://host:port; env BUSBRAIN_BUS.")
+    ] = None,
+    idle_timeout: Annotated[
+        float, typer.Option("--idle-timeout", help="Seconds of silence before a connection closes.")
+    ] = 180.0,
+) -> None:
+    """Serve JT/T 808 terminals over TCP; their reports go onto the event bus."""
+    import asyncio
+
+    from busbrain.gateway.config import GatewayConfig
+    from busbrain.gateway.server import Gateway
+    from busbrain.wiring import open_bus, open_store
+
+    settings = _settings(ctx, bus=bus)
+    config = GatewayConfig(
+        host=host, port=port, open_registration=open_registration, idle_timeout_s=idle_timeout
+    )
+
+    async def serve() -> None:
+        store = open_store(settings.db)
+        event_bus = await open_bus(settings.bus)
+        gw = Gateway(config, registry=store.terminals, outbox=store.outbox, publisher=event_bus)
+        await gw.start(metrics_port=metrics_port, metrics_host=host)
+        where = f"{host}:{gw.port}" + (
+            f", metrics on :{gw.metrics_port}/metrics" if metrics_port else ""
+        )
+        out.print(f"gateway listening on {where}; bus {settings.bus} (Ctrl-C stops)")
+        try:
+            await gw.serve_forever()
+        finally:
+            await gw.stop()
+            await event_bus.close()
+            store.close()
+
+    with _errors():
+        try:
+            asyncio.run(serve())
+        except KeyboardInterrupt:
+            out.print("stopped")
+
+
 @app.command("demo")
 def demo(
     ctx: typer.Context,

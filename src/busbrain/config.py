@@ -19,3 +19,7 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the HTTP server listens on")
     port: int = Field(default=8000, ge=1, le=65535, description="Port of the HTTP server")
+    bus: str = Field(
+        default="memory",
+        description="Event bus: 'memory' (in-process) or a NATS URL such as nats://127.0.0.1:4222",
+    )

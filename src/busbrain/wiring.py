@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from busbrain.bus.memory import InMemoryBus
+from busbrain.bus.nats import NatsBus, NatsSettings
+from busbrain.bus.ports import EventBus
+from busbrain.domain.errors import BadInputError
 from busbrain.store.engine import migrate, open_engine
 from busbrain.store.sql_network import SqlNetworkRepository
 from busbrain.store.sql_queries import SqlNetworkQueries
@@ -43,3 +47,12 @@ def open_store(url: str, *, upgrade: bool = True) -> Store:
         SqlTerminalRegistry(engine),
         SqlCommandOutbox(engine),
     )
+
+
+async def open_bus(url: str) -> EventBus:
+    """The event bus named by `url`: "memory" (in-process) or "nats://host:port"."""
+    if url == "memory":
+        return InMemoryBus()
+    if url.startswith(("nats://", "tls://")):
+        return await NatsBus.connect(url, NatsSettings())
+    raise BadInputError(f"unknown bus {url!r}: use 'memory' or a nats:// URL")

@@ -84,3 +84,12 @@ def test_outbox_lifecycle(store: Store) -> None:
     assert got.payload == {"text": "请注意安全"} and got.done_at == NOW + dt.timedelta(seconds=2)
     assert [c.command_id for c in box.pending()] == [b]
     assert box.get(9999) is None
+
+
+def test_a_quick_answer_is_not_overwritten_by_the_late_send_record(store: Store) -> None:
+    box = store.outbox
+    cid = box.enqueue("139", CommandKind.LOCATION_QUERY, {}, NOW)
+    box.finish(cid, CommandStatus.ACKED, NOW)
+    box.mark_sent(cid, serial=5, now=NOW)
+    got = box.get(cid)
+    assert got is not None and got.status is CommandStatus.ACKED and got.serial == 5

@@ -54,7 +54,8 @@ class CommandStatus(StrEnum):
     PENDING = "pending"  # queued, not yet sent
     SENT = "sent"  # written to the terminal's connection, awaiting its answer
     ACKED = "acked"
-    FAILED = "failed"  # the terminal answered with a failure or "not supported"
+    FAILED = "failed"  # the terminal answered with a failure or a message error
+    UNSUPPORTED = "unsupported"  # the terminal answered "not supported"
     TIMED_OUT = "timed_out"
     OFFLINE = "offline"  # the terminal was not connected within the command's lifetime
 

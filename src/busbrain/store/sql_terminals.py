@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, case, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from busbrain.domain.errors import StoreError
@@ -158,7 +158,15 @@ class SqlCommandOutbox:
         return [_command(r) for r in rows]
 
     def mark_sent(self, command_id: int, serial: int, now: dt.datetime) -> None:
-        self._set(command_id, status=CommandStatus.SENT.value, serial=serial, sent_at=now)
+        """Record the send; a command already finished (a quick answer) keeps its outcome."""
+        status = s.command_outbox.c.status
+        pending = CommandStatus.PENDING.value
+        self._set(
+            command_id,
+            status=case((status == pending, CommandStatus.SENT.value), else_=status),
+            serial=serial,
+            sent_at=now,
+        )
 
     def finish(
         self, command_id: int, status: CommandStatus, now: dt.datetime, detail: str | None = None
