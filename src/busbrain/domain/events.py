@@ -65,14 +65,20 @@ class _Event(msgspec.Struct, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         """Check invariants on construction and on decode (a ValueError fails a decode)."""
+        # Hot path (every location report): only rewrite a field that needs it.
         for name in self._TIMES:
-            msgspec.structs.force_setattr(self, name, _as_utc(name, getattr(self, name)))
+            value = getattr(self, name)
+            if value.tzinfo is not dt.UTC:
+                msgspec.structs.force_setattr(self, name, _as_utc(name, value))
         for name in self._FLOATS:
             value = getattr(self, name)
-            if value is not None:
+            if value is None:
+                continue
+            if type(value) is not float or value - value != 0.0:  # int, NaN or infinite
                 msgspec.structs.force_setattr(self, name, _finite(name, value))
         for name in self._MAPS:
-            _check_flat(name, getattr(self, name))
+            if mapping := getattr(self, name):
+                _check_flat(name, mapping)
 
 
 def _as_utc(name: str, value: dt.datetime) -> dt.datetime:
