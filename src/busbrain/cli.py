@@ -367,19 +367,52 @@ def terminals_import(
         )
 
 
-def _serve(settings: Settings) -> None:
+def _serve(
+    settings: Settings, gateway_port: int | None = None, open_registration: bool = False
+) -> None:
+    """Serve the API and pages; with `gateway_port`, the terminal gateway in the same loop."""
+    import asyncio
+
     import uvicorn
 
     from busbrain.api.app import create_app
-    from busbrain.wiring import open_store
+    from busbrain.gateway.config import GatewayConfig
+    from busbrain.gateway.server import Gateway
+    from busbrain.wiring import open_bus, open_store
 
-    store = open_store(settings.db)
-    app_ = create_app(store.queries)
-    out.print(f"serving on [bold]http://{settings.host}:{settings.port}[/bold] (Ctrl-C stops)")
+    async def run() -> None:
+        store = open_store(settings.db)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(store.queries),
+                host=settings.host,
+                port=settings.port,
+                log_level="warning",
+            )
+        )
+        bus = await open_bus(settings.bus)
+        gw = None
+        if gateway_port is not None:
+            config = GatewayConfig(
+                host=settings.host, port=gateway_port, open_registration=open_registration
+            )
+            gw = Gateway(config, registry=store.terminals, outbox=store.outbox, publisher=bus)
+            await gw.start()
+        url = f"http://{settings.host}:{settings.port}"
+        extra = f"; JT/T 808 gateway on {settings.host}:{gw.port}" if gw else ""
+        out.print(f"serving on [bold]{url}[/bold]{extra} (Ctrl-C stops)")
+        try:
+            await server.serve()
+        finally:
+            if gw is not None:
+                await gw.stop()
+            await bus.close()
+            store.close()
+
     try:
-        uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning")
-    finally:
-        store.close()
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        out.print("stopped")
 
 
 @app.command("serve")
@@ -387,10 +420,15 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
     port: Annotated[int | None, typer.Option(help="HTTP port.")] = None,
+    gateway_port: Annotated[
+        int | None,
+        typer.Option("--gateway-port", help="Also serve JT/T 808 terminals on this port."),
+    ] = None,
+    bus: Annotated[str | None, typer.Option("--bus", help="'memory' or nats://host:port.")] = None,
 ) -> None:
-    """Serve the API and web pages for the network in the store."""
+    """Serve the API and web pages for the network in the store (and terminals, if asked)."""
     with _errors():
-        _serve(_settings(ctx, host=host, port=port))
+        _serve(_settings(ctx, host=host, port=port, bus=bus), gateway_port)
 
 
 @app.command("gateway")
@@ -460,6 +498,9 @@ def demo(
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Build and import, then exit.")
     ] = False,
+    gateway_port: Annotated[
+        int, typer.Option("--gateway-port", help="JT/T 808 port of the in-process gateway.")
+    ] = 7808,
 ) -> None:
     """Build the Jinzhou-like demo city, import it, and serve it on localhost.
 
@@ -477,7 +518,7 @@ def demo(
         if not _import(settings, feed, False, None):
             raise typer.Exit(1)
         if not no_serve:
-            _serve(settings)
+            _serve(settings, gateway_port=gateway_port, open_registration=True)
 
 
 def main() -> None:

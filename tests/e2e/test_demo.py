@@ -37,11 +37,11 @@ def _get(url: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     cwd = tmp_path_factory.mktemp("demo")
-    port = _free_port()
+    port, gateway_port = _free_port(), _free_port()
     proc = subprocess.Popen(
-        [BUSBRAIN, "demo", "--port", str(port)],
+        [BUSBRAIN, "demo", "--port", str(port), "--gateway-port", str(gateway_port)],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -62,16 +62,17 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             assert time.monotonic() < deadline, "busbrain demo did not answer within 120 s"
             time.sleep(0.5)
         assert (cwd / "var" / "demo.db").exists()
-        yield url
+        yield url, gateway_port
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
 
-def test_demo_serves_a_jinzhou_like_city(demo: str) -> None:
-    summary = _get(demo + "/api/v1/network/summary")
+def test_demo_serves_a_jinzhou_like_city(demo: tuple[str, int]) -> None:
+    url, _ = demo
+    summary = _get(url + "/api/v1/network/summary")
     assert 40 <= summary["routes"] <= 60
-    stops = _get(demo + "/api/v1/network/stops.geojson")["features"]
+    stops = _get(url + "/api/v1/network/stops.geojson")["features"]
     poles = [s for s in stops if s["properties"]["kind"] == "stop"]
     assert 800 <= len(poles) <= 1500
     lon = sum(s["geometry"]["coordinates"][0] for s in poles) / len(poles)
@@ -81,17 +82,37 @@ def test_demo_serves_a_jinzhou_like_city(demo: str) -> None:
     assert any("锦州" in s["properties"]["name"] for s in stops)
 
 
-def test_demo_page_draws_the_network_from_its_own_shapes(demo: str) -> None:
-    lines = _get(demo + "/api/v1/network/routes.geojson")["features"]
+def test_demo_page_draws_the_network_from_its_own_shapes(demo: tuple[str, int]) -> None:
+    url, _ = demo
+    lines = _get(url + "/api/v1/network/routes.geojson")["features"]
     with chromium() as browser:
         page = browser.new_page()
         page.set_viewport(1280, 800)
-        page.goto(demo + "/")
+        page.goto(url + "/")
         page.wait_for("document.body.dataset.mapReady || document.body.dataset.mapError")
         data = page.evaluate("({...document.body.dataset})")
         assert data.get("mapError") is None, data
         assert data["routesDrawn"] == str(len(lines))
         assert data["tileLayers"] == "0"
-        outside = [u for u in page.log.requests if not u.startswith((demo + "/", "data:"))]
+        outside = [u for u in page.log.requests if not u.startswith((url + "/", "data:"))]
         assert outside == []
         assert page.log.errors == []
+
+
+def test_demo_gateway_takes_a_terminal(demo: tuple[str, int]) -> None:
+    """The demo's in-process gateway accepts a terminal (open registration) and acks its report."""
+    import asyncio
+
+    from busbrain.protocol import jt808 as j
+    from tests.gateway.terminal import Terminal, location
+
+    _, gateway_port = demo
+
+    async def scenario() -> None:
+        t = await Terminal("13912340001").connect(gateway_port)
+        await t.login("辽G00001")
+        serial = await t.send(location())
+        assert (await t.recv()).message == j.PlatformGeneralResponse(serial, 0x0200, 0)
+        await t.close()
+
+    asyncio.run(scenario())
