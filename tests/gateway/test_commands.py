@@ -12,7 +12,9 @@ from busbrain.domain.terminals import CommandKind, CommandStatus
 from busbrain.protocol import jt808 as j
 from tests.gateway.terminal import Harness, Terminal, gateway, location
 
-NOW = dt.datetime.now(dt.UTC)
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def run(coro: object) -> None:
@@ -33,7 +35,7 @@ def test_text_message_is_delivered_and_acked(tmp_path: Path) -> None:
             t = await Terminal("13900000011").connect(h.gateway.port)
             await t.login()
             cid = h.store.outbox.enqueue(
-                "13900000011", CommandKind.TEXT, {"text": "前方拥堵，请减速"}, NOW
+                "13900000011", CommandKind.TEXT, {"text": "前方拥堵，请减速"}, now()
             )
             got = await t.recv()
             assert isinstance(got.message, j.TextMessage) and got.message.text == "前方拥堵，请减速"
@@ -52,7 +54,7 @@ def test_location_query_answered_with_0201(tmp_path: Path) -> None:
         async with gateway(tmp_path, open_registration=True, outbox_poll_s=0.05) as h:
             t = await Terminal("13900000012").connect(h.gateway.port)
             await t.login()
-            cid = h.store.outbox.enqueue("13900000012", CommandKind.LOCATION_QUERY, {}, NOW)
+            cid = h.store.outbox.enqueue("13900000012", CommandKind.LOCATION_QUERY, {}, now())
             got = await t.recv()
             assert isinstance(got.message, j.LocationQuery)
             await t.send(j.LocationQueryResponse(got.header.serial, location()))
@@ -68,21 +70,20 @@ def test_refused_unsupported_timed_out_and_offline(tmp_path: Path) -> None:
             tmp_path,
             open_registration=True,
             outbox_poll_s=0.05,
-            command_timeout_s=0.3,
-            command_ttl_s=0.5,
+            command_timeout_s=1.0,
+            command_ttl_s=60,
         ) as h:
             box = h.store.outbox
-            offline = box.enqueue(
-                "13999999999", CommandKind.TEXT, {"text": "无人"}, dt.datetime.now(dt.UTC)
-            )
+            long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+            offline = box.enqueue("13999999999", CommandKind.TEXT, {"text": "无人"}, long_ago)
             t = await Terminal("13900000013").connect(h.gateway.port)
             await t.login()
-            failed = box.enqueue("13900000013", CommandKind.TEMP_TRACKING, {"interval_s": 5}, NOW)
+            failed = box.enqueue("13900000013", CommandKind.TEMP_TRACKING, {"interval_s": 5}, now())
             got = await t.recv()
             assert isinstance(got.message, j.TemporaryTracking) and got.message.interval_s == 5
             await t.send(j.TerminalGeneralResponse(got.header.serial, 0x8202, 3))
             silent = box.enqueue(
-                "13900000013", CommandKind.SET_PARAMS, {"params": {"0x0029": 10}}, NOW
+                "13900000013", CommandKind.SET_PARAMS, {"params": {"0x0029": 10}}, now()
             )
             got = await t.recv()
             assert isinstance(got.message, j.SetParameters)
