@@ -37,6 +37,11 @@ REPO = Path(__file__).resolve().parents[1]
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
+def _cpu_s() -> float:
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
+
 def _rss_mb() -> float:
     with open("/proc/self/status") as fh:
         for line in fh:
@@ -104,7 +109,9 @@ async def _serve(port: int, bus_url: str, db: Path, stats_path: Path, seed: int)
 
     def save() -> None:
         stats_path.write_text(
-            json.dumps({**counts, **peak, "base_rss_mb": base_rss, "history": history})
+            json.dumps(
+                {**counts, **peak, "base_rss_mb": base_rss, "history": history, "cpu_s": _cpu_s()}
+            )
         )
 
     async def watch() -> None:
@@ -114,7 +121,7 @@ async def _serve(port: int, bus_url: str, db: Path, stats_path: Path, seed: int)
             if conns >= peak["connections"]:
                 peak["connections"], peak["rss_mb"] = conns, _rss_mb()
             counts["locations"] = stored()
-            history.append((time.monotonic(), counts["locations"]))
+            history.append((time.monotonic(), counts["locations"], _cpu_s()))
             save()
 
     tasks = [asyncio.create_task(watch())]
@@ -245,6 +252,7 @@ async def _clients(
     out["p99_ms"] = 1000 * steady[int(len(steady) * 0.99)] if steady else None
     out["max_ms"] = 1000 * steady[-1] if steady else None
     out["client_rss_mb"] = _rss_mb()
+    out["cpu_s"] = _cpu_s()
     return out
 
 
@@ -337,6 +345,13 @@ def main() -> None:
         (b[1] - a[1]) / (b[0] - a[0]) for a, b in itertools.pairwise(hist) if b[0] > a[0]
     )
     steady = deltas[len(deltas) // 2 :] if deltas else [0.0]
+    # Server CPU per report over the steady window (the last `duration` seconds).
+    window = [h for h in hist if h[0] >= hist[-1][0] - args.duration] if hist else []
+    cpu_per_report = (
+        1e6 * (window[-1][2] - window[0][2]) / max(1, window[-1][1] - window[0][1])
+        if len(window) > 1
+        else 0.0
+    )
     report = {
         "machine": f"{os.cpu_count()} cpu, Python {sys.version.split()[0]}",
         "terminals": args.terminals,
@@ -359,6 +374,8 @@ def main() -> None:
         / max(1, s["connections"]),
         "server_peak_rss_mb": s["rss_mb"],
         "client_rss_mb": c["client_rss_mb"],
+        "server_cpu_us_per_report_steady": cpu_per_report,
+        "client_cpu_us_per_report": 1e6 * c["cpu_s"] / max(1, c["sent"]),
         "connect_failed": c["connect_failed"],
         "auth_failed": c["auth_failed"],
     }
