@@ -103,7 +103,13 @@ async def _serve(port: int, bus_url: str, db: Path, stats_path: Path, seed: int)
 
     def stored() -> int:
         """Location reports stored on the bus (counted by the gateway after the publish)."""
-        return int(sum(gw.metrics.locations.labels(k)._value.get() for k in ("live", "blind_area")))
+        sample = gw.metrics.registry.get_sample_value
+        return int(
+            sum(
+                sample("busbrain_gateway_locations_total", {"source": k}) or 0
+                for k in ("live", "blind_area")
+            )
+        )
 
     history: list[tuple[float, int]] = []
 
@@ -117,7 +123,7 @@ async def _serve(port: int, bus_url: str, db: Path, stats_path: Path, seed: int)
     async def watch() -> None:
         while True:
             await asyncio.sleep(1)
-            conns = int(gw.metrics.connections._value.get())  # the gauge's value
+            conns = int(gw.metrics.registry.get_sample_value("busbrain_gateway_connections") or 0)
             if conns >= peak["connections"]:
                 peak["connections"], peak["rss_mb"] = conns, _rss_mb()
             counts["locations"] = stored()

@@ -100,15 +100,14 @@ class CommandDispatcher:
 
     async def _send(self, command: Command, now: dt.datetime) -> None:
         conn = self.ctx.table.get(command.phone)
-        send = getattr(conn, "send", None)
-        if send is None:
+        if conn is None:
             return
         try:
             message = build_message(command)
         except ValueError as exc:
             await self._finish(command, CommandStatus.FAILED, now, str(exc))
             return
-        serial = int(send(message))
+        serial = conn.send(message)
         deadline = now + dt.timedelta(seconds=self.ctx.config.command_timeout_s)
         # In flight before the store write: a quick terminal may answer while it runs.
         self._inflight[(command.phone, serial)] = _InFlight(command, deadline)

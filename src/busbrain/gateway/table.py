@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from busbrain.protocol.jt808 import Message
+
 
 class Attachable(Protocol):
+    """What the table needs of a connection: to close it, and to send it a command."""
+
     def close_soon(self, reason: str) -> None: ...
+
+    def send(self, message: Message) -> int: ...
 
 
 class ConnectionTable:
