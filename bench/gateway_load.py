@@ -81,7 +81,7 @@ def _seed_registry(store: Any, terminals: int) -> None:
 
 async def _serve(port: int, bus_url: str, db: Path, stats_path: Path, seed: int) -> None:
     from busbrain.gateway.config import GatewayConfig
-    from busbrain.gateway.server import Gateway
+    from busbrain.gateway.server import Gateway, tune_gc
     from busbrain.wiring import open_bus, open_store
 
     store = open_store(f"sqlite:///{db}")
@@ -98,6 +98,7 @@ async def _serve(port: int, bus_url: str, db: Path, stats_path: Path, seed: int)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await gw.start()
+    tune_gc()
     counts = {"locations": 0}
     peak = {"connections": 0, "rss_mb": base_rss}
 
@@ -232,6 +233,10 @@ async def _clients(
         "auth_failed": 0,
         "latencies": [],
     }
+    import gc
+
+    gc.freeze()  # the load generator's own GC pauses would show as ack latency
+    gc.set_threshold(50_000, 20, 100)
     t0 = time.monotonic()
     until = t0 + ramp + duration
     tasks = [

@@ -456,7 +456,7 @@ def gateway(
     import uvloop
 
     from busbrain.gateway.config import GatewayConfig
-    from busbrain.gateway.server import Gateway
+    from busbrain.gateway.server import Gateway, tune_gc
     from busbrain.wiring import open_bus, open_store
 
     settings = _settings(ctx, bus=bus)
@@ -469,6 +469,7 @@ def gateway(
         event_bus = await open_bus(settings.bus)
         gw = Gateway(config, registry=store.terminals, outbox=store.outbox, publisher=event_bus)
         await gw.start(metrics_port=metrics_port, metrics_host=host)
+        tune_gc()
         where = f"{host}:{gw.port}" + (
             f", metrics on :{gw.metrics_port}/metrics" if metrics_port else ""
         )

@@ -143,7 +143,7 @@ class TerminalConnection:
                 self.send(j.RetransmitRequest(event.original_serial, event.missing))
             return
         header, message = event.header, event.message
-        m.messages.labels(f"{header.msg_id:#06x}").inc()
+        m.message(header.msg_id)
         try:
             await self._dispatch(header, message, t0)
         except Exception:  # a bug or a store failure must not kill the connection
@@ -245,7 +245,8 @@ class TerminalConnection:
             self._answer(header, MESSAGE_ERROR, t0)
             return
         await self.ctx.sink.put(events)
-        self.ctx.metrics.locations.labels("blind_area" if blind_area else "live").inc(
+        m = self.ctx.metrics
+        (m.blind_locations if blind_area else m.live_locations).inc(
             sum(1 for e in events if e.TYPE == "vehicle_location")
         )
         self._answer(header, OK, t0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -63,6 +65,17 @@ class GatewayMetrics:
             buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0),
             registry=r,
         )
+
+        self._by_msg_id: dict[int, Any] = {}
+        self.live_locations = self.locations.labels("live")
+        self.blind_locations = self.locations.labels("blind_area")
+
+    def message(self, msg_id: int) -> None:
+        """Count a received message (children cached: this runs for every frame)."""
+        child = self._by_msg_id.get(msg_id)
+        if child is None:
+            child = self._by_msg_id[msg_id] = self.messages.labels(f"{msg_id:#06x}")
+        child.inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -65,6 +65,8 @@ def _kind(flag: AlarmFlag) -> str:
 def flag_changes(who: Identity, loc: Location, previous_bits: int) -> list[Event]:
     """Alarms raised and cleared since the previous report's alarm word."""
     rose, fell = loc.alarm_flags & ~previous_bits, previous_bits & ~loc.alarm_flags
+    if not rose and not fell:
+        return []  # the usual case: nothing changed
     where = Position(lat_deg=loc.lat_deg, lon_deg=loc.lon_deg) if loc.fix_valid else None
     out: list[Event] = []
     for bits, cls in ((rose, AlarmRaised), (fell, AlarmCleared)):
