@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from busbrain.gtfs.atomic_zip import atomic_zip, member
 
 Rows = Sequence[Mapping[str, object]]
 
@@ -36,20 +35,9 @@ def write_rows_feed(tables: Mapping[str, Rows], out: Path) -> Path:
     """Write `tables` ({"stops.txt": rows, ...}) to `out` (a path ending .zip, or a folder)."""
     out = Path(out)
     if out.suffix.lower() == ".zip":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".zip.part")
-        os.close(fd)
-        try:
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-                for name, rows in tables.items():
-                    # A fixed timestamp: the same tables give a byte-identical zip.
-                    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    zf.writestr(info, _csv_text(rows))
-            os.replace(tmp, out)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with atomic_zip(out) as zf:
+            for name, rows in tables.items():
+                zf.writestr(member(name), _csv_text(rows))
         return out
     out.mkdir(parents=True, exist_ok=True)
     for name, rows in tables.items():

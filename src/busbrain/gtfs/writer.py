@@ -9,9 +9,6 @@ renamed, so a failed export never leaves half a file.
 
 from __future__ import annotations
 
-import os
-import tempfile
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -20,9 +17,8 @@ from typing import IO
 
 import polars as pl
 
+from busbrain.gtfs.atomic_zip import atomic_zip, member
 from busbrain.gtfs.schema import BY_NAME, Kind
-
-FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip member timestamps: same feed, same bytes
 
 
 @dataclass(frozen=True)
@@ -105,24 +101,12 @@ def write_feed(
     }
     parts.update(streams or {})
     if out.suffix.lower() == ".zip":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".zip.part")
-        os.close(fd)
-        try:
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-                for name, part in parts.items():
-                    info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    with zf.open(info, "w", force_zip64=True) as fh:
-                        _write_csv(fh, name, part.chunks, part.columns)
-                for name, data in extra.items():
-                    info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    zf.writestr(info, data)
-            os.replace(tmp, out)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with atomic_zip(out) as zf:
+            for name, part in parts.items():
+                with zf.open(member(name), "w", force_zip64=True) as fh:
+                    _write_csv(fh, name, part.chunks, part.columns)
+            for name, data in extra.items():
+                zf.writestr(member(name), data)
         return out
     out.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
