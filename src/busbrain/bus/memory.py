@@ -28,9 +28,9 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
+from busbrain.bus.closing import AsyncClosing
 from busbrain.bus.ports import (
     DEFAULT_PARTITIONS,
     BusError,
@@ -76,7 +76,7 @@ class _Group:
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-class InMemoryBus:
+class InMemoryBus(AsyncClosing):
     """An EventBus in this process. See the module docstring for the policies.
 
     partitions: how many partitions (the same meaning as on NATS).
@@ -156,17 +156,6 @@ class InMemoryBus:
         self._space.set()  # wake publishers waiting for room, to fail
         for sub in list(self._subscriptions):
             await sub.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     # -- publishing -------------------------------------------------------------------------
 
@@ -281,7 +270,7 @@ class _MemoryDelivery:
         self.sub.settle(self, acked=False)
 
 
-class _MemorySubscription:
+class _MemorySubscription(AsyncClosing):
     """A group's subscription to some partitions of an InMemoryBus."""
 
     def __init__(self, bus: InMemoryBus, group: str, partitions: frozenset[int]) -> None:
@@ -352,17 +341,6 @@ class _MemorySubscription:
             self.settle(self._outstanding[key], acked=False)
         self._group.changed.set()
         self._bus._forget(self)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
 
 if TYPE_CHECKING:

@@ -35,7 +35,6 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import TYPE_CHECKING, Final, Self
 
 import nats
@@ -55,6 +54,7 @@ from nats.js.api import (
     StreamConfig,
 )
 
+from busbrain.bus.closing import AsyncClosing
 from busbrain.bus.ports import (
     DEFAULT_PARTITIONS,
     BusError,
@@ -102,7 +102,7 @@ class NatsSettings:
         return f"busbrain events; partitions={self.partitions}"
 
 
-class NatsBus:
+class NatsBus(AsyncClosing):
     """An EventBus on a NATS JetStream server. Open with `await NatsBus.connect(...)`."""
 
     def __init__(self, nc: Client, settings: NatsSettings) -> None:
@@ -195,17 +195,6 @@ class NatsBus:
         except _NATS_ERRORS as exc:
             log.warning("NATS flush before close failed: %r", exc)
         await self._nc.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     # -- server objects ---------------------------------------------------------------------
 
@@ -447,7 +436,7 @@ class _Puller:
                 await self._sub.unsubscribe()
 
 
-class _NatsSubscription:
+class _NatsSubscription(AsyncClosing):
     """A group's subscription to some partitions of a NatsBus."""
 
     def __init__(
@@ -572,17 +561,6 @@ class _NatsSubscription:
         for delivery in unacked:
             await self.settle(delivery, delivery.msg.nak)
         self._on_close(self)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
 
 if TYPE_CHECKING:
