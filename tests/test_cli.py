@@ -35,6 +35,9 @@ BUSBRAIN = str(Path(sys.executable).parent / "busbrain")
         ["terminals", "import"],
         ["serve"],
         ["demo"],
+        ["simulate"],
+        ["capture"],
+        ["capture", "replay"],
     ],
 )
 def test_every_command_has_help(args: list[str]) -> None:

@@ -36,6 +36,8 @@ terminals_app = typer.Typer(help="The terminal registry (phone -> vehicle).", no
 app.add_typer(gtfs_app, name="gtfs")
 app.add_typer(db_app, name="db")
 app.add_typer(terminals_app, name="terminals")
+capture_app = typer.Typer(help="Captured terminal traffic (BBCAP1 files).", no_args_is_help=True)
+app.add_typer(capture_app, name="capture")
 out = Console()
 err = Console(stderr=True)
 
@@ -368,7 +370,10 @@ def terminals_import(
 
 
 def _serve(
-    settings: Settings, gateway_port: int | None = None, open_registration: bool = False
+    settings: Settings,
+    gateway_port: int | None = None,
+    open_registration: bool = False,
+    simulate: Callable[[str, int], Any] | None = None,
 ) -> None:
     """Serve the API and pages; with `gateway_port`, the terminal gateway in the same loop."""
     import asyncio
@@ -401,9 +406,14 @@ def _serve(
         url = f"http://{settings.host}:{settings.port}"
         extra = f"; JT/T 808 gateway on {settings.host}:{gw.port}" if gw else ""
         out.print(f"serving on [bold]{url}[/bold]{extra} (Ctrl-C stops)")
+        sim_task = None
+        if simulate is not None and gw is not None:
+            sim_task = asyncio.create_task(simulate("127.0.0.1", gw.port))
         try:
             await server.serve()
         finally:
+            if sim_task is not None:
+                sim_task.cancel()
             if gw is not None:
                 await gw.stop()
             await bus.close()
@@ -502,6 +512,9 @@ def demo(
     gateway_port: Annotated[
         int, typer.Option("--gateway-port", help="JT/T 808 port of the in-process gateway.")
     ] = 7808,
+    no_sim: Annotated[
+        bool, typer.Option("--no-sim", help="Serve without the simulated buses.")
+    ] = False,
 ) -> None:
     """Build the Jinzhou-like demo city, import it, and serve it on localhost.
 
@@ -519,7 +532,243 @@ def demo(
         if not _import(settings, feed, False, None):
             raise typer.Exit(1)
         if not no_serve:
-            _serve(settings, gateway_port=gateway_port, open_registration=True)
+            runner = None if no_sim else _demo_simulator(settings, s)
+            _serve(settings, gateway_port=gateway_port, open_registration=True, simulate=runner)
+
+
+def _demo_simulator(settings: Settings, seed: int) -> Callable[[str, int], Any]:
+    """The demo's simulated buses: today's service in real time, from now (or from
+    07:30 on a simulated clock when no buses run at this hour)."""
+
+    async def run(host: str, port: int) -> None:
+        import asyncio
+        import time
+
+        from busbrain.sim.runner import fleet_records, run_live
+        from busbrain.sim.scenario import Scenario
+        from busbrain.sim.source import (
+            load_sim_network,
+            network_timezone,
+            next_service_day,
+            service_day_start,
+        )
+        from busbrain.sim.world import simulate_world
+        from busbrain.wiring import open_store
+
+        def build() -> Any:
+            store = open_store(settings.db)
+            try:
+                tz = network_timezone(store.queries)
+                day = next_service_day(store.schedule, dt.datetime.now(tz).date())
+                net = load_sim_network(store.queries, store.schedule, day)
+                world = simulate_world(net, Scenario(day, seed=seed), service_day_start(day, tz))
+                store.terminals.upsert_terminals(fleet_records(world))
+                return world
+            finally:
+                store.close()
+
+        world = await asyncio.to_thread(build)
+        now_s = time.time() - world.day_start_unix
+        first = min(b.power_on for b in world.day.buses)
+        last = max(b.power_off for b in world.day.buses)
+        start = now_s if first <= now_s <= last - 3600 else 7.5 * 3600
+        clock = "" if start == now_s else " on a simulated clock from 07:30"
+        out.print(f"simulating {len(world.terminals)} buses{clock}")
+        await run_live(world, host, port, speed=1.0, span_s=(start, last))
+
+    return run
+
+
+def _parse_span_time(text: str) -> int:
+    """ "HH:MM" or "HH:MM:SS" (hours may pass 24) as seconds after the service day's start."""
+    try:
+        parts = [int(p) for p in text.split(":")]
+    except ValueError:
+        parts = []
+    if len(parts) not in (2, 3) or any(p < 0 for p in parts) or parts[1] > 59:
+        raise BadInputError(f"time {text!r} must be HH:MM or HH:MM:SS")
+    return parts[0] * 3600 + parts[1] * 60 + (parts[2] if len(parts) == 3 else 0)
+
+
+def _host_port(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit():
+        raise BadInputError(f"--gateway {text!r} must be HOST:PORT")
+    return host, int(port)
+
+
+@app.command("simulate")
+def simulate(
+    ctx: typer.Context,
+    date: Annotated[
+        str | None, typer.Option(help="Service date YYYY-MM-DD (default: today or next).")
+    ] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="Start of the reported span, HH:MM.")
+    ] = None,
+    to: Annotated[str | None, typer.Option(help="End of the reported span, HH:MM.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed: same seed, same day.")] = 416,
+    demand: Annotated[float, typer.Option(help="Passenger demand, 1.0 a typical day.")] = 1.0,
+    faults: Annotated[str, typer.Option(help="Terminal faults: none, normal or heavy.")] = "normal",
+    interval: Annotated[int, typer.Option(help="Position report interval, seconds.")] = 10,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the ground truth and fare files.")
+    ] = Path("var/sim"),
+    gateway: Annotated[
+        str | None, typer.Option(help="Drive a running gateway at HOST:PORT over TCP.")
+    ] = None,
+    capture: Annotated[
+        Path | None, typer.Option(help="Write the terminals' traffic to a capture file.")
+    ] = None,
+    speed: Annotated[
+        float, typer.Option(help="Simulated seconds per real second with --gateway.")
+    ] = 1.0,
+    provision: Annotated[
+        bool,
+        typer.Option(help="Add the simulated fleet to the store's terminal registry."),
+    ] = True,
+) -> None:
+    """Simulate a service day of the network in the store: buses speaking JT/T 808,
+    passengers tapping cards, and the ground truth to score against.
+
+    Writes the truth and the fare and passenger-counter files under --out; with
+    --gateway drives a gateway over TCP (a day's span in real time, or --speed times
+    faster); with --capture records the terminals' bytes for `busbrain capture replay`.
+    """
+    import asyncio
+
+    from busbrain.sim.runner import fleet_records, run_capture, run_live
+    from busbrain.sim.scenario import FAULT_LEVELS, FaultRates, Scenario
+    from busbrain.sim.source import (
+        load_sim_network,
+        network_timezone,
+        next_service_day,
+        service_day_start,
+    )
+    from busbrain.sim.truth import write_outputs
+    from busbrain.sim.world import simulate_world
+    from busbrain.wiring import open_store
+
+    with _errors():
+        if faults not in FAULT_LEVELS:
+            raise BadInputError(f"--faults must be one of {', '.join(FAULT_LEVELS)}")
+        if interval < 1 or speed <= 0 or demand < 0:
+            raise BadInputError("--interval and --speed must be positive, --demand not negative")
+        target = _host_port(gateway) if gateway else None
+        span_from = float(_parse_span_time(from_)) if from_ else None
+        span_to = float(_parse_span_time(to)) if to else None
+        settings = _settings(ctx)
+        store = open_store(settings.db)
+        try:
+            tz = network_timezone(store.queries)
+            if date is None:
+                day = next_service_day(store.schedule, dt.datetime.now(tz).date())
+            else:
+                try:
+                    day = dt.date.fromisoformat(date)
+                except ValueError as exc:
+                    raise BadInputError(f"--date {date!r} must be YYYY-MM-DD") from exc
+            net = load_sim_network(store.queries, store.schedule, day)
+            scenario = Scenario(
+                day,
+                seed=seed,
+                demand=demand,
+                report_interval_s=interval,
+                faults=FaultRates().scaled(FAULT_LEVELS[faults]),
+            )
+            with _progress() as bar:
+                task = bar.add_task(f"simulating {day.isoformat()}", total=None)
+
+                def step(name: str, done: int, total: int) -> None:
+                    bar.update(task, description=f"simulating {day}: {name} {done}/{total}")
+
+                world = simulate_world(net, scenario, service_day_start(day, tz), progress=step)
+                bar.update(task, description=f"writing the ground truth to {out_dir}")
+                counts = write_outputs(world, out_dir)
+            if provision and (target or capture):
+                store.terminals.upsert_terminals(fleet_records(world))
+        finally:
+            store.close()
+        out.print(
+            f"simulated {len(world.terminals)} buses, {counts['rides']:,} rides, "
+            f"{counts['positions']:,} positions; truth in {out_dir}"
+        )
+        first = min((b.power_on for b in world.day.buses), default=0.0)
+        last = max((b.power_off for b in world.day.buses), default=0.0)
+        span = (first if span_from is None else span_from, last if span_to is None else span_to)
+        if capture is not None:
+            with _progress() as bar:
+                task = bar.add_task("capturing", total=None)
+                stats = run_capture(
+                    world,
+                    capture,
+                    span,
+                    progress=lambda n: bar.update(task, description=f"capturing: {n:,} records"),
+                )
+            out.print(
+                f"captured {stats.records:,} records ({stats.locations:,} positions) to {capture}"
+            )
+        if target is not None:
+            host, port = target
+
+            def show(stats: Any) -> None:
+                err.print(
+                    f"online {stats.connected}, positions {stats.locations_sent:,}, "
+                    f"commands answered {stats.commands_answered}",
+                    end="\r",
+                )
+
+            try:
+                live = asyncio.run(
+                    run_live(world, host, port, speed=speed, span_s=span, progress=show)
+                )
+            except KeyboardInterrupt:
+                out.print("stopped")
+                return
+            out.print(
+                f"sent {live.locations_sent:,} positions from {len(world.terminals)} terminals "
+                f"({live.reconnects} reconnects, {live.auth_failures} auth failures)"
+            )
+
+
+@capture_app.command("replay")
+def capture_replay(
+    file: Annotated[Path, typer.Argument(help="A capture written by `simulate --capture`.")],
+    gateway: Annotated[str, typer.Option(help="The gateway, HOST:PORT.")],
+    speed: Annotated[
+        str, typer.Option(help="Times the recorded pace, or 'max' for as fast as possible.")
+    ] = "1",
+) -> None:
+    """Send a capture's traffic to any gateway, each terminal on its own connection."""
+    import asyncio
+
+    from busbrain.sim.replay import replay_capture
+
+    with _errors():
+        host, port = _host_port(gateway)
+        try:
+            pace = float("inf") if speed == "max" else float(speed)
+        except ValueError as exc:
+            raise BadInputError("--speed must be a number or 'max'") from exc
+        if pace <= 0:
+            raise BadInputError("--speed must be positive")
+        if not file.is_file():
+            raise BadInputError(f"{file}: no such capture file")
+
+        def show(stats: Any) -> None:
+            err.print(f"frames sent {stats.frames_sent:,}", end="\r")
+
+        try:
+            stats = asyncio.run(replay_capture(file, host, port, speed=pace, progress=show))
+        except KeyboardInterrupt:
+            out.print("stopped")
+            return
+        except ValueError as exc:
+            raise BadInputError(f"{file}: {exc}") from exc
+        out.print(
+            f"replayed {stats.frames_sent:,} frames "
+            f"({stats.auth_failures} auth failures, {stats.dropped} dropped)"
+        )
 
 
 def main() -> None:

@@ -160,3 +160,15 @@ def test_upgrade_from_the_first_schema_keeps_the_network(store_url: str, tiny: T
     assert upgraded.queries.summary().stop_times == 14
     assert upgraded.terminals.find_terminal("1") is None
     upgraded.close()
+
+
+def test_trip_times_on_a_day(store: Store, tiny: TinyFeed) -> None:
+    import_feed(tiny.folder(), store.network, now=NOW)
+    trips = {t.trip_id: t for t in store.schedule.trip_times_on(dt.date(2026, 6, 1))}
+    assert sorted(trips) == ["T1", "T2", "T3", "T4"]
+    t1 = trips["T1"]
+    assert (t1.route_id, t1.block_id) == ("R1", "B1")
+    assert t1.stop_ids[0] == "A1" and t1.stop_ids[-1] == "D1"
+    assert t1.departure_s[0] == 6 * 3600 and t1.arrival_s[-1] == 6 * 3600 + 600
+    assert len(t1.stop_ids) == len(t1.arrival_s) == len(t1.departure_s)
+    assert store.schedule.trip_times_on(dt.date(2026, 6, 6)) == []  # a Saturday: no WD

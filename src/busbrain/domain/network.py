@@ -136,6 +136,25 @@ class Trip:
 
 
 @dataclass(frozen=True, slots=True)
+class TripTimes:
+    """A trip's scheduled calls on one service day, in stop_sequence order.
+
+    Times are seconds after the service day's start (GTFS time, may pass 86,400); None
+    where the feed leaves a non-timepoint blank.
+    """
+
+    trip_id: str
+    route_id: str
+    pattern_id: str
+    block_id: str | None
+    direction_id: int | None
+    stop_ids: tuple[str, ...]
+    arrival_s: tuple[int | None, ...]
+    departure_s: tuple[int | None, ...]
+    stop_sequences: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class BlockTrip:
     trip_id: str
     route_id: str

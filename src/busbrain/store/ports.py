@@ -22,6 +22,7 @@ from busbrain.domain.network import (
     Shape,
     Stop,
     Trip,
+    TripTimes,
 )
 from busbrain.domain.terminals import (
     Command,
@@ -134,6 +135,10 @@ class ScheduleQueries(Protocol):
 
     def list_blocks(self, day: dt.date) -> list[Block]:
         """The blocks (路牌) running on service day `day`, each trip in time order."""
+        ...
+
+    def trip_times_on(self, day: dt.date) -> list[TripTimes]:
+        """Every trip running on service day `day` with its scheduled calls, by trip_id."""
         ...
 
 

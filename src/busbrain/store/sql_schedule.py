@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from busbrain.domain.network import Block, BlockTrip, ServiceCalendar
+from busbrain.domain.network import Block, BlockTrip, ServiceCalendar, TripTimes
 from busbrain.store import schema as s
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -103,3 +104,53 @@ class SqlScheduleQueries:
                     BlockTrip(r.trip_id, r.route_id, r.dep, r.arr, r.first_stop, r.last_stop)
                 )
         return [Block(bid, day, tuple(trips)) for bid, trips in sorted(blocks.items())]
+
+    def trip_times_on(self, day: dt.date) -> list[TripTimes]:
+        running = [c.service_id for c in self.list_services() if c.runs_on(day)]
+        if not running:
+            return []
+        t, st = s.trip.c, s.stop_time.c
+        query = (
+            select(
+                t.trip_id,
+                t.route_id,
+                t.pattern_id,
+                t.block_id,
+                t.direction_id,
+                st.stop_id,
+                st.stop_sequence,
+                st.arrival_s,
+                st.departure_s,
+            )
+            .join(s.stop_time, st.trip_id == t.trip_id)
+            .where(t.service_id.in_(running), t.pattern_id.is_not(None))
+            .order_by(t.trip_id, st.stop_sequence)
+        )
+        out: list[TripTimes] = []
+        rows: list[Any] = []
+
+        def flush() -> None:
+            head = rows[0]
+            out.append(
+                TripTimes(
+                    head.trip_id,
+                    head.route_id,
+                    head.pattern_id,
+                    head.block_id,
+                    head.direction_id,
+                    tuple(r.stop_id for r in rows),
+                    tuple(r.arrival_s for r in rows),
+                    tuple(r.departure_s for r in rows),
+                    tuple(r.stop_sequence for r in rows),
+                )
+            )
+
+        with self.engine.connect() as conn:
+            for r in conn.execute(query):
+                if rows and rows[0].trip_id != r.trip_id:
+                    flush()
+                    rows = []
+                rows.append(r)
+        if rows:
+            flush()
+        return out

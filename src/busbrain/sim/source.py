@@ -1,0 +1,58 @@
+"""Read the network the simulator drives from the store's read ports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from busbrain.domain.errors import BadInputError
+from busbrain.sim.citynet import SimNetwork, build_sim_network
+from busbrain.store.ports import NetworkQueries, ScheduleQueries
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def load_sim_network(
+    queries: NetworkQueries, schedule: ScheduleQueries, day: dt.date
+) -> SimNetwork:
+    """The network and the trips running on service day `day`; a clear error when the
+    store is empty or nothing runs that day."""
+    trips = schedule.trip_times_on(day)
+    if not trips:
+        services = schedule.list_services()
+        if not services:
+            raise BadInputError("the store holds no network: import a GTFS feed first")
+        first = min(s.start_date for s in services)
+        last = max(s.end_date for s in services)
+        raise BadInputError(
+            f"no trips run on {day.isoformat()} (the feed's services span {first} to {last})"
+        )
+    return build_sim_network(
+        queries.list_stops(), queries.list_patterns(), queries.list_shapes(), trips
+    )
+
+
+def network_timezone(queries: NetworkQueries) -> zoneinfo.ZoneInfo:
+    """The first agency's timezone (GTFS times are local to it), else China's."""
+    agencies = queries.list_agencies()
+    name = agencies[0].timezone if agencies else DEFAULT_TIMEZONE
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def service_day_start(day: dt.date, tz: zoneinfo.ZoneInfo) -> float:
+    """Unix seconds of GTFS time 0 on `day`: noon minus 12 hours, local time."""
+    noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=tz)
+    return noon.timestamp() - 12 * 3600
+
+
+def next_service_day(schedule: ScheduleQueries, day: dt.date, *, within: int = 400) -> dt.date:
+    """`day` if any service runs on it, else the next day that has one."""
+    services = schedule.list_services()
+    for k in range(within):
+        d = day + dt.timedelta(days=k)
+        if any(s.runs_on(d) for s in services):
+            return d
+    raise BadInputError(f"no service runs within {within} days of {day.isoformat()}")
