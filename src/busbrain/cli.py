@@ -42,6 +42,8 @@ out = Console()
 err = Console(stderr=True)
 
 DEMO_DB = "sqlite:///var/demo.db"
+DEMO_SIM_OUT = Path("var") / "demo" / "sim"
+"""Where `busbrain demo` writes the simulated day's ground truth and fare batches."""
 
 
 @app.callback()
@@ -552,6 +554,7 @@ def _demo_simulator(settings: Settings, seed: int) -> Callable[[str, int], Any]:
             next_service_day,
             service_day_start,
         )
+        from busbrain.sim.truth import write_outputs
         from busbrain.sim.world import simulate_world
         from busbrain.wiring import open_store
 
@@ -573,8 +576,17 @@ def _demo_simulator(settings: Settings, seed: int) -> Callable[[str, int], Any]:
         last = max(b.power_off for b in world.day.buses)
         start = now_s if first <= now_s <= last - 3600 else 7.5 * 3600
         clock = "" if start == now_s else " on a simulated clock from 07:30"
-        out.print(f"simulating {len(world.terminals)} buses{clock}")
-        await run_live(world, host, port, speed=1.0, span_s=(start, last))
+        out.print(
+            f"simulating {len(world.terminals)} buses{clock}; truth and fare batches in "
+            f"{DEMO_SIM_OUT}"
+        )
+        truth = asyncio.create_task(
+            asyncio.to_thread(write_outputs, world, DEMO_SIM_OUT, fares=False)
+        )
+        await run_live(
+            world, host, port, speed=1.0, span_s=(start, last), fares_to=DEMO_SIM_OUT / "fares"
+        )
+        await truth
 
     return run
 
@@ -684,7 +696,7 @@ def simulate(
 
                 world = simulate_world(net, scenario, service_day_start(day, tz), progress=step)
                 bar.update(task, description=f"writing the ground truth to {out_dir}")
-                counts = write_outputs(world, out_dir)
+                counts = write_outputs(world, out_dir, fares=target is None)
             if provision and (target or capture):
                 store.terminals.upsert_terminals(fleet_records(world))
         finally:
@@ -720,7 +732,15 @@ def simulate(
 
             try:
                 live = asyncio.run(
-                    run_live(world, host, port, speed=speed, span_s=span, progress=show)
+                    run_live(
+                        world,
+                        host,
+                        port,
+                        speed=speed,
+                        span_s=span,
+                        fares_to=out_dir / "fares",
+                        progress=show,
+                    )
                 )
             except KeyboardInterrupt:
                 out.print("stopped")

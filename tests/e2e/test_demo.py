@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -37,8 +38,13 @@ def _get(url: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
-    cwd = tmp_path_factory.mktemp("demo")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo")
+
+
+@pytest.fixture(scope="module")
+def demo(demo_dir: Path) -> Iterator[tuple[str, int]]:
+    cwd = demo_dir
     port, gateway_port = _free_port(), _free_port()
     proc = subprocess.Popen(
         [BUSBRAIN, "demo", "--port", str(port), "--gateway-port", str(gateway_port)],
@@ -116,3 +122,27 @@ def test_demo_gateway_takes_a_terminal(demo: tuple[str, int]) -> None:
         await t.close()
 
     asyncio.run(scenario())
+
+
+def test_demo_simulated_buses_log_in_and_drop_fares(demo: tuple[str, int], demo_dir: Path) -> None:
+    """The demo's simulator registers its fleet with the in-process gateway and writes
+    the day's truth; its fare batches land as clearing delivers them."""
+    db = demo_dir / "var" / "demo.db"
+    sim = demo_dir / "var" / "demo" / "sim"
+    deadline = time.monotonic() + 150
+    logged_in = 0
+    while time.monotonic() < deadline:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            logged_in = conn.execute(
+                "SELECT count(*) FROM terminal WHERE vehicle_id LIKE 'V%' AND auth_code IS NOT NULL"
+                " AND registered_at IS NOT NULL"
+            ).fetchone()[0]
+        if logged_in >= 20 and (sim / "scenario.json").exists():
+            break
+        time.sleep(1.0)
+    assert logged_in >= 20, "simulated buses registered with the demo's gateway"
+    meta = json.loads((sim / "scenario.json").read_text(encoding="utf-8"))
+    assert meta["buses"] >= 300  # weekend service runs about half the weekday fleet
+    assert (sim / "fares").is_dir()
+    for batch in (sim / "fares").glob("fares_*.csv"):  # those delivered by now
+        assert batch.read_text(encoding="utf-8").startswith("txn_id,reader_time,vehicle_id")

@@ -38,10 +38,24 @@ def test_live_simulation_reaches_the_gateway(world: World, tmp_path: Path) -> No
     expected = _expected(world)
     assert expected > 300
 
+    fares = tmp_path / "fares"
+    seen_during_play: set[str] = set()
+
+    def progress(_: object) -> None:
+        seen_during_play.update(p.name for p in fares.glob("*.csv"))
+
     async def main() -> None:
         async with gateway(tmp_path) as h:
             h.store.terminals.upsert_terminals(fleet_records(world))
-            stats = await run_live(world, "127.0.0.1", h.gateway.port, speed=40.0, span_s=SPAN)
+            stats = await run_live(
+                world,
+                "127.0.0.1",
+                h.gateway.port,
+                speed=40.0,
+                span_s=SPAN,
+                fares_to=fares,
+                progress=progress,
+            )
             got = []
             while len(got) < expected:
                 got += await _locations(h, 1)
@@ -54,6 +68,13 @@ def test_live_simulation_reaches_the_gateway(world: World, tmp_path: Path) -> No
             assert all(first - 700 <= e.ts_utc.timestamp() <= first + 800 for e in got)
 
     asyncio.run(main())
+    # clearing delivers 07:00-08:00 at 08:30, after the span: not during the play, but at its end
+    day = world.scenario.service_date.strftime("%Y%m%d")
+    late = [n for n in seen_during_play if n.startswith(f"fares_{day}_0700")]
+    assert late == []
+    written = {p.name for p in fares.glob("*.csv")}
+    assert any(n.startswith(f"fares_{day}_0700") for n in written)
+    assert any(n.startswith(f"fares_{day}_0500") for n in written)
 
 
 def test_capture_then_replay_to_a_gateway(world: World, tmp_path: Path) -> None:

@@ -176,3 +176,56 @@ def test_more_demand_means_more_riders_and_longer_dwells(
         return float(np.mean([v.departure - v.arrival for v in w.day.visits if v.k > 0]))
 
     assert dwell(hi) > dwell(low)
+
+
+def _headway_errors(world: World, pattern: int, k: int) -> np.ndarray:
+    """Actual minus scheduled gap (s) between consecutive buses leaving call k of
+    `pattern`, in scheduled order, 07:00-19:00."""
+    net = world.net
+    rows = sorted(
+        (float(net.trips[v.trip].departure_s[k]), v.departure)
+        for v in world.day.visits
+        if net.trips[v.trip].pattern == pattern
+        and v.k == k
+        and 7 * 3600 <= v.departure <= 19 * 3600
+    )
+    planned, actual = np.array(rows).T
+    return np.diff(actual) - np.diff(planned)
+
+
+def test_headways_spread_along_the_line_as_buses_bunch(world: World) -> None:
+    """Buses leave the terminal on schedule; the gaps between them drift stop by stop."""
+    net = world.net
+    p = min(
+        {net.trips[v.trip].pattern for v in world.day.visits if net.trips[v.trip].route_id == "1"}
+    )
+    last = len(net.patterns[p].stops) - 2
+    spread_first = float(np.std(_headway_errors(world, p, 0)))
+    assert float(np.std(_headway_errors(world, p, last))) > spread_first + 60.0
+
+
+def test_peaks_run_slower_than_midday(world: World) -> None:
+    """Mean speed between the first and last call, per trip, by departure hour."""
+    runs: dict[int, list] = {}
+    for v in world.day.visits:
+        runs.setdefault((v.bus, v.trip), []).append(v)  # type: ignore[arg-type]
+    speed: dict[str, list[float]] = {"peak": [], "midday": []}
+    net = world.net
+    for run in runs.values():
+        run.sort(key=lambda v: v.k)
+        trip = net.trips[run[0].trip]
+        length = float(
+            net.patterns[trip.pattern].stop_dist[-1] - net.patterns[trip.pattern].stop_dist[0]
+        )
+        hour = run[0].departure / 3600
+        band = "peak" if 7.25 <= hour < 8.5 else "midday" if 10 <= hour < 11.5 else None
+        if band:
+            speed[band].append(length / (run[-1].arrival - run[0].departure))
+    assert np.mean(speed["peak"]) < 0.93 * np.mean(speed["midday"])
+
+
+def test_quiet_stops_are_passed_without_stopping(world: World) -> None:
+    passed = [v for v in world.day.visits if not v.stopped]
+    assert len(passed) > 100
+    assert all(v.boarded == 0 and v.alighted == 0 and v.departure == v.arrival for v in passed)
+    assert all(v.stopped for v in world.day.visits if v.boarded or v.alighted)

@@ -9,9 +9,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from busbrain.domain.terminals import TerminalRecord
 from busbrain.protocol import jt808 as j
 from busbrain.sim.capture import CaptureStats, write_capture
+from busbrain.sim.fares import FareBatch, fare_batches, write_fare_batches
 from busbrain.sim.live import LiveStats, play_live
 from busbrain.sim.script import Action, ActionKind, SimClock, SimTerminal, TerminalScript
 from busbrain.sim.terminals import script
@@ -106,6 +109,17 @@ def run_capture(
     )
 
 
+async def drop_fares(batches: list[FareBatch], folder: Path, clock: SimClock) -> None:
+    """Write each fare batch into `folder` when clearing delivers it on `clock`."""
+    loop = asyncio.get_running_loop()
+    folder.mkdir(parents=True, exist_ok=True)
+    for batch in sorted(batches, key=lambda b: b.delivered_unix):
+        delay = clock.wall(batch.delivered_unix) - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await asyncio.to_thread(write_fare_batches, [batch], folder)
+
+
 async def run_live(
     world: World,
     host: str,
@@ -113,12 +127,26 @@ async def run_live(
     *,
     speed: float,
     span_s: tuple[float, float],
+    fares_to: Path | None = None,
     progress: Callable[[LiveStats], None] | None = None,
     stop: asyncio.Event | None = None,
 ) -> LiveStats:
-    """Play the day's scripts against a gateway, `span_s[0]` mapped to now."""
+    """Play the day's scripts against a gateway, `span_s[0]` mapped to now. With
+    `fares_to`, fare batches are dropped there as clearing delivers them (those already
+    delivered at the start at once, those still due when the play ends then)."""
     loop = asyncio.get_running_loop()
     clock = SimClock(sim0=world.day_start_unix + span_s[0], wall0=loop.time(), speed=speed)
-    return await play_live(
-        build_scripts(world, span_s), host, port, clock, progress=progress, stop=stop
-    )
+    drops = None
+    batches: list[FareBatch] = []
+    if fares_to is not None:
+        batches = fare_batches(world, np.random.default_rng([world.scenario.seed, 7]))
+        drops = asyncio.create_task(drop_fares(batches, fares_to, clock))
+    try:
+        return await play_live(
+            build_scripts(world, span_s), host, port, clock, progress=progress, stop=stop
+        )
+    finally:
+        if drops is not None and fares_to is not None:
+            drops.cancel()
+            due = [b for b in batches if not (fares_to / f"{b.batch_id}.csv").exists()]
+            await asyncio.to_thread(write_fare_batches, due, fares_to)

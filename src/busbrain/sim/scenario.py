@@ -60,8 +60,9 @@ class Scenario:
     demand: float = 1.0
     """Passenger demand relative to a typical day (1.0: about 300 boardings per bus)."""
     report_interval_s: int = 10
-    parked_interval_s: int = 60
-    """Report interval with the ignition off (parked at a terminal or the depot)."""
+    parked_interval_s: int = 300
+    """Report interval with the ignition off (parked at a terminal or the depot;
+    JT/T 808 parameter 0x0027); heartbeats fill the gaps."""
     heartbeat_s: int = 60
     capacity: int = 80
     """Passengers per bus (a 12 m city bus, seated and standing)."""

@@ -287,7 +287,7 @@ def script(
                 buffered.append(location_at(obs, terminal, u, limit, i))
             continue
         loc = None if u + t < before - 2 else location_at(obs, terminal, u, limit, i)
-        while t - last_sent >= scenario.heartbeat_s:
+        while t - last_sent > scenario.heartbeat_s:
             last_sent += scenario.heartbeat_s
             yield Action(u + last_sent, ActionKind.SEND, j.Heartbeat())
         action = Action(u + t, ActionKind.SEND, loc)

@@ -185,8 +185,11 @@ def rides_frame(world: World) -> pl.DataFrame:
     )
 
 
-def write_outputs(world: World, out: Path, *, seed_stream: int = 7) -> dict[str, int]:
-    """Write everything under `out`; returns row counts by file."""
+def write_outputs(
+    world: World, out: Path, *, fares: bool = True, seed_stream: int = 7
+) -> dict[str, int]:
+    """Write everything under `out` (the fare batches too unless `fares` is False: a
+    live run drops them on its clock); returns row counts by file."""
     out.mkdir(parents=True, exist_ok=True)
     net, u, sc = world.net, world.day_start_unix, world.scenario
     counts: dict[str, int] = {}
@@ -349,7 +352,8 @@ def write_outputs(world: World, out: Path, *, seed_stream: int = 7) -> dict[str,
         world, out / "observed" / "positions.csv"
     )
     batches = fare_batches(world, rng)
-    write_fare_batches(batches, out / "fares")
+    if fares:
+        write_fare_batches(batches, out / "fares")
     counts["fare_batches"] = len(batches)
     counts["fare_rows"] = sum(len(b.rows) for b in batches)
     apc = door_counts(world, rng)
