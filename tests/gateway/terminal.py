@@ -127,11 +127,13 @@ class Harness:
 
 
 @asynccontextmanager
-async def gateway(tmp_path: Path, **config: object) -> AsyncIterator[Harness]:
+async def gateway(tmp_path: Path, port: int = 0, **config: object) -> AsyncIterator[Harness]:
+    """A real gateway on `port` (0: any free one) with a SQLite registry and an
+    in-process bus."""
     store = open_store(f"sqlite:///{tmp_path / 'gateway.db'}")
     bus = InMemoryBus(partitions=4)
     gw = Gateway(
-        GatewayConfig(host="127.0.0.1", port=0, **config),  # type: ignore[arg-type]
+        GatewayConfig(host="127.0.0.1", port=port, **config),  # type: ignore[arg-type]
         registry=store.terminals,
         outbox=store.outbox,
         publisher=bus,

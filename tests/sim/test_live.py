@@ -5,19 +5,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import socket
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 
-from busbrain.bus.memory import InMemoryBus
 from busbrain.domain.events import CommandOutcome, VehicleLocation
 from busbrain.domain.terminals import CommandKind, CommandStatus
-from busbrain.gateway.config import GatewayConfig
-from busbrain.gateway.server import Gateway
 from busbrain.protocol import jt808 as j
 from busbrain.sim.live import LiveStats, play_live
 from busbrain.sim.script import Action, ActionKind, SimClock, SimTerminal, TerminalScript
-from busbrain.wiring import open_store
 from tests.gateway.terminal import Harness, gateway
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -206,28 +201,6 @@ def free_port() -> int:
     return port  # closed again: nothing listens there until someone binds it
 
 
-@asynccontextmanager
-async def gateway_on(tmp_path: Path, port: int) -> AsyncIterator[Harness]:
-    """The test gateway on a given port (the shared harness always takes port 0)."""
-    store = open_store(f"sqlite:///{tmp_path / 'late.db'}")
-    bus = InMemoryBus(partitions=4)
-    gw = Gateway(
-        GatewayConfig(host="127.0.0.1", port=port, open_registration=True),
-        registry=store.terminals,
-        outbox=store.outbox,
-        publisher=bus,
-    )
-    await gw.start()
-    sub = await bus.subscribe("tests")
-    try:
-        yield Harness(gw, store, bus, sub)
-    finally:
-        await sub.close()
-        await gw.stop()
-        await bus.close()
-        store.close()
-
-
 def test_gateway_coming_up_late_gets_the_login_and_the_blind_area(tmp_path: Path) -> None:
     async def scenario() -> None:
         port = free_port()
@@ -243,7 +216,7 @@ def test_gateway_coming_up_late_gets_the_login_and_the_blind_area(tmp_path: Path
             play_live([TerminalScript(t, script)], "127.0.0.1", port, clock, stop=stop)
         )
         await asyncio.sleep(0.2)  # the first connection attempt fails meanwhile
-        async with gateway_on(tmp_path, port) as h:
+        async with gateway(tmp_path, port, open_registration=True) as h:
             got = await locations(h, 3)
             stop.set()
             stats = await play

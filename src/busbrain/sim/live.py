@@ -61,26 +61,26 @@ class LinkCounts:
     errors: int = 0
     """Connections lost unexpectedly, failed writes, undecodable frames from the
     gateway, and unexpected faults while playing an action."""
+    connected: int = 0
+    """Terminals with an open connection now."""
+    auth_failures: int = 0
+    """Registrations or authentications refused or not answered in time."""
+    connect_failures: int = 0
+    """TCP connection attempts that failed."""
 
 
 @dataclass(slots=True)
 class LiveStats(LinkCounts):
     """What `play_live` did so far (passed to `progress` about once a second)."""
 
-    connected: int = 0
-    """Terminals with an open connection now."""
     locations_sent: int = 0
     """Positions sent, in 0x0200 and in 0x0704 batches alike."""
     blind_locations_sent: int = 0
     """Of which positions kept while offline and sent in blind-area batches."""
     locations_dropped: int = 0
     """Positions lost because a terminal's blind-area store was full."""
-    auth_failures: int = 0
-    """Registrations or authentications refused or not answered in time."""
     reconnects: int = 0
     """Connections opened by terminals that had been connected before."""
-    connect_failures: int = 0
-    """TCP connection attempts that failed (each one is retried after a backoff)."""
     finished: int = 0
     """Terminals whose script is over."""
 

@@ -53,13 +53,8 @@ class ReplayStats(LinkCounts):
     """Records played (sent, or dropped for want of a connection)."""
     terminals: int = 0
     """Terminals seen in the capture so far."""
-    connected: int = 0
-    """Terminals with an open connection now."""
     auth_substituted: int = 0
     """Authentications re-encoded with the code the gateway gave at registration."""
-    auth_failures: int = 0
-    """Registrations or authentications refused or not answered in time."""
-    connect_failures: int = 0
     dropped: int = 0
     """Records not sent because their terminal had no connection."""
 
