@@ -30,8 +30,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from busbrain.democity import write_demo_feed  # noqa: E402
+from busbrain.domain.daynet import DayNetwork  # noqa: E402
 from busbrain.network_io.importer import import_feed  # noqa: E402
-from busbrain.sim.citynet import SimNetwork  # noqa: E402
 from busbrain.sim.duties import plan_duties  # noqa: E402
 from busbrain.sim.runner import run_capture  # noqa: E402
 from busbrain.sim.scenario import Scenario  # noqa: E402
@@ -48,7 +48,7 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def grow(net: SimNetwork, buses: int) -> SimNetwork:
+def grow(net: DayNetwork, buses: int) -> DayNetwork:
     """Copy whole blocks, `SHIFT_S` later, until the day needs `buses` buses."""
     duties = plan_duties(net)
     extra = []
@@ -68,7 +68,7 @@ def grow(net: SimNetwork, buses: int) -> SimNetwork:
     return dataclasses.replace(net, trips=tuple(trips))
 
 
-def run(net: SimNetwork, start: float, folder: Path, label: str) -> dict[str, Any]:
+def run(net: DayNetwork, start: float, folder: Path, label: str) -> dict[str, Any]:
     scenario = Scenario(DAY)
     t0 = time.perf_counter()
     last = [t0]

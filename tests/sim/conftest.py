@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from busbrain.democity import write_demo_feed
+from busbrain.domain.daynet import DayNetwork
 from busbrain.network_io.importer import import_feed
-from busbrain.sim.citynet import SimNetwork
 from busbrain.sim.scenario import Scenario
 from busbrain.sim.source import load_sim_network, network_timezone, service_day_start
 from busbrain.sim.world import World, simulate_world
@@ -29,12 +29,12 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return store
 
 
-def small(net: SimNetwork, routes: set[str]) -> SimNetwork:
+def small(net: DayNetwork, routes: set[str]) -> DayNetwork:
     return dataclasses.replace(net, trips=tuple(t for t in net.trips if t.route_id in routes))
 
 
 @pytest.fixture(scope="session")
-def small_net(demo_store: Store) -> SimNetwork:
+def small_net(demo_store: Store) -> DayNetwork:
     return small(load_sim_network(demo_store.queries, demo_store.schedule, DAY), ROUTES)
 
 
@@ -44,7 +44,7 @@ def day_start(demo_store: Store) -> float:
 
 
 @pytest.fixture(scope="session")
-def world(small_net: SimNetwork, day_start: float) -> World:
+def world(small_net: DayNetwork, day_start: float) -> World:
     return simulate_world(small_net, Scenario(DAY, seed=7, demand=2.0, capacity=30), day_start)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from busbrain.sim.citynet import SimNetwork
+from busbrain.domain.daynet import DayNetwork
 from busbrain.sim.scenario import FaultRates, Scenario
 from busbrain.sim.truth import rides_frame, visits_frame, write_outputs
 from busbrain.sim.world import World, simulate_world
@@ -24,7 +24,7 @@ def outputs(world: World, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_the_same_seed_gives_the_same_day(small_net: SimNetwork, day_start: float) -> None:
+def test_the_same_seed_gives_the_same_day(small_net: DayNetwork, day_start: float) -> None:
     a = simulate_world(small_net, Scenario(DAY, seed=3, demand=0.5), day_start)
     b = simulate_world(small_net, Scenario(DAY, seed=3, demand=0.5), day_start)
     c = simulate_world(small_net, Scenario(DAY, seed=4, demand=0.5), day_start)
@@ -142,7 +142,7 @@ def test_outputs_are_written_and_agree(outputs: Path, world: World) -> None:
     assert {"adas", "dms"} <= set(alarms["category"].unique())
 
 
-def test_a_perfect_fleet_reports_exactly_the_truth(small_net: SimNetwork, day_start: float) -> None:
+def test_a_perfect_fleet_reports_exactly_the_truth(small_net: DayNetwork, day_start: float) -> None:
     sc = Scenario(DAY, seed=5, demand=0.2, faults=FaultRates.none())
     w = simulate_world(small_net, sc, day_start)
     for obs in w.observed[:5]:
@@ -153,7 +153,7 @@ def test_a_perfect_fleet_reports_exactly_the_truth(small_net: SimNetwork, day_st
 
 
 def test_heavy_faults_lose_links_skew_clocks_and_duplicate(
-    small_net: SimNetwork, day_start: float
+    small_net: DayNetwork, day_start: float
 ) -> None:
     sc = Scenario(DAY, seed=5, demand=0.2, faults=FaultRates().scaled(3.0))
     w = simulate_world(small_net, sc, day_start)
@@ -165,7 +165,7 @@ def test_heavy_faults_lose_links_skew_clocks_and_duplicate(
 
 
 def test_more_demand_means_more_riders_and_longer_dwells(
-    small_net: SimNetwork, day_start: float
+    small_net: DayNetwork, day_start: float
 ) -> None:
     low = simulate_world(small_net, Scenario(DAY, seed=9, demand=0.3), day_start)
     high = dataclasses.replace(Scenario(DAY, seed=9, demand=1.5))

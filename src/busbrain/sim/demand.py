@@ -15,7 +15,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from busbrain.sim.citynet import SimNetwork
+from busbrain.domain.daynet import DayNetwork
 from busbrain.sim.landuse import LandUse, gravity
 from busbrain.sim.reach import Leg, Reach
 
@@ -144,7 +144,7 @@ def _hour(rng: np.random.Generator, purpose: str, weekend: bool) -> float:
 
 
 class _Planner:
-    def __init__(self, net: SimNetwork, use: LandUse, reach: Reach) -> None:
+    def __init__(self, net: DayNetwork, use: LandUse, reach: Reach) -> None:
         self.net, self.use, self.reach = net, use, reach
         self._cache: dict[tuple[int, int], tuple[Leg, ...] | None] = {}
         self._cdf: dict[tuple[int, str], np.ndarray] = {}
@@ -182,7 +182,7 @@ def _ride_s(legs: tuple[Leg, ...]) -> float:
 
 
 def generate_demand(
-    net: SimNetwork,
+    net: DayNetwork,
     use: LandUse,
     reach: Reach,
     *,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from busbrain.sim.citynet import SimNetwork
+from busbrain.domain.daynet import DayNetwork
 from busbrain.sim.duties import Duty
 
 SPLIT_DUTY_S = 9.5 * 3600
@@ -49,7 +49,7 @@ def _driver(driver_id: str, start: float, end: float, rng: np.random.Generator) 
     )
 
 
-def crew_duty(net: SimNetwork, duty: Duty, index: int, rng: np.random.Generator) -> list[Driver]:
+def crew_duty(net: DayNetwork, duty: Duty, index: int, rng: np.random.Generator) -> list[Driver]:
     """The driver (or two) of a duty, driver ids unique across the city."""
     first = net.trips[duty.trips[0]]
     last = net.trips[duty.trips[-1]]

@@ -12,7 +12,7 @@ import heapq
 from collections import defaultdict
 from dataclasses import dataclass
 
-from busbrain.sim.citynet import SimNetwork
+from busbrain.domain.daynet import DayNetwork
 
 MIN_LAYOVER_S = 120
 """Shortest turn-around at a terminal when chaining trips without a block, seconds."""
@@ -20,13 +20,13 @@ MIN_LAYOVER_S = 120
 
 @dataclass(frozen=True, slots=True)
 class Duty:
-    """One bus's day: its block id and its trips (indices into `SimNetwork.trips`), in order."""
+    """One bus's day: its block id and its trips (indices into `DayNetwork.trips`), in order."""
 
     block_id: str
     trips: tuple[int, ...]
 
 
-def _split_overlaps(block_id: str, trips: list[int], net: SimNetwork) -> list[Duty]:
+def _split_overlaps(block_id: str, trips: list[int], net: DayNetwork) -> list[Duty]:
     lanes: list[list[int]] = []
     for i in trips:
         start = int(net.trips[i].departure_s[0])
@@ -42,7 +42,7 @@ def _split_overlaps(block_id: str, trips: list[int], net: SimNetwork) -> list[Du
     ]
 
 
-def _chain(route_id: str, trips: list[int], net: SimNetwork) -> list[Duty]:
+def _chain(route_id: str, trips: list[int], net: DayNetwork) -> list[Duty]:
     # station -> heap of (ready time, duty number)
     ready: dict[int, list[tuple[int, int]]] = defaultdict(list)
     duties: list[list[int]] = []
@@ -62,7 +62,7 @@ def _chain(route_id: str, trips: list[int], net: SimNetwork) -> list[Duty]:
     return [Duty(f"sim_{route_id}_{k + 1:02d}", tuple(d)) for k, d in enumerate(duties)]
 
 
-def plan_duties(net: SimNetwork) -> list[Duty]:
+def plan_duties(net: DayNetwork) -> list[Duty]:
     """Every trip of the day in exactly one duty; duties ordered by first departure."""
     by_block: dict[str, list[int]] = defaultdict(list)
     loose: dict[str, list[int]] = defaultdict(list)

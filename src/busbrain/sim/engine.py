@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from busbrain.sim.citynet import SimNetwork
+from busbrain.domain.daynet import DayNetwork
 from busbrain.sim.demand import Demand, Journey
 from busbrain.sim.drivers import Driver, crew_duty
 from busbrain.sim.duties import Duty
@@ -158,7 +158,7 @@ class CityDay:
     """Boardings refused because the bus was full (a person may be refused twice)."""
 
 
-def _depot(net: SimNetwork, duty: Duty, rng: np.random.Generator) -> tuple[float, float]:
+def _depot(net: DayNetwork, duty: Duty, rng: np.random.Generator) -> tuple[float, float]:
     trip = net.trips[duty.trips[0]]
     pole = int(net.patterns[trip.pattern].stops[0])
     angle = float(rng.uniform(0, 2 * math.pi))
@@ -171,7 +171,7 @@ def _depot(net: SimNetwork, duty: Duty, rng: np.random.Generator) -> tuple[float
 class _City:
     def __init__(
         self,
-        net: SimNetwork,
+        net: DayNetwork,
         traffic: Traffic,
         scenario: Scenario,
         rng: np.random.Generator,
@@ -293,7 +293,7 @@ def _straight(
 
 
 def simulate_day(
-    net: SimNetwork,
+    net: DayNetwork,
     duties: list[Duty],
     demand: Demand,
     traffic: Traffic,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from busbrain.sim.citynet import F64, SimNetwork
+from busbrain.domain.daynet import F64, DayNetwork
 
 PURPOSES = ("home", "work", "school", "hospital", "shopping", "station", "leisure")
 
@@ -45,7 +45,7 @@ class LandUse:
         return self.weights[purpose]
 
 
-def land_use(net: SimNetwork) -> LandUse:
+def land_use(net: DayNetwork) -> LandUse:
     n = net.stations
     cx = float(np.average(net.station_x)) if n else 0.0
     cy = float(np.average(net.station_y)) if n else 0.0
@@ -74,7 +74,7 @@ def land_use(net: SimNetwork) -> LandUse:
     return LandUse(weights)
 
 
-def gravity(net: SimNetwork, origin: int, weights: F64, *, scale_m: float, min_m: float) -> F64:
+def gravity(net: DayNetwork, origin: int, weights: F64, *, scale_m: float, min_m: float) -> F64:
     """Destination probabilities from `origin`: attraction times exp(-distance/scale),
     none closer than `min_m` (people walk that far)."""
     d = np.hypot(net.station_x - net.station_x[origin], net.station_y - net.station_y[origin])
@@ -84,7 +84,7 @@ def gravity(net: SimNetwork, origin: int, weights: F64, *, scale_m: float, min_m
     return out
 
 
-def walk_s(net: SimNetwork, pole_a: int, pole_b: int) -> float:
+def walk_s(net: DayNetwork, pole_a: int, pole_b: int) -> float:
     """Seconds to walk between two poles (1.2 m/s, 1.3 detour, 20 s to cross)."""
     if pole_a == pole_b:
         return 0.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from busbrain.sim.citynet import SimNetwork
+from busbrain.domain.daynet import DayNetwork
 
 TRANSFER_PENALTY_STOPS = 6
 """A transfer counts as this many extra stops when comparing itineraries."""
@@ -34,7 +34,7 @@ class Leg:
 class Reach:
     """Direct reachability between stations, computed on demand."""
 
-    def __init__(self, net: SimNetwork) -> None:
+    def __init__(self, net: DayNetwork) -> None:
         self.net = net
         self._calls: dict[int, list[tuple[int, int]]] = defaultdict(list)  # pole -> (pattern, i)
         for p, pattern in enumerate(net.patterns):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from busbrain.sim.citynet import F64, I64, SimNetwork
+from busbrain.domain.daynet import F64, I64, DayNetwork
 from busbrain.sim.engine import BusDay, Kind, Piece
 
 
@@ -28,7 +28,7 @@ class Track:
     kind: I64
     """`engine.Kind` of the piece the bus is on."""
     trip: I64
-    """Index into `SimNetwork.trips`, -1 off trips."""
+    """Index into `DayNetwork.trips`, -1 off trips."""
     dist: F64
     """Metres along the trip's shape (or the deadhead line)."""
     acc_on: I64
@@ -40,7 +40,7 @@ def _headings(xs: F64, ys: F64) -> F64:
 
 
 class Sampler:
-    def __init__(self, net: SimNetwork) -> None:
+    def __init__(self, net: DayNetwork) -> None:
         self.net = net
         self._pattern_heading = [_headings(p.shape_x, p.shape_y) for p in net.patterns]
 

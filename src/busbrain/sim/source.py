@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from busbrain.domain.daynet import DayNetwork, build_day_network
 from busbrain.domain.errors import BadInputError
-from busbrain.sim.citynet import SimNetwork, build_sim_network
 from busbrain.store.ports import NetworkQueries, ScheduleQueries
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -14,7 +14,7 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 def load_sim_network(
     queries: NetworkQueries, schedule: ScheduleQueries, day: dt.date
-) -> SimNetwork:
+) -> DayNetwork:
     """The network and the trips running on service day `day`; a clear error when the
     store is empty or nothing runs that day."""
     trips = schedule.trip_times_on(day)
@@ -27,7 +27,7 @@ def load_sim_network(
         raise BadInputError(
             f"no trips run on {day.isoformat()} (the feed's services span {first} to {last})"
         )
-    return build_sim_network(
+    return build_day_network(
         queries.list_stops(), queries.list_patterns(), queries.list_shapes(), trips
     )
 

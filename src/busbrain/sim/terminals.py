@@ -17,13 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from busbrain.domain.daynet import F64, Frame
 from busbrain.protocol import jt808 as j
 from busbrain.protocol.jt808.extensions.adas_0x64 import AdasAlarm
 from busbrain.protocol.jt808.extensions.common import AlarmIdentification
 from busbrain.protocol.jt808.extensions.dms_0x65 import DmsAlarm
 from busbrain.protocol.jt808.messages.location_flags import AlarmFlag, StatusFlag
 from busbrain.sim.alarms import AlarmTruth
-from busbrain.sim.citynet import F64, Frame
 from busbrain.sim.engine import BusDay
 from busbrain.sim.sample import Sampler, Track, report_times
 from busbrain.sim.scenario import Scenario

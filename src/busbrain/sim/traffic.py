@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from busbrain.sim.citynet import F64, FALLBACK_SPEED_MS, SimNetwork, SimTrip
+from busbrain.domain.daynet import F64, FALLBACK_SPEED_MS, DayNetwork, DayTrip
 
 MAX_SPEED_MS = 70 / 3.6
 """No bus is simulated faster than 70 km/h."""
@@ -49,7 +49,7 @@ class SegmentRun:
 class Traffic:
     """Running times for one simulated day (deterministic for a seed)."""
 
-    def __init__(self, net: SimNetwork, *, weekend: bool, rng: np.random.Generator) -> None:
+    def __init__(self, net: DayNetwork, *, weekend: bool, rng: np.random.Generator) -> None:
         self.net = net
         profile = _WEEKEND if weekend else _WEEKDAY
         self._hours = np.array([h for h, _ in profile])
@@ -62,7 +62,7 @@ class Traffic:
     def tod_factor(self, t: float) -> float:
         return float(np.interp(t / 3600.0, self._hours, self._factors))
 
-    def planned_s(self, trip: SimTrip, k: int) -> float:
+    def planned_s(self, trip: DayTrip, k: int) -> float:
         """Timetabled running time from stop k to k+1, sane even when the feed's is not.
 
         Measured departure to departure less an ordinary dwell, since timetables differ
@@ -79,7 +79,7 @@ class Traffic:
         return max(planned, length / MAX_SPEED_MS, 5.0)
 
     def run(
-        self, trip: SimTrip, k: int, t: float, pace: float, rng: np.random.Generator
+        self, trip: DayTrip, k: int, t: float, pace: float, rng: np.random.Generator
     ) -> SegmentRun:
         """The run from stop k to k+1 leaving at `t`, for a driver of pace `pace` (1.0
         average, above 1 slower)."""

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from busbrain.domain.daynet import DayNetwork
 from busbrain.sim.alarms import AlarmTruth, driving_episodes, safety_alarms
-from busbrain.sim.citynet import SimNetwork
 from busbrain.sim.demand import Demand, generate_demand
 from busbrain.sim.duties import Duty, plan_duties
 from busbrain.sim.engine import CityDay, simulate_day
@@ -27,7 +27,7 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class World:
-    net: SimNetwork
+    net: DayNetwork
     scenario: Scenario
     day_start_unix: float
     """Unix seconds of GTFS time 0 on the service day."""
@@ -44,7 +44,7 @@ def _rng(seed: int, stream: int) -> np.random.Generator:
 
 
 def simulate_world(
-    net: SimNetwork,
+    net: DayNetwork,
     scenario: Scenario,
     day_start_unix: float,
     *,

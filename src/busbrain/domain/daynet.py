@@ -1,6 +1,7 @@
-"""The network as the simulator needs it: arrays in a local metric frame.
+"""The network on one service day as arrays in a local metric frame.
 
-Built from the store's domain values (stops, patterns, shapes, the day's trips); pure.
+Shared by the simulator and the real-time processors, built from the store's domain
+values (stops, patterns, shapes, the day's trips); pure.
 Positions are metres east (x) and north (y) of the network's centre; distances along a
 pattern are metres along its shape; times are seconds after the service day's start.
 """
@@ -50,8 +51,8 @@ class Frame:
 
 
 @dataclass(frozen=True, slots=True)
-class SimPattern:
-    """A stopping pattern: its stops (indices into `SimNetwork.stop_ids`), their distances
+class DayPattern:
+    """A stopping pattern: its stops (indices into `DayNetwork.stop_ids`), their distances
     along the shape (m), and the shape itself in the local frame."""
 
     pattern_id: str
@@ -68,7 +69,7 @@ class SimPattern:
 
 
 @dataclass(frozen=True, slots=True)
-class SimTrip:
+class DayTrip:
     """A scheduled trip: its pattern and the times at each of its stops (seconds after
     the service day's start, gaps filled by distance)."""
 
@@ -82,7 +83,7 @@ class SimTrip:
 
 
 @dataclass(frozen=True, slots=True)
-class SimNetwork:
+class DayNetwork:
     frame: Frame
     stop_ids: tuple[str, ...]
     stop_names: tuple[str, ...]
@@ -94,8 +95,8 @@ class SimNetwork:
     station_x: F64
     station_y: F64
     station_poles: tuple[tuple[int, ...], ...]
-    patterns: tuple[SimPattern, ...]
-    trips: tuple[SimTrip, ...]
+    patterns: tuple[DayPattern, ...]
+    trips: tuple[DayTrip, ...]
 
     @property
     def stations(self) -> int:
@@ -141,7 +142,7 @@ def _fill_times(times: list[int | None], dist: F64) -> I64:
     return np.round(out).astype(np.int64)
 
 
-def _trip(t: TripTimes, p: int, pattern: SimPattern) -> SimTrip | None:
+def _trip(t: TripTimes, p: int, pattern: DayPattern) -> DayTrip | None:
     n = len(pattern.stops)
     if len(t.stop_ids) != n:
         return None
@@ -152,18 +153,18 @@ def _trip(t: TripTimes, p: int, pattern: SimPattern) -> SimTrip | None:
     arrival = _fill_times(arr, pattern.stop_dist)
     departure = np.maximum(_fill_times(dep, pattern.stop_dist), arrival)
     sequences = t.stop_sequences or tuple(range(1, n + 1))
-    return SimTrip(t.trip_id, t.route_id, p, t.block_id, arrival, departure, sequences)
+    return DayTrip(t.trip_id, t.route_id, p, t.block_id, arrival, departure, sequences)
 
 
-def build_sim_network(
+def build_day_network(
     stops: list[Stop],
     patterns: list[Pattern],
     shapes: list[Shape],
     trips: list[TripTimes],
-) -> SimNetwork:
-    """The simulator's view of a network on one day. Trips whose calls do not match
-    their pattern are left out (the importer builds patterns from the calls, so none
-    should be)."""
+) -> DayNetwork:
+    """The network on one day, as the simulator and the matcher see it. Trips whose
+    calls do not match their pattern are left out (the importer builds patterns from
+    the calls, so none should be)."""
     poles = [s for s in stops if s.location_type == LocationType.STOP]
     lat = np.array([s.lat for s in poles], dtype=np.float64)
     lon = np.array([s.lon for s in poles], dtype=np.float64)
@@ -174,7 +175,7 @@ def build_sim_network(
     sx = np.array([x[p].mean() for p in station_poles])
     sy = np.array([y[p].mean() for p in station_poles])
     shape_by_id = {s.shape_id: s for s in shapes}
-    sim_patterns: list[SimPattern] = []
+    sim_patterns: list[DayPattern] = []
     pattern_index: dict[str, int] = {}
     for p in patterns:
         shape = shape_by_id.get(p.shape_id)
@@ -186,7 +187,7 @@ def build_sim_network(
         pd = np.maximum.accumulate(np.array([pt.dist_m for pt in shape.points]))
         pattern_index[p.pattern_id] = len(sim_patterns)
         sim_patterns.append(
-            SimPattern(
+            DayPattern(
                 p.pattern_id,
                 p.route_id,
                 np.array([index[ps.stop_id] for ps in p.stops], dtype=np.int64),
@@ -205,7 +206,7 @@ def build_sim_network(
         if trip is not None:
             sim_trips.append(trip)
     sim_trips.sort(key=lambda t: (int(t.departure_s[0]), t.trip_id))
-    return SimNetwork(
+    return DayNetwork(
         frame,
         tuple(s.stop_id for s in poles),
         tuple(s.name for s in poles),
