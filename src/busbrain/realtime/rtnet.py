@@ -1,0 +1,103 @@
+"""The day's network prepared for matching: a grid index of pattern shapes, each trip's
+schedule as a function of distance, and blocks.
+
+Positions in the day network's local frame (metres); distances along a pattern in
+metres; times in seconds after the service day's start.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from busbrain.domain.daynet import F64, DayNetwork
+
+CELL_M = 150.0
+"""Grid cell of the shape index."""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    pattern: int
+    dist: float
+    offset: float
+
+
+@dataclass
+class RtNetwork:
+    net: DayNetwork
+    day_start_unix: float
+    _cells: dict[tuple[int, int], set[int]] = field(default_factory=dict)
+    trips_of_pattern: dict[int, list[int]] = field(default_factory=dict)
+    trip_index: dict[str, int] = field(default_factory=dict)
+    next_in_block: dict[int, int] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, net: DayNetwork, day_start_unix: float) -> RtNetwork:
+        self = cls(net, day_start_unix)
+        cells: dict[tuple[int, int], set[int]] = defaultdict(set)
+        for p, pattern in enumerate(net.patterns):
+            xs, ys = pattern.shape_x, pattern.shape_y
+            for i in range(len(xs) - 1):
+                x0, x1 = sorted((xs[i], xs[i + 1]))
+                y0, y1 = sorted((ys[i], ys[i + 1]))
+                for cx in range(int(np.floor(x0 / CELL_M)), int(np.floor(x1 / CELL_M)) + 1):
+                    for cy in range(int(np.floor(y0 / CELL_M)), int(np.floor(y1 / CELL_M)) + 1):
+                        cells[(cx, cy)].add(p)
+        self._cells = dict(cells)
+        by_pattern: dict[int, list[int]] = defaultdict(list)
+        blocks: dict[str, list[int]] = defaultdict(list)
+        for i, trip in enumerate(net.trips):
+            by_pattern[trip.pattern].append(i)
+            self.trip_index[trip.trip_id] = i
+            if trip.block_id:
+                blocks[trip.block_id].append(i)
+        self.trips_of_pattern = dict(by_pattern)
+        for trips in blocks.values():
+            trips.sort(key=lambda i: int(net.trips[i].departure_s[0]))
+            for a, b in itertools.pairwise(trips):
+                self.next_in_block[a] = b
+        return self
+
+    def patterns_near(self, x: float, y: float) -> set[int]:
+        cx, cy = int(np.floor(x / CELL_M)), int(np.floor(y / CELL_M))
+        out: set[int] = set()
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                out |= self._cells.get((cx + dx, cy + dy), set())
+        return out
+
+    def sched_at(self, trip: int, dist: float) -> float:
+        """Scheduled time (s after the service day's start) at `dist` along the trip."""
+        t = self.net.trips[trip]
+        stops = self.net.patterns[t.pattern].stop_dist
+        return float(np.interp(dist, stops, t.departure_s.astype(np.float64)))
+
+
+def project(
+    pattern_x: F64, pattern_y: F64, pattern_d: F64, x: float, y: float, lo: float, hi: float
+) -> tuple[float, float]:
+    """Closest point of the shape to (x, y) among distances [lo, hi]: (distance along,
+    offset), metres. Linear referencing restricted to a window, which keeps loops and
+    lollipops from matching the wrong pass."""
+    n = len(pattern_d)
+    i0 = max(int(np.searchsorted(pattern_d, lo, side="right")) - 1, 0)
+    i1 = min(int(np.searchsorted(pattern_d, hi, side="left")) + 1, n - 1)
+    if i1 <= i0:
+        i1 = min(i0 + 1, n - 1)
+        i0 = max(i1 - 1, 0)
+    ax, ay = pattern_x[i0:i1], pattern_y[i0:i1]
+    bx, by = pattern_x[i0 + 1 : i1 + 1], pattern_y[i0 + 1 : i1 + 1]
+    dx, dy = bx - ax, by - ay
+    seg2 = np.maximum(dx * dx + dy * dy, 1e-9)
+    f = np.clip(((x - ax) * dx + (y - ay) * dy) / seg2, 0.0, 1.0)
+    off = np.hypot(ax + f * dx - x, ay + f * dy - y)
+    d = pattern_d[i0:i1] + f * (pattern_d[i0 + 1 : i1 + 1] - pattern_d[i0:i1])
+    inside = (d >= lo - 1e-6) & (d <= hi + 1e-6)
+    if inside.any():
+        off = np.where(inside, off, np.inf)
+    k = int(np.argmin(off))
+    return float(d[k]), float(off[k])

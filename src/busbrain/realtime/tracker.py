@@ -1,0 +1,269 @@
+"""Per-vehicle matching: which trip a bus runs, where it is along it, and its stop events.
+
+`step(track, fix, ctx)` advances one vehicle's `Track` by one fix and returns what
+happened (stop events, a trip assignment). The step takes the track it is given and
+hands back the same object updated: the runner owns every track and is the only caller,
+so no copy is needed (for speed: tens of thousands of fixes per second). Nothing here
+reads a clock or does I/O; times are seconds after the service day's start, positions
+metres in the day network's local frame.
+
+Assignment. A bus whose trip is not known is watched for a few fixes: when it moves
+forward along a pattern's shape (within `NEAR_M` of it), the pattern's scheduled trip
+that best fits the time at that point is taken, if no other bus has it. At a trip's end
+the block's next trip follows; a bus that keeps off its trip's shape is released.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+from busbrain.realtime.rtnet import RtNetwork, project
+from busbrain.realtime.stopevents import ZONE_M, Sample, stop_times
+
+NEAR_M = 60.0
+"""A fix farther than this from the trip's shape is off route."""
+OFF_ROUTE_FIXES = 4
+"""Consecutive off-route fixes after which the vehicle is released from its trip."""
+MAX_SPEED_MS = 30.0
+"""Window ahead of the last position searched for the new one: this speed times the gap."""
+BACK_M = 40.0
+"""GPS noise allowance behind the last position."""
+STANDING_KMH = 3.0
+STANDING_JUMP_M = 40.0
+"""A standing bus's position moves this far before it counts as moved (GPS noise)."""
+ASSIGN_FIXES = 3
+ASSIGN_PROGRESS_M = 60.0
+EARLY_S = 15 * 60.0
+LATE_S = 40 * 60.0
+"""How early or late against the schedule a trip may be to be assigned by movement."""
+
+
+@dataclass(frozen=True, slots=True)
+class StopEvent:
+    vehicle_id: str
+    trip: int
+    k: int
+    """Index of the call on the trip's pattern."""
+    arrival: float
+    departure: float
+    stopped: bool
+
+
+@dataclass(slots=True)
+class Track:
+    vehicle_id: str
+    trip: int = -1
+    dist: float = 0.0
+    next_k: int = 0
+    last_t: float = -math.inf
+    x: float = 0.0
+    y: float = 0.0
+    speed: float | None = None
+    off_route: int = 0
+    delay: float | None = None
+    samples: list[Sample] = field(default_factory=list)
+    recent: deque[tuple[float, float, float, float | None]] = field(
+        default_factory=lambda: deque(maxlen=8)
+    )
+    """Recent fixes (t, x, y, speed km/h) kept while no trip is assigned."""
+
+
+@dataclass
+class Context:
+    """What all tracks share: the network and which trips are taken."""
+
+    rt: RtNetwork
+    taken: dict[int, str] = field(default_factory=dict)
+    """trip -> vehicle running it."""
+
+
+@dataclass(slots=True)
+class StepResult:
+    events: list[StopEvent]
+    assigned: int | None = None
+    released: bool = False
+
+
+def _assign(track: Track, trip: int, dist: float, ctx: Context) -> None:
+    track.trip = trip
+    track.dist = dist
+    stops = ctx.rt.net.patterns[ctx.rt.net.trips[trip].pattern].stop_dist
+    k = 0
+    while k < len(stops) and stops[k] + ZONE_M < dist:
+        k += 1
+    track.next_k = k
+    track.samples = []
+    track.off_route = 0
+    ctx.taken[trip] = track.vehicle_id
+
+
+def _release(track: Track, ctx: Context) -> None:
+    if track.trip >= 0 and ctx.taken.get(track.trip) == track.vehicle_id:
+        del ctx.taken[track.trip]
+    track.trip = -1
+    track.samples = []
+    track.recent.clear()
+
+
+def _try_assign(track: Track, ctx: Context, t: float, trip_hint: int | None) -> int | None:
+    """The trip the recent fixes fit best, or None."""
+    rt = ctx.rt
+    net = rt.net
+    if trip_hint is not None:
+        p = net.patterns[net.trips[trip_hint].pattern]
+        _, off = project(
+            p.shape_x, p.shape_y, p.shape_d, track.x, track.y, 0.0, float(p.shape_d[-1])
+        )
+        if off <= NEAR_M * 2:
+            return trip_hint
+        return None
+    if len(track.recent) < ASSIGN_FIXES:
+        return None
+    best: tuple[float, int, float] | None = None
+    oldest = track.recent[0]
+    for pi in rt.patterns_near(track.x, track.y):
+        p = net.patterns[pi]
+        end = float(p.shape_d[-1])
+        d0, off0 = project(p.shape_x, p.shape_y, p.shape_d, oldest[1], oldest[2], 0.0, end)
+        if off0 > NEAR_M:
+            continue
+        d_prev, ok = d0, True
+        for _, rx, ry, _ in list(track.recent)[1:]:
+            d, off = project(
+                p.shape_x, p.shape_y, p.shape_d, rx, ry, d_prev - BACK_M, d_prev + 600.0
+            )
+            if off > NEAR_M:
+                ok = False
+                break
+            d_prev = max(d_prev, d)
+        if not ok or d_prev - d0 < ASSIGN_PROGRESS_M:
+            continue
+        for ti in rt.trips_of_pattern.get(pi, ()):
+            if ti in ctx.taken:
+                continue
+            lateness = t - rt.sched_at(ti, d_prev)
+            if -EARLY_S <= lateness <= LATE_S:
+                score = abs(lateness) if lateness >= 0 else 2 * abs(lateness)
+                if best is None or score < best[0]:
+                    best = (score, ti, d0)
+    if best is None:
+        return None
+    return best[1]
+
+
+def step(
+    track: Track,
+    t: float,
+    x: float,
+    y: float,
+    speed_kmh: float | None,
+    ctx: Context,
+    *,
+    trip_hint: int | None = None,
+) -> StepResult:
+    """Advance `track` by the fix (t, x, y, speed) and return what happened."""
+    result = StepResult([])
+    if t <= track.last_t:
+        return result  # duplicates and late fixes: the quality rules count them
+    track.last_t, track.x, track.y, track.speed = t, x, y, speed_kmh
+    if trip_hint is not None and track.trip >= 0 and trip_hint != track.trip:
+        _release(track, ctx)
+    if track.trip < 0:
+        track.recent.append((t, x, y, speed_kmh))
+        trip = _try_assign(track, ctx, t, trip_hint)
+        if trip is None:
+            return result
+        recent = list(track.recent)
+        p = ctx.rt.net.patterns[ctx.rt.net.trips[trip].pattern]
+        end = float(p.shape_d[-1])
+        d0, _ = project(p.shape_x, p.shape_y, p.shape_d, recent[0][1], recent[0][2], 0.0, end)
+        _assign(track, trip, d0, ctx)
+        result.assigned = trip
+        for rt_, rx, ry, rv in recent:  # the fixes that showed the trip count on it
+            if track.trip < 0:
+                break
+            _advance(track, rt_, rx, ry, rv, ctx, result)
+        return result
+    _advance(track, t, x, y, speed_kmh, ctx, result)
+    return result
+
+
+def _advance(
+    track: Track, t: float, x: float, y: float, v: float | None, ctx: Context, result: StepResult
+) -> None:
+    net = ctx.rt.net
+    trip = net.trips[track.trip]
+    p = net.patterns[trip.pattern]
+    end = float(p.shape_d[-1])
+    gap = max(t - (track.samples[-1].t if track.samples else t), 0.0)
+    lo = max(track.dist - BACK_M, 0.0)
+    hi = min(track.dist + MAX_SPEED_MS * gap + 150.0, end)
+    d, off = project(p.shape_x, p.shape_y, p.shape_d, x, y, lo, hi)
+    if off > NEAR_M:
+        track.off_route += 1
+        if track.off_route >= OFF_ROUTE_FIXES:
+            _release(track, ctx)
+            result.released = True
+        return
+    track.off_route = 0
+    track.dist = _plausible(track, d, v, gap) if track.samples else max(track.dist, d)
+    track.samples.append(Sample(t, track.dist, v))
+    stops = p.stop_dist
+    last = len(stops) - 1
+    while track.next_k <= last:
+        k = track.next_k
+        s = float(stops[k])
+        if k == last:
+            near_end = track.dist >= s - ZONE_M and (v is None or v < 3.0 or track.dist >= s)
+            if not near_end:
+                break
+            times = stop_times(track.samples, s, terminal_end=True)
+        else:
+            if track.dist <= s + ZONE_M:
+                break
+            times = stop_times(track.samples, s)
+        if times is not None:
+            result.events.append(
+                StopEvent(
+                    track.vehicle_id, track.trip, k, times.arrival, times.departure, times.stopped
+                )
+            )
+            track.delay = times.arrival - float(trip.arrival_s[k])
+            keep = [smp for smp in track.samples if smp.d > s + ZONE_M or smp.t >= times.departure]
+            track.samples = keep or track.samples[-1:]
+        track.next_k += 1
+        if k == last:
+            _end_trip(track, t, x, y, v, ctx)
+            return
+
+
+def _plausible(track: Track, d: float, v: float | None, gap: float) -> float:
+    """The new distance along: never backwards (GPS noise), not forward while the
+    terminal says it has been standing, and not further than its reported speed allows (a GPS
+    outlier would otherwise pass the bus through stops it has not reached)."""
+    if d <= track.dist:
+        return track.dist
+    if v is None:
+        return d
+    prev = track.samples[-1].v if track.samples and track.samples[-1].v is not None else v
+    if max(v, prev) < STANDING_KMH and d - track.dist < STANDING_JUMP_M:
+        return track.dist
+    reach = max(v, prev) / 3.6 * gap * 1.5 + 20.0
+    return min(d, track.dist + reach)
+
+
+def _end_trip(track: Track, t: float, x: float, y: float, v: float | None, ctx: Context) -> None:
+    nxt = ctx.rt.next_in_block.get(track.trip)
+    _release(track, ctx)
+    if nxt is None or nxt in ctx.taken:
+        track.recent.append((t, x, y, v))
+        return
+    p = ctx.rt.net.patterns[ctx.rt.net.trips[nxt].pattern]
+    d, off = project(p.shape_x, p.shape_y, p.shape_d, x, y, 0.0, min(300.0, float(p.shape_d[-1])))
+    if off > 300.0:
+        track.recent.append((t, x, y, v))
+        return
+    _assign(track, nxt, d, ctx)
+    track.samples = [Sample(t, d, v)]
