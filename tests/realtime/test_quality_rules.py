@@ -226,11 +226,11 @@ def test_near_miss_ahead_within_tolerance() -> None:
     assert check(None, fix(0, delay_s=-30), T0)[1:] == (Verdict.KEEP, ())
 
 
-def test_skew_estimate_is_the_median_of_recent_live_fixes() -> None:
+def test_skew_estimate_is_the_least_delay_of_recent_live_fixes() -> None:
     assert QualityState("bus-1").skew_s is None
-    fixes = [fix(10 * i, 10 * i, delay_s=-45) for i in range(30)]
-    fixes[25] = fix(250, 250, delay_s=200)  # one fix held in a queue
-    fixes[26] = fix(260, 260, delay_s=900, blind_area=True)  # not counted
+    fixes = [fix(10 * i, 10 * i, delay_s=-45) for i in range(70)]
+    fixes[65] = fix(650, 650, delay_s=200)  # one fix held in a queue
+    fixes[66] = fix(660, 660, delay_s=900, blind_area=True)  # not counted
     state, _ = run(fixes)
     assert state is not None
     assert state.skew_s == -45

@@ -1,7 +1,10 @@
 """Run the real-time pipeline over recorded positions on a simulated clock.
 
-Fixes are taken in time order; the clock is the newest fix's time. Outputs are the
-stop events detected and every prediction made, in unix seconds.
+Fixes are taken in the order the platform received them (their `received` time when the
+file has it, else their own time); the clock is that time. Each fix goes through the
+data-quality rules, gets its terminal's clock skew corrected once it is known, and then
+through the vehicle's tracker. Outputs are the stop events detected and every prediction
+made, in seconds after the service day's start.
 """
 
 from __future__ import annotations
@@ -13,8 +16,12 @@ import numpy as np
 
 from busbrain.realtime.fixes import Fix
 from busbrain.realtime.predict import PredictionRow, Predictor
+from busbrain.realtime.quality import QualityCounters, QualityState, Verdict, check
 from busbrain.realtime.rtnet import RtNetwork
 from busbrain.realtime.tracker import Context, StopEvent, Track, step
+
+SKEW_MIN_S = 3.0
+"""Clock offsets smaller than this are left alone (network latency is of that order)."""
 
 
 @dataclass
@@ -22,7 +29,17 @@ class ReplayResult:
     events: list[StopEvent] = field(default_factory=list)
     predictions: list[PredictionRow] = field(default_factory=list)
     fixes: int = 0
+    kept: int = 0
     matched: int = 0
+    quality: QualityCounters = field(default_factory=QualityCounters)
+
+
+def corrected_time(fix: Fix, state: QualityState) -> float:
+    """The fix's time on the platform's clock: its own plus the terminal's skew."""
+    skew = state.skew_s
+    if skew is None or abs(skew) < SKEW_MIN_S:
+        return fix.t
+    return fix.t + skew
 
 
 def replay(
@@ -33,21 +50,31 @@ def replay(
     progress: Callable[[int], None] | None = None,
 ) -> ReplayResult:
     """Stop events (and predictions, with a predictor) from `fixes` (any order)."""
-    ordered = sorted(fixes, key=lambda f: (f.t, f.vehicle_id))
+    ordered = sorted(fixes, key=lambda f: (f.received if f.received is not None else f.t, f.t))
     ctx = Context(rt)
     tracks: dict[str, Track] = {}
+    states: dict[str, QualityState] = {}
     out = ReplayResult()
     u = rt.day_start_unix
-    lat = np.array([f.lat for f in ordered])
-    lon = np.array([f.lon for f in ordered])
-    xs, ys = rt.net.frame.to_xy(lat, lon)
+    xs, ys = rt.net.frame.to_xy(
+        np.array([f.lat for f in ordered]), np.array([f.lon for f in ordered])
+    )
     for n, f in enumerate(ordered):
+        out.fixes += 1
+        now = f.received if f.received is not None else f.t
+        state, verdict, notices = check(states.get(f.vehicle_id), f, now)
+        states[f.vehicle_id] = state
+        if notices:
+            out.quality.add(notices)
+        if verdict is Verdict.DROP:
+            continue
+        out.kept += 1
         track = tracks.get(f.vehicle_id)
         if track is None:
             track = tracks[f.vehicle_id] = Track(f.vehicle_id)
         hint = rt.trip_index.get(f.trip_id) if f.trip_id else None
-        res = step(track, f.t - u, float(xs[n]), float(ys[n]), f.speed_kmh, ctx, trip_hint=hint)
-        out.fixes += 1
+        t = corrected_time(f, state) - u
+        res = step(track, t, float(xs[n]), float(ys[n]), f.speed_kmh, ctx, trip_hint=hint)
         if res.events:
             out.events.extend(res.events)
             if predictor is not None:
@@ -56,7 +83,7 @@ def replay(
         if track.trip >= 0:
             out.matched += 1
             if predictor is not None:
-                out.predictions.extend(predictor.predict(track, f.t - u))
+                out.predictions.extend(predictor.predict(track, t))
         if progress is not None and n % 50_000 == 0:
             progress(n)
     return out

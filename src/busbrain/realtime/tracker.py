@@ -62,6 +62,8 @@ class Track:
     y: float = 0.0
     speed: float | None = None
     off_route: int = 0
+    by_block: bool = False
+    """The trip came from the block (stronger evidence than movement alone)."""
     delay: float | None = None
     samples: list[Sample] = field(default_factory=list)
     recent: deque[tuple[float, float, float, float | None]] = field(
@@ -77,6 +79,7 @@ class Context:
     rt: RtNetwork
     taken: dict[int, str] = field(default_factory=dict)
     """trip -> vehicle running it."""
+    tracks: dict[str, Track] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -86,8 +89,12 @@ class StepResult:
     released: bool = False
 
 
-def _assign(track: Track, trip: int, dist: float, ctx: Context) -> None:
+def _assign(
+    track: Track, trip: int, dist: float, ctx: Context, *, by_block: bool = False
+) -> None:
     track.trip = trip
+    track.by_block = by_block
+    ctx.tracks[track.vehicle_id] = track
     track.dist = dist
     stops = ctx.rt.net.patterns[ctx.rt.net.trips[trip].pattern].stop_dist
     k = 0
@@ -257,6 +264,9 @@ def _plausible(track: Track, d: float, v: float | None, gap: float) -> float:
 def _end_trip(track: Track, t: float, x: float, y: float, v: float | None, ctx: Context) -> None:
     nxt = ctx.rt.next_in_block.get(track.trip)
     _release(track, ctx)
+    holder = ctx.tracks.get(ctx.taken.get(nxt, "")) if nxt is not None else None
+    if holder is not None and not holder.by_block:
+        _release(holder, ctx)  # it guessed from movement; the block knows better
     if nxt is None or nxt in ctx.taken:
         track.recent.append((t, x, y, v))
         return
@@ -265,5 +275,5 @@ def _end_trip(track: Track, t: float, x: float, y: float, v: float | None, ctx: 
     if off > 300.0:
         track.recent.append((t, x, y, v))
         return
-    _assign(track, nxt, d, ctx)
+    _assign(track, nxt, d, ctx, by_block=True)
     track.samples = [Sample(t, d, v)]

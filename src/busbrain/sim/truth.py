@@ -16,7 +16,7 @@ network; documented in docs/simulator.md):
     truth/alarms.parquet        ADAS/DMS alarms, speeding and harsh braking
     truth/incidents.parquet     incidents that held a bus
     observed/positions.csv      positions as the terminals delivered them
-                                (vehicle_id,timestamp,lat,lon,bearing,speed)
+                                (vehicle_id,timestamp,lat,lon,bearing,speed,received)
     fares/fares_*.csv           fare-clearing batches (see sim/fares.py)
     apc/door_counts.csv         passenger-counter door events (see sim/apc.py)
 """
@@ -394,14 +394,19 @@ def write_outputs(
 
 def write_observed_positions(world: World, path: Path) -> int:
     """Positions as delivered (live or in blind-area batches; lost ones are absent), in
-    the replay format: vehicle_id,timestamp,lat,lon,bearing,speed (unix s, degrees,
-    km/h). Device clocks are as the terminals set them (skew included)."""
+    the replay format: vehicle_id,timestamp,lat,lon,bearing,speed,received (unix s,
+    degrees, km/h). `timestamp` is the terminal's clock (skew included); `received`
+    when the platform got it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     u = world.day_start_unix
     parts = []
     for term, obs in zip(world.terminals, world.observed, strict=True):
         keep = obs.delivery < 2
         times = (u + obs.device_t[keep]).astype(np.int64)
+        received = obs.track.t.copy()
+        for a, b, _ in obs.gaps:  # kept in the terminal, sent after reconnecting
+            received[(obs.track.t >= a) & (obs.track.t < b)] = b + 1
+        received = np.round(u + received[keep], 1)
         parts.append(
             pl.DataFrame(
                 {
@@ -411,6 +416,7 @@ def write_observed_positions(world: World, path: Path) -> int:
                     "lon": np.round(obs.lon[keep], 6),
                     "bearing": obs.track.heading[keep].astype(np.int64),
                     "speed": np.round(obs.speed_kmh[keep], 1),
+                    "received": received,
                 }
             )
         )

@@ -6,10 +6,10 @@ terminal's clock runs ahead (an RTC not synced to GPS, a wrong time zone, a GPS 
 rollover). Times on that clock would put arrivals in the future and confuse ordering,
 so it is a WARNING; the fix is kept because its position is fine.
 
-Besides the notice, `QualityState.skew_s` estimates each vehicle's offset as the median
-of received - t over its last SKEW_WINDOW_FIXES (see `model`) accepted live fixes that
-have a received time, so consumers can correct t; the median ignores the odd fix held
-in a queue.
+Besides the notice, `QualityState.skew_s` estimates each vehicle's offset as the least
+received - t over its last SKEW_WINDOW_FIXES (see `model`) accepted live fixes that
+have a received time, so consumers can correct t; delays only add to received - t, so
+the least ignores fixes held in a queue or re-sent after a lost link.
 
 Notices:
 - clock_skew (WARNING, keep): field "t".

@@ -9,7 +9,6 @@ reported a minute.
 from __future__ import annotations
 
 import math
-import statistics
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -22,7 +21,7 @@ DUPLICATE_MEMORY_FIXES = 64
 POSITION_DECIMALS = 6
 """Positions are compared rounded to this many decimal places of a degree (1e-6 deg,
 about 0.11 m; the resolution of JT/T 808 positions)."""
-SKEW_WINDOW_FIXES = 20
+SKEW_WINDOW_FIXES = 60
 """How many live fixes' (received - t) samples the clock-skew estimate uses (fixes)."""
 
 FixKey = tuple[float, float, float]
@@ -74,13 +73,16 @@ class QualityState:
 
     @property
     def skew_s(self) -> float | None:
-        """The vehicle's clock offset estimate in seconds: median of received - t.
+        """The vehicle's clock offset estimate in seconds: the least received - t of the
+        recent fixes.
 
-        Add it to a fix's t to put it on the platform's clock. It includes the usual
-        transmission delay (a second or two), which is what consumers want corrected
-        too. None until a live fix with a received time has been accepted.
+        Add it to a fix's t to put it on the platform's clock. The least, not the median:
+        delays only ever add to received - t, and a terminal that re-sends its store
+        after a lost link (not always flagged as such, e.g. in files) would otherwise
+        drag the estimate by minutes. None until a live fix with a received time has
+        been accepted.
         """
-        return statistics.median(self.skews) if self.skews else None
+        return min(self.skews) if self.skews else None
 
     def accept(self, fix: Fix) -> QualityState:
         """The state after `fix` was kept."""
