@@ -35,9 +35,9 @@ from busbrain.network_io.importer import import_feed  # noqa: E402
 from busbrain.sim.duties import plan_duties  # noqa: E402
 from busbrain.sim.runner import run_capture  # noqa: E402
 from busbrain.sim.scenario import Scenario  # noqa: E402
-from busbrain.sim.source import load_sim_network, network_timezone, service_day_start  # noqa: E402
 from busbrain.sim.truth import write_outputs  # noqa: E402
 from busbrain.sim.world import simulate_world  # noqa: E402
+from busbrain.store.days import load_sim_network, network_timezone, service_day_start  # noqa: E402
 from busbrain.wiring import open_store  # noqa: E402
 
 DAY = dt.date(2026, 12, 1)

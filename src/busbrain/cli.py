@@ -548,14 +548,14 @@ def _demo_simulator(settings: Settings, seed: int) -> Callable[[str, int], Any]:
 
         from busbrain.sim.runner import fleet_records, run_live
         from busbrain.sim.scenario import Scenario
-        from busbrain.sim.source import (
+        from busbrain.sim.truth import write_outputs
+        from busbrain.sim.world import simulate_world
+        from busbrain.store.days import (
             load_sim_network,
             network_timezone,
             next_service_day,
             service_day_start,
         )
-        from busbrain.sim.truth import write_outputs
-        from busbrain.sim.world import simulate_world
         from busbrain.wiring import open_store
 
         def build() -> Any:
@@ -651,14 +651,14 @@ def simulate(
 
     from busbrain.sim.runner import fleet_records, run_capture, run_live
     from busbrain.sim.scenario import FAULT_LEVELS, FaultRates, Scenario
-    from busbrain.sim.source import (
+    from busbrain.sim.truth import write_outputs
+    from busbrain.sim.world import simulate_world
+    from busbrain.store.days import (
         load_sim_network,
         network_timezone,
         next_service_day,
         service_day_start,
     )
-    from busbrain.sim.truth import write_outputs
-    from busbrain.sim.world import simulate_world
     from busbrain.wiring import open_store
 
     with _errors():
@@ -749,6 +749,94 @@ def simulate(
                 f"sent {live.locations_sent:,} positions from {len(world.terminals)} terminals "
                 f"({live.reconnects} reconnects, {live.auth_failures} auth failures)"
             )
+
+
+@app.command("replay")
+def replay_positions(
+    gtfs: Annotated[Path, typer.Option(help="The GTFS feed (zip or folder) the buses ran.")],
+    positions: Annotated[Path, typer.Option(help="Recorded positions, CSV.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the results.")],
+    date: Annotated[
+        str | None, typer.Option(help="Service date YYYY-MM-DD (default: from the positions).")
+    ] = None,
+    method: Annotated[
+        str, typer.Option(help="Prediction method written: kalman, prevbus, delay, schedule.")
+    ] = "kalman",
+    all_methods: Annotated[
+        bool, typer.Option("--all-methods", help="Write every method's predictions.")
+    ] = False,
+) -> None:
+    """Run the real-time pipeline over recorded positions on a simulated clock.
+
+    Positions: vehicle_id, timestamp (unix s), lat, lon, and optional trip_id, bearing,
+    speed (km/h), received (unix s). Writes stop_events.csv and predictions.csv (every
+    prediction made) under --out, unix seconds throughout.
+    """
+    import collections
+    import tempfile
+
+    from busbrain.network_io.importer import import_feed
+    from busbrain.realtime.files import read_positions, write_predictions, write_stop_events
+    from busbrain.realtime.predict import METHODS, SegmentPredictor
+    from busbrain.realtime.replay import replay
+    from busbrain.realtime.rtnet import RtNetwork
+    from busbrain.store.days import load_sim_network, network_timezone, service_day_start
+    from busbrain.wiring import open_store
+
+    with _errors():
+        if method not in METHODS:
+            raise BadInputError(f"--method must be one of {', '.join(METHODS)}")
+        if not gtfs.exists():
+            raise BadInputError(f"{gtfs}: no such feed")
+        if not positions.is_file():
+            raise BadInputError(f"{positions}: no such file")
+        fixes, notices = read_positions(positions)
+        for n in notices[:10]:
+            err.print(f"[yellow]skipped[/yellow] {n.render()}")
+        if len(notices) > 10:
+            err.print(f"... and {len(notices) - 10} more bad rows")
+        if not fixes:
+            raise BadInputError(f"{positions}: no usable positions")
+        with tempfile.TemporaryDirectory() as tmp, _progress() as bar:
+            task = bar.add_task(f"importing {gtfs.name}", total=None)
+            store = open_store(f"sqlite:///{Path(tmp) / 'replay.db'}")
+            try:
+                import_feed(gtfs, store.network, now=dt.datetime.now(dt.UTC))
+                tz = network_timezone(store.queries)
+                if date is not None:
+                    try:
+                        day = dt.date.fromisoformat(date)
+                    except ValueError as exc:
+                        raise BadInputError(f"--date {date!r} must be YYYY-MM-DD") from exc
+                else:
+                    days = collections.Counter(
+                        (dt.datetime.fromtimestamp(f.t, tz) - dt.timedelta(hours=3)).date()
+                        for f in fixes[:: max(len(fixes) // 1000, 1)]
+                    )
+                    day = days.most_common(1)[0][0]
+                net = load_sim_network(store.queries, store.schedule, day)
+            finally:
+                store.close()
+            rt = RtNetwork.build(net, service_day_start(day, tz))
+            predictor = SegmentPredictor(rt, METHODS if all_methods else (method,))
+            bar.update(task, description=f"replaying {len(fixes):,} positions of {day}")
+            result = replay(
+                rt,
+                fixes,
+                predictor=predictor,
+                progress=lambda n: bar.update(task, description=f"replaying: {n:,} positions"),
+            )
+        out_dir.mkdir(parents=True, exist_ok=True)
+        events = write_stop_events(out_dir / "stop_events.csv", result.events, rt)
+        preds = write_predictions(
+            out_dir / "predictions.csv", result.predictions, rt, with_method=all_methods
+        )
+        out.print(
+            f"{result.fixes:,} positions ({result.kept:,} kept, {result.matched:,} on a trip): "
+            f"{events:,} stop events, {preds:,} predictions in {out_dir}"
+        )
+        for (code, sev), count in sorted(result.quality.counts.items()):
+            out.print(f"  {sev.value} {code}: {count:,}")
 
 
 @capture_app.command("replay")

@@ -12,8 +12,8 @@ from busbrain.democity import write_demo_feed
 from busbrain.domain.daynet import DayNetwork
 from busbrain.network_io.importer import import_feed
 from busbrain.sim.scenario import Scenario
-from busbrain.sim.source import load_sim_network, network_timezone, service_day_start
 from busbrain.sim.world import World, simulate_world
+from busbrain.store.days import load_sim_network, network_timezone, service_day_start
 from busbrain.wiring import Store, open_store
 
 DAY = dt.date(2026, 12, 1)  # a Tuesday

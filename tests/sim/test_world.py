@@ -138,7 +138,13 @@ def test_outputs_are_written_and_agree(outputs: Path, world: World) -> None:
     assert terminals.height == len(world.terminals)
     observed = pl.read_csv(outputs / "observed" / "positions.csv")
     assert observed.columns == [
-        "vehicle_id", "timestamp", "lat", "lon", "bearing", "speed", "received"
+        "vehicle_id",
+        "timestamp",
+        "lat",
+        "lon",
+        "bearing",
+        "speed",
+        "received",
     ]
     alarms = pl.read_parquet(outputs / "truth" / "alarms.parquet")
     assert {"adas", "dms"} <= set(alarms["category"].unique())

@@ -29,6 +29,7 @@ OBS_SHARE = 0.15
 """Observation noise of one traversal: this share of the running time (one sigma)."""
 PRIOR_SHARE = 0.3
 PACE_WEIGHT = 0.6
+DWELL_NOISE_S = 20.0
 HORIZON_STOPS = 60
 
 
@@ -53,10 +54,12 @@ class _Filter:
     mean: float
     var: float
     t: float
+    noise_s: float | None = None
+    """Observation noise (one sigma, s); None: `OBS_SHARE` of the observation."""
 
     def update(self, obs: float, t: float) -> None:
         var = self.var + DRIFT_VAR_PER_S * max(t - self.t, 0.0)
-        r = (OBS_SHARE * max(obs, 10.0)) ** 2
+        r = (self.noise_s if self.noise_s is not None else OBS_SHARE * max(obs, 10.0)) ** 2
         gain = var / (var + r)
         self.mean += gain * (obs - self.mean)
         self.var = (1 - gain) * var
@@ -72,6 +75,8 @@ class SegmentModel:
     dwell: dict[str, _Filter] = field(default_factory=dict)
     latest: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
     """segment -> (when observed, running time)."""
+    latest_dwell: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """stop -> (when observed, dwell)."""
     last_event: dict[str, StopEvent] = field(default_factory=dict)
     pace: dict[str, list[float]] = field(default_factory=dict)
 
@@ -95,7 +100,8 @@ class SegmentModel:
     def dwell_filter(self, stop_id: str, now: float) -> _Filter:
         f = self.dwell.get(stop_id)
         if f is None:
-            f = self.dwell[stop_id] = _Filter(8.0, 15.0**2, now)
+            # dwell is 0 or half a minute, bus by bus: estimate its mean, not the last one
+            f = self.dwell[stop_id] = _Filter(8.0, 15.0**2, now, noise_s=DWELL_NOISE_S)
         return f
 
     def observe(self, e: StopEvent) -> None:
@@ -103,6 +109,7 @@ class SegmentModel:
         stop_id = net.stop_ids[int(net.patterns[net.trips[e.trip].pattern].stops[e.k])]
         if e.k > 0:
             self.dwell_filter(stop_id, e.arrival).update(e.departure - e.arrival, e.departure)
+            self.latest_dwell[stop_id] = (e.departure, e.departure - e.arrival)
         prev = self.last_event.get(e.vehicle_id)
         self.last_event[e.vehicle_id] = e
         if prev is None or prev.trip != e.trip or prev.k != e.k - 1:
@@ -178,7 +185,12 @@ class SegmentPredictor:
                 rows.append(PredictionRow(vid, track.trip, k, now, preds[method], method))
             if k < n - 1:
                 stop_id = net.stop_ids[int(pattern.stops[k])]
-                dw = m.dwell_filter(stop_id, now).mean
-                t_prev += float(trip.departure_s[k] - trip.arrival_s[k])
-                t_kal += dw
+                t_kal += m.dwell_filter(stop_id, now).mean
+                seen = m.latest_dwell.get(stop_id)
+                fresh = seen is not None and now - seen[0] <= PREV_BUS_MAX_AGE_S
+                t_prev += (
+                    seen[1]
+                    if seen is not None and fresh
+                    else float(trip.departure_s[k] - trip.arrival_s[k])
+                )
         return rows

@@ -89,9 +89,7 @@ class StepResult:
     released: bool = False
 
 
-def _assign(
-    track: Track, trip: int, dist: float, ctx: Context, *, by_block: bool = False
-) -> None:
+def _assign(track: Track, trip: int, dist: float, ctx: Context, *, by_block: bool = False) -> None:
     track.trip = trip
     track.by_block = by_block
     ctx.tracks[track.vehicle_id] = track

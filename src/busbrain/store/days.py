@@ -1,4 +1,5 @@
-"""Read the network the simulator drives from the store's read ports."""
+"""The network of one service day, read through the store's ports (for the simulator
+and the real-time processors), and the service-day clock."""
 
 from __future__ import annotations
 
