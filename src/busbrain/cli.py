@@ -371,11 +371,36 @@ def terminals_import(
         )
 
 
+def _live_processor(store: Any) -> Any:
+    """The real-time processor for the network in `store`, today's network loaded."""
+    from busbrain.domain.errors import BadInputError as NoService
+    from busbrain.realtime.live import LiveProcessor, service_date_of
+    from busbrain.realtime.rtnet import RtNetwork
+    from busbrain.store.days import load_sim_network, network_timezone, service_day_start
+
+    tz = network_timezone(store.queries)
+    cache: dict[dt.date, RtNetwork | None] = {}
+
+    def day_network(day: dt.date) -> RtNetwork | None:
+        if day not in cache:
+            try:
+                net = load_sim_network(store.queries, store.schedule, day)
+                cache[day] = RtNetwork.build(net, service_day_start(day, tz))
+            except NoService:
+                cache[day] = None
+        return cache[day]
+
+    import time
+
+    day_network(service_date_of(time.time(), tz))
+    return LiveProcessor(day_network, tz)
+
+
 def _serve(
     settings: Settings,
     gateway_port: int | None = None,
     open_registration: bool = False,
-    simulate: Callable[[str, int], Any] | None = None,
+    simulate: Callable[..., Any] | None = None,
 ) -> None:
     """Serve the API and pages; with `gateway_port`, the terminal gateway in the same loop."""
     import asyncio
@@ -383,15 +408,18 @@ def _serve(
     import uvicorn
 
     from busbrain.api.app import create_app
+    from busbrain.domain.live import LiveSnapshot
     from busbrain.gateway.config import GatewayConfig
     from busbrain.gateway.server import Gateway
+    from busbrain.realtime.consumer import consume
     from busbrain.wiring import open_bus, open_store
 
     async def run() -> None:
         store = open_store(settings.db)
+        latest: list[LiveSnapshot | None] = [None]
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(store.queries),
+                create_app(store.queries, live=lambda: latest[0]),
                 host=settings.host,
                 port=settings.port,
                 log_level="warning",
@@ -408,12 +436,25 @@ def _serve(
         url = f"http://{settings.host}:{settings.port}"
         extra = f"; JT/T 808 gateway on {settings.host}:{gw.port}" if gw else ""
         out.print(f"serving on [bold]{url}[/bold]{extra} (Ctrl-C stops)")
+        processor = await asyncio.to_thread(_live_processor, store)
+        offset = [0.0]
+        live_task = asyncio.create_task(
+            consume(
+                processor,
+                bus,
+                on_snapshot=lambda snap: latest.__setitem__(0, snap),
+                offset_s=lambda: offset[0],
+            )
+        )
         sim_task = None
         if simulate is not None and gw is not None:
-            sim_task = asyncio.create_task(simulate("127.0.0.1", gw.port))
+            sim_task = asyncio.create_task(
+                simulate("127.0.0.1", gw.port, lambda s: offset.__setitem__(0, s), processor.plan)
+            )
         try:
             await server.serve()
         finally:
+            live_task.cancel()
             if sim_task is not None:
                 sim_task.cancel()
             if gw is not None:
@@ -538,11 +579,16 @@ def demo(
             _serve(settings, gateway_port=gateway_port, open_registration=True, simulate=runner)
 
 
-def _demo_simulator(settings: Settings, seed: int) -> Callable[[str, int], Any]:
+def _demo_simulator(settings: Settings, seed: int) -> Callable[..., Any]:
     """The demo's simulated buses: today's service in real time, from now (or from
     07:30 on a simulated clock when no buses run at this hour)."""
 
-    async def run(host: str, port: int) -> None:
+    async def run(
+        host: str,
+        port: int,
+        set_offset: Callable[[float], None],
+        set_plan: Callable[[dict[str, str]], None],
+    ) -> None:
         import asyncio
         import time
 
@@ -576,6 +622,11 @@ def _demo_simulator(settings: Settings, seed: int) -> Callable[[str, int], Any]:
         last = max(b.power_off for b in world.day.buses)
         start = now_s if first <= now_s <= last - 3600 else 7.5 * 3600
         clock = "" if start == now_s else " on a simulated clock from 07:30"
+        set_offset(start - now_s)  # the live side runs on the same clock as the buses
+        # the dispatch plan (which bus runs which block) is known to a city's brain
+        set_plan(
+            {t.vehicle_id: d.block_id for t, d in zip(world.terminals, world.duties, strict=True)}
+        )
         out.print(
             f"simulating {len(world.terminals)} buses{clock}; truth and fare batches in "
             f"{DEMO_SIM_OUT}"
@@ -765,6 +816,10 @@ def replay_positions(
     all_methods: Annotated[
         bool, typer.Option("--all-methods", help="Write every method's predictions.")
     ] = False,
+    blocks: Annotated[
+        Path | None,
+        typer.Option(help="The day's dispatch plan: CSV of vehicle_id, block_id."),
+    ] = None,
 ) -> None:
     """Run the real-time pipeline over recorded positions on a simulated clock.
 
@@ -776,7 +831,12 @@ def replay_positions(
     import tempfile
 
     from busbrain.network_io.importer import import_feed
-    from busbrain.realtime.files import read_positions, write_predictions, write_stop_events
+    from busbrain.realtime.files import (
+        read_positions,
+        read_vehicle_blocks,
+        write_predictions,
+        write_stop_events,
+    )
     from busbrain.realtime.predict import METHODS, SegmentPredictor
     from busbrain.realtime.replay import replay
     from busbrain.realtime.rtnet import RtNetwork
@@ -790,6 +850,7 @@ def replay_positions(
             raise BadInputError(f"{gtfs}: no such feed")
         if not positions.is_file():
             raise BadInputError(f"{positions}: no such file")
+        plan = read_vehicle_blocks(blocks) if blocks is not None else {}
         fixes, notices = read_positions(positions)
         for n in notices[:10]:
             err.print(f"[yellow]skipped[/yellow] {n.render()}")
@@ -824,6 +885,7 @@ def replay_positions(
                 rt,
                 fixes,
                 predictor=predictor,
+                planned_block=plan,
                 progress=lambda n: bar.update(task, description=f"replaying: {n:,} positions"),
             )
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ from busbrain.bus.nats import NatsBus, NatsSettings
 from busbrain.bus.ports import EventBus
 from busbrain.domain.errors import BadInputError
 from busbrain.store.engine import migrate, open_engine
+from busbrain.store.sql_history import SqlRealtimeHistory
 from busbrain.store.sql_network import SqlNetworkRepository
 from busbrain.store.sql_queries import SqlNetworkQueries
 from busbrain.store.sql_schedule import SqlScheduleQueries
@@ -29,6 +30,7 @@ class Store:
     schedule: SqlScheduleQueries
     terminals: SqlTerminalRegistry
     outbox: SqlCommandOutbox
+    history: SqlRealtimeHistory
 
     def close(self) -> None:
         self.engine.dispose()
@@ -46,6 +48,7 @@ def open_store(url: str, *, upgrade: bool = True) -> Store:
         SqlScheduleQueries(engine),
         SqlTerminalRegistry(engine),
         SqlCommandOutbox(engine),
+        SqlRealtimeHistory(engine),
     )
 
 

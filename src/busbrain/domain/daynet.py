@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -34,16 +34,21 @@ class Frame:
 
     lat0: float
     lon0: float
+    kx: float = field(init=False)
+    """Metres per degree of longitude here."""
+    ky: float = field(init=False)
+    """Metres per degree of latitude."""
 
-    @property
-    def kx(self) -> float:
-        return math.radians(1) * EARTH_RADIUS_M * math.cos(math.radians(self.lat0))
-
-    @property
-    def ky(self) -> float:
-        return math.radians(1) * EARTH_RADIUS_M
+    def __post_init__(self) -> None:
+        ky = math.radians(1) * EARTH_RADIUS_M
+        object.__setattr__(self, "ky", ky)
+        object.__setattr__(self, "kx", ky * math.cos(math.radians(self.lat0)))
 
     def to_xy(self, lat: F64, lon: F64) -> tuple[F64, F64]:
+        return (lon - self.lon0) * self.kx, (lat - self.lat0) * self.ky
+
+    def to_xy_point(self, lat: float, lon: float) -> tuple[float, float]:
+        """One position's metres east and north (no arrays, for the per-fix hot path)."""
         return (lon - self.lon0) * self.kx, (lat - self.lat0) * self.ky
 
     def to_latlon(self, x: F64, y: F64) -> tuple[F64, F64]:
@@ -80,6 +85,7 @@ class DayTrip:
     arrival_s: I64
     departure_s: I64
     stop_sequences: tuple[int, ...]
+    direction_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +159,9 @@ def _trip(t: TripTimes, p: int, pattern: DayPattern) -> DayTrip | None:
     arrival = _fill_times(arr, pattern.stop_dist)
     departure = np.maximum(_fill_times(dep, pattern.stop_dist), arrival)
     sequences = t.stop_sequences or tuple(range(1, n + 1))
-    return DayTrip(t.trip_id, t.route_id, p, t.block_id, arrival, departure, sequences)
+    return DayTrip(
+        t.trip_id, t.route_id, p, t.block_id, arrival, departure, sequences, t.direction_id
+    )
 
 
 def build_day_network(

@@ -248,8 +248,83 @@ class CommandOutcome(_Event, frozen=True, kw_only=True):
         return f"{self.TYPE}/{self.command_id}/{self.status}"
 
 
+class StopVisited(_Event, frozen=True, kw_only=True):
+    """A bus arrived at a stop of its trip and left it (ts_utc: the arrival), as the
+    real-time processors detected it; `stopped` False: it went past without standing."""
+
+    TYPE: ClassVar[str] = "stop_visited"
+    _TIMES: ClassVar[tuple[str, ...]] = ("ts_utc", "departure_utc")
+    _FLOATS: ClassVar[tuple[str, ...]] = ("delay_s",)
+    trip_id: str
+    route_id: str | None = None
+    stop_id: str
+    stop_sequence: int
+    departure_utc: UtcTime
+    stopped: bool = True
+    delay_s: float | None = None
+    """Seconds late against the scheduled arrival (negative: early)."""
+
+    @property
+    def event_id(self) -> str:
+        return f"{self.TYPE}/{self.trip_id}/{self.stop_sequence}/{self.vehicle or self.phone}"
+
+
+HeadwayState: TypeAlias = Literal["bunched", "gapped", "normal"]
+
+
+class HeadwayStatus(_Event, frozen=True, kw_only=True):
+    """The gap to the bus ahead at a stop, against the scheduled gap: "bunched" at or
+    below 75 %, "gapped" at or above 125 % (ts_utc: this bus's arrival)."""
+
+    TYPE: ClassVar[str] = "headway_status"
+    _FLOATS: ClassVar[tuple[str, ...]] = ("headway_s", "scheduled_headway_s")
+    route_id: str | None = None
+    trip_id: str
+    stop_id: str
+    status: HeadwayState
+    headway_s: float
+    scheduled_headway_s: float
+    ahead_vehicle: str | None = None
+
+    @property
+    def event_id(self) -> str:
+        return f"{self.TYPE}/{self.trip_id}/{self.stop_id}/{self.vehicle or self.phone}"
+
+
+class VehicleOffRoute(_Event, frozen=True, kw_only=True):
+    """A bus left its trip's shape (detour, wrong turn, or a wrong trip guess)."""
+
+    TYPE: ClassVar[str] = "vehicle_off_route"
+    trip_id: str | None = None
+
+    @property
+    def event_id(self) -> str:
+        return f"{self.TYPE}/{self.phone}/{_stamp(self.ts_utc)}"
+
+
+class VehicleStale(_Event, frozen=True, kw_only=True):
+    """No position from a bus on a trip for too long (ts_utc: its last fix)."""
+
+    TYPE: ClassVar[str] = "vehicle_stale"
+    trip_id: str | None = None
+    silent_s: float = 0.0
+
+    @property
+    def event_id(self) -> str:
+        return f"{self.TYPE}/{self.phone}/{_stamp(self.ts_utc)}"
+
+
 Event: TypeAlias = (
-    VehicleLocation | AlarmRaised | AlarmCleared | TerminalOnline | TerminalOffline | CommandOutcome
+    VehicleLocation
+    | AlarmRaised
+    | AlarmCleared
+    | TerminalOnline
+    | TerminalOffline
+    | CommandOutcome
+    | StopVisited
+    | HeadwayStatus
+    | VehicleOffRoute
+    | VehicleStale
 )
 EVENT_TYPES: Final[tuple[type[Event], ...]] = (
     VehicleLocation,
@@ -258,6 +333,10 @@ EVENT_TYPES: Final[tuple[type[Event], ...]] = (
     TerminalOnline,
     TerminalOffline,
     CommandOutcome,
+    StopVisited,
+    HeadwayStatus,
+    VehicleOffRoute,
+    VehicleStale,
 )
 
 

@@ -132,3 +132,19 @@ def write_predictions(
             n += 1
     tmp.replace(path)
     return n
+
+
+def read_vehicle_blocks(path: Path) -> dict[str, str]:
+    """The day's dispatch plan (排班): CSV with `vehicle_id` and `block_id` columns."""
+    try:
+        frame = pl.read_csv(path, infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise BadInputError(f"{path}: cannot be read as CSV ({exc})") from exc
+    missing = [c for c in ("vehicle_id", "block_id") if c not in frame.columns]
+    if missing:
+        raise BadInputError(f"{path}: missing column(s) {', '.join(missing)}")
+    return {
+        str(v).strip(): str(b).strip()
+        for v, b in frame.select("vehicle_id", "block_id").iter_rows()
+        if v and b
+    }

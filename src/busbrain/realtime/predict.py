@@ -129,10 +129,14 @@ class SegmentModel:
 class SegmentPredictor:
     """All four methods at once, so that they are compared on the same fixes."""
 
-    def __init__(self, rt: RtNetwork, methods: tuple[str, ...] = METHODS) -> None:
+    def __init__(
+        self, rt: RtNetwork, methods: tuple[str, ...] = METHODS, *, horizon_s: float = 7200.0
+    ) -> None:
         self.rt = rt
         self.model = SegmentModel(rt)
         self.methods = methods
+        self.horizon_s = horizon_s
+        """Stops further ahead than this (by every method) are not predicted."""
 
     def observe(self, e: StopEvent) -> None:
         self.model.observe(e)
@@ -181,6 +185,8 @@ class SegmentPredictor:
                 "prevbus": t_prev,
                 "kalman": t_kal,
             }
+            if min(preds[m_] for m_ in self.methods) - now > self.horizon_s:
+                break
             for method in self.methods:
                 rows.append(PredictionRow(vid, track.trip, k, now, preds[method], method))
             if k < n - 1:

@@ -47,11 +47,13 @@ def replay(
     fixes: Iterable[Fix],
     *,
     predictor: Predictor | None = None,
+    planned_block: dict[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ReplayResult:
-    """Stop events (and predictions, with a predictor) from `fixes` (any order)."""
+    """Stop events (and predictions, with a predictor) from `fixes` (any order).
+    `planned_block`: vehicle -> block from the day's dispatch plan, when known."""
     ordered = sorted(fixes, key=lambda f: (f.received if f.received is not None else f.t, f.t))
-    ctx = Context(rt)
+    ctx = Context(rt, planned_block=dict(planned_block or {}))
     tracks: dict[str, Track] = {}
     states: dict[str, QualityState] = {}
     out = ReplayResult()

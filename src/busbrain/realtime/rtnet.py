@@ -34,6 +34,8 @@ class RtNetwork:
     trips_of_pattern: dict[int, list[int]] = field(default_factory=dict)
     trip_index: dict[str, int] = field(default_factory=dict)
     next_in_block: dict[int, int] = field(default_factory=dict)
+    block_trips: dict[str, list[int]] = field(default_factory=dict)
+    """block_id -> its trips in departure order."""
 
     @classmethod
     def build(cls, net: DayNetwork, day_start_unix: float) -> RtNetwork:
@@ -58,6 +60,8 @@ class RtNetwork:
         self.trips_of_pattern = dict(by_pattern)
         for trips in blocks.values():
             trips.sort(key=lambda i: int(net.trips[i].departure_s[0]))
+        self.block_trips = dict(blocks)
+        for trips in blocks.values():
             for a, b in itertools.pairwise(trips):
                 self.next_in_block[a] = b
         return self
@@ -101,3 +105,29 @@ def project(
         off = np.where(inside, off, np.inf)
     k = int(np.argmin(off))
     return float(d[k]), float(off[k])
+
+
+def passes(
+    pattern_x: F64, pattern_y: F64, pattern_d: F64, x: float, y: float, near: float
+) -> list[float]:
+    """Distances along the shape of each pass within `near` metres of (x, y): a loop or
+    a lollipop's stem goes by the same place twice, and only the fixes that follow can
+    tell which pass the bus is on. One distance (the closest point) per pass."""
+    ax, ay = pattern_x[:-1], pattern_y[:-1]
+    dx, dy = np.diff(pattern_x), np.diff(pattern_y)
+    seg2 = np.maximum(dx * dx + dy * dy, 1e-9)
+    f = np.clip(((x - ax) * dx + (y - ay) * dy) / seg2, 0.0, 1.0)
+    off = np.hypot(ax + f * dx - x, ay + f * dy - y)
+    d = pattern_d[:-1] + f * np.diff(pattern_d)
+    hits = np.flatnonzero(off <= near)
+    out: list[float] = []
+    best_off = np.inf
+    for i in hits:
+        if out and d[i] - out[-1] <= 2 * near and off[i] >= best_off:
+            continue
+        if out and d[i] - out[-1] <= 2 * near:
+            out[-1], best_off = float(d[i]), float(off[i])
+        else:
+            out.append(float(d[i]))
+            best_off = float(off[i])
+    return out

@@ -19,7 +19,8 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 
-from busbrain.realtime.rtnet import RtNetwork, project
+from busbrain.domain.daynet import DayPattern
+from busbrain.realtime.rtnet import RtNetwork, passes, project
 from busbrain.realtime.stopevents import ZONE_M, Sample, stop_times
 
 NEAR_M = 60.0
@@ -34,6 +35,12 @@ STANDING_KMH = 3.0
 STANDING_JUMP_M = 40.0
 """A standing bus's position moves this far before it counts as moved (GPS noise)."""
 ASSIGN_FIXES = 3
+ASSIGN_NEAR_M = 35.0
+"""Every fix that shows a trip must lie this close to its shape."""
+STEAL_MARGIN_S = 120.0
+"""A bus takes a trip another bus guessed by movement if it fits it this much better."""
+AMBIGUOUS_M = 8.0
+"""Patterns of other lines fitting within this much (mean offset) leave it open."""
 ASSIGN_PROGRESS_M = 60.0
 EARLY_S = 15 * 60.0
 LATE_S = 40 * 60.0
@@ -56,6 +63,8 @@ class Track:
     vehicle_id: str
     trip: int = -1
     dist: float = 0.0
+    dist_t: float = -math.inf
+    """When `dist` was last moved by a fix (s)."""
     next_k: int = 0
     last_t: float = -math.inf
     x: float = 0.0
@@ -80,6 +89,8 @@ class Context:
     taken: dict[int, str] = field(default_factory=dict)
     """trip -> vehicle running it."""
     tracks: dict[str, Track] = field(default_factory=dict)
+    planned_block: dict[str, str] = field(default_factory=dict)
+    """vehicle -> the block (路牌) the dispatch plan gives it today, when known."""
 
 
 @dataclass(slots=True)
@@ -108,54 +119,135 @@ def _release(track: Track, ctx: Context) -> None:
     if track.trip >= 0 and ctx.taken.get(track.trip) == track.vehicle_id:
         del ctx.taken[track.trip]
     track.trip = -1
+    track.by_block = False
     track.samples = []
     track.recent.clear()
 
 
-def _try_assign(track: Track, ctx: Context, t: float, trip_hint: int | None) -> int | None:
-    """The trip the recent fixes fit best, or None."""
+def _try_assign(
+    track: Track, ctx: Context, t: float, trip_hint: int | None
+) -> tuple[int, float] | None:
+    """The trip the recent fixes fit best and the first fix's distance along it, or None."""
     rt = ctx.rt
     net = rt.net
     if trip_hint is not None:
         p = net.patterns[net.trips[trip_hint].pattern]
-        _, off = project(
+        if len(track.recent) >= 2:
+            found = _follow(p, list(track.recent))
+            if found is not None:
+                return trip_hint, found[0]
+        d, off = project(
             p.shape_x, p.shape_y, p.shape_d, track.x, track.y, 0.0, float(p.shape_d[-1])
         )
-        if off <= NEAR_M * 2:
-            return trip_hint
+        if off <= NEAR_M * 2 and len(track.recent) >= ASSIGN_FIXES:
+            return trip_hint, d
         return None
     if len(track.recent) < ASSIGN_FIXES:
         return None
-    best: tuple[float, int, float] | None = None
-    oldest = track.recent[0]
+    recent = list(track.recent)
+    fits: list[tuple[float, float, int, str, float]] = []
+    # (mean offset, schedule misfit, trip, route, distance of the first fix)
+    planned = rt.block_trips.get(ctx.planned_block.get(track.vehicle_id, ""))
+    if planned:
+        found_planned = _from_plan(track, ctx, t, planned, recent)
+        if found_planned is not None or len(recent) < (track.recent.maxlen or 0):
+            return found_planned  # the plan's trips only, unless the bus keeps off them
     for pi in rt.patterns_near(track.x, track.y):
         p = net.patterns[pi]
-        end = float(p.shape_d[-1])
-        d0, off0 = project(p.shape_x, p.shape_y, p.shape_d, oldest[1], oldest[2], 0.0, end)
-        if off0 > NEAR_M:
+        found = _follow(p, recent)
+        if found is None:
             continue
-        d_prev, ok = d0, True
-        for _, rx, ry, _ in list(track.recent)[1:]:
+        d0, d_prev, mean_off = found
+        best: tuple[float, int] | None = None
+        for ti in rt.trips_of_pattern.get(pi, ()):
+            lateness = t - rt.sched_at(ti, d_prev)
+            if not -EARLY_S <= lateness <= LATE_S:
+                continue
+            misfit = _misfit(lateness)
+            holder = ctx.tracks.get(ctx.taken.get(ti, ""))
+            if holder is not None and holder.vehicle_id != track.vehicle_id:
+                if holder.by_block or holder.trip != ti:
+                    continue
+                theirs = _misfit(holder.last_t - rt.sched_at(ti, holder.dist))
+                if misfit + STEAL_MARGIN_S >= theirs:
+                    continue  # it fits its trip as well as we would
+            if best is None or misfit < best[0]:
+                best = (misfit, ti)
+        if best is not None:
+            fits.append((mean_off, best[0], best[1], p.route_id, d0))
+    if not fits:
+        return None
+    tightest = min(f[0] for f in fits)
+    close = [f for f in fits if f[0] <= tightest + AMBIGUOUS_M]
+    if len({f[3] for f in close}) > 1 and len(recent) < (track.recent.maxlen or 0):
+        return None  # a shared corridor: wait until the lines part
+    pick = min(close, key=lambda f: f[1])
+    chosen = pick[2]
+    holder = ctx.tracks.get(ctx.taken.get(chosen, ""))
+    if holder is not None and holder is not track:
+        _release(holder, ctx)  # it fitted this trip worse: it looks again
+    return chosen, pick[4]
+
+
+def _follow(
+    p: DayPattern, recent: list[tuple[float, float, float, float | None]]
+) -> tuple[float, float, float] | None:
+    """Whether the recent fixes move forward along the pattern: (distance of the first,
+    of the last, mean offset), trying each pass of the shape near the first fix."""
+    best: tuple[float, float, float] | None = None
+    for d0 in passes(p.shape_x, p.shape_y, p.shape_d, recent[0][1], recent[0][2], ASSIGN_NEAR_M):
+        d_prev, total, ok = d0, 0.0, True
+        for _, rx, ry, _ in recent[1:]:
             d, off = project(
                 p.shape_x, p.shape_y, p.shape_d, rx, ry, d_prev - BACK_M, d_prev + 600.0
             )
-            if off > NEAR_M:
+            if off > ASSIGN_NEAR_M:
                 ok = False
                 break
-            d_prev = max(d_prev, d)
-        if not ok or d_prev - d0 < ASSIGN_PROGRESS_M:
+            d_prev, total = max(d_prev, d), total + off
+        if ok and d_prev - d0 >= ASSIGN_PROGRESS_M:
+            mean = total / max(len(recent) - 1, 1)
+            if best is None or mean < best[2]:
+                best = (d0, d_prev, mean)
+    return best
+
+
+def _from_plan(
+    track: Track,
+    ctx: Context,
+    t: float,
+    planned: list[int],
+    recent: list[tuple[float, float, float, float | None]],
+) -> tuple[int, float] | None:
+    """The trip of the vehicle's planned block that its fixes follow and the time fits."""
+    rt = ctx.rt
+    best: tuple[float, int, float] | None = None
+    seen: dict[int, tuple[float, float, float] | None] = {}
+    for ti in planned:
+        pi = rt.net.trips[ti].pattern
+        if pi not in seen:
+            seen[pi] = _follow(rt.net.patterns[pi], recent)
+        found = seen[pi]
+        if found is None:
             continue
-        for ti in rt.trips_of_pattern.get(pi, ()):
-            if ti in ctx.taken:
-                continue
-            lateness = t - rt.sched_at(ti, d_prev)
-            if -EARLY_S <= lateness <= LATE_S:
-                score = abs(lateness) if lateness >= 0 else 2 * abs(lateness)
-                if best is None or score < best[0]:
-                    best = (score, ti, d0)
+        lateness = t - rt.sched_at(ti, found[1])
+        if not -EARLY_S <= lateness <= LATE_S * 2:
+            continue
+        misfit = _misfit(lateness)
+        if best is None or misfit < best[0]:
+            best = (misfit, ti, found[0])
     if best is None:
         return None
-    return best[1]
+    holder = ctx.tracks.get(ctx.taken.get(best[1], ""))
+    if holder is not None and holder is not track:
+        _release(holder, ctx)  # the plan says this bus runs it
+    track.by_block = True
+    return best[1], best[2]
+
+
+def _misfit(lateness: float) -> float:
+    """How badly a lateness (s) fits: buses run late more often than early."""
+    return lateness if lateness >= 0 else -2 * lateness
 
 
 def step(
@@ -177,14 +269,12 @@ def step(
         _release(track, ctx)
     if track.trip < 0:
         track.recent.append((t, x, y, speed_kmh))
-        trip = _try_assign(track, ctx, t, trip_hint)
-        if trip is None:
+        found = _try_assign(track, ctx, t, trip_hint)
+        if found is None:
             return result
+        trip, d0 = found
         recent = list(track.recent)
-        p = ctx.rt.net.patterns[ctx.rt.net.trips[trip].pattern]
-        end = float(p.shape_d[-1])
-        d0, _ = project(p.shape_x, p.shape_y, p.shape_d, recent[0][1], recent[0][2], 0.0, end)
-        _assign(track, trip, d0, ctx)
+        _assign(track, trip, d0, ctx, by_block=track.by_block)
         result.assigned = trip
         for rt_, rx, ry, rv in recent:  # the fixes that showed the trip count on it
             if track.trip < 0:
@@ -213,7 +303,14 @@ def _advance(
             result.released = True
         return
     track.off_route = 0
-    track.dist = _plausible(track, d, v, gap) if track.samples else max(track.dist, d)
+    if not track.samples:
+        track.dist, track.dist_t = max(track.dist, d), t
+    else:
+        moved = _plausible(track, d, v, t - track.dist_t)
+        if moved is _OUTLIER:
+            return  # not a place the bus was: no sample from it
+        if moved is not None:
+            track.dist, track.dist_t = moved, t
     track.samples.append(Sample(t, track.dist, v))
     stops = p.stop_dist
     last = len(stops) - 1
@@ -221,7 +318,9 @@ def _advance(
         k = track.next_k
         s = float(stops[k])
         if k == last:
-            near_end = track.dist >= s - ZONE_M and (v is None or v < 3.0 or track.dist >= s)
+            before = track.samples[-2].d if len(track.samples) >= 2 else -math.inf
+            settled = v is None or v < 3.0 or before >= s - ZONE_M
+            near_end = track.dist >= s - ZONE_M and settled
             if not near_end:
                 break
             times = stop_times(track.samples, s, terminal_end=True)
@@ -244,19 +343,23 @@ def _advance(
             return
 
 
-def _plausible(track: Track, d: float, v: float | None, gap: float) -> float:
-    """The new distance along: never backwards (GPS noise), not forward while the
-    terminal says it has been standing, and not further than its reported speed allows (a GPS
-    outlier would otherwise pass the bus through stops it has not reached)."""
+_OUTLIER = -1.0
+
+
+def _plausible(track: Track, d: float, v: float | None, since: float) -> float | None:
+    """The new distance along, or None to keep the old one: never backwards (GPS
+    noise), not forward while the terminal says it has been standing, and not further
+    than its reported speed allows since the last good fix `since` seconds ago (a GPS
+    outlier would otherwise pass the bus through stops it has not reached): `_OUTLIER`."""
     if d <= track.dist:
-        return track.dist
+        return None
     if v is None:
         return d
     prev = track.samples[-1].v if track.samples and track.samples[-1].v is not None else v
     if max(v, prev) < STANDING_KMH and d - track.dist < STANDING_JUMP_M:
-        return track.dist
-    reach = max(v, prev) / 3.6 * gap * 1.5 + 20.0
-    return min(d, track.dist + reach)
+        return None
+    reach = max(v, prev) / 3.6 * since * 1.5 + 20.0
+    return d if d - track.dist <= reach else _OUTLIER  # wait for the next fix
 
 
 def _end_trip(track: Track, t: float, x: float, y: float, v: float | None, ctx: Context) -> None:

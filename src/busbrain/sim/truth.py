@@ -5,6 +5,7 @@ network; documented in docs/simulator.md):
 
     scenario.json               the scenario, the service day's start, counts
     terminals.csv               the fleet, for `busbrain terminals import`
+    plan/vehicle_blocks.csv     the day's dispatch plan (排班): which bus runs which block
     truth/vehicles.parquet      bus, terminal, block, depot, power-on/off, drivers
     truth/drivers.parquet       driver shifts and traits
     truth/positions.parquet     true position of each bus at each report instant
@@ -208,6 +209,13 @@ def write_outputs(
                     f"depot_{net.trips[duty.trips[0]].route_id}",
                 ]
             )
+
+    (out / "plan").mkdir(exist_ok=True)
+    with (out / "plan" / "vehicle_blocks.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["service_date", "vehicle_id", "block_id"])
+        for term, duty in zip(world.terminals, world.duties, strict=True):
+            w.writerow([sc.service_date.isoformat(), term.vehicle_id, duty.block_id])
 
     buses = world.day.buses
     dlat, dlon = _latlon(

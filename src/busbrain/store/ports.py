@@ -13,6 +13,7 @@ from typing import Protocol
 
 import polars as pl
 
+from busbrain.domain.history import PositionRecord, PredictionRecord, StopEventRecord
 from busbrain.domain.network import (
     Agency,
     Block,
@@ -208,3 +209,56 @@ class CommandOutbox(Protocol):
         ...
 
     def get(self, command_id: int) -> Command | None: ...
+
+
+class RealtimeHistory(Protocol):
+    """What the real-time processors keep, written in batches and trimmed by retention.
+
+    Each `add_*` writes its whole batch in one transaction or, on any bad record (a
+    naive time, a latitude out of range; see the records' `problem()`), refuses it with
+    BadInputError before writing anything; a database failure raises StoreError, with
+    nothing written. Writing a record again is harmless: each returns how many rows it
+    added or changed, so re-writing a batch returns 0.
+    """
+
+    def add_stop_events(self, rows: list[StopEventRecord]) -> int:
+        """Add stop events; one already stored (same key) is replaced by the new one."""
+        ...
+
+    def add_positions(self, rows: list[PositionRecord]) -> int:
+        """Add positions; one already stored for (vehicle_id, ts_utc) is kept."""
+        ...
+
+    def add_predictions(self, rows: list[PredictionRecord]) -> int:
+        """Add predictions; one already stored (same key) is kept."""
+        ...
+
+    def stop_events(
+        self,
+        service_date_from: dt.date,
+        service_date_to: dt.date,
+        route_ids: set[str] | None = None,
+    ) -> pl.DataFrame:
+        """The stop events of service days `service_date_from` to `service_date_to`
+        (both included), of the routes `route_ids` (all when None), in key order.
+
+        Columns: service_date (Date), route_id (String; from the current network's trip,
+        null when the network no longer has the trip, which a route filter then leaves
+        out), trip_id, stop_sequence (Int64), stop_id, vehicle_id, arrival_utc,
+        departure_utc, recorded_utc (Datetime µs, UTC), stopped (Boolean).
+        """
+        ...
+
+    def purge(
+        self,
+        before_utc: dt.datetime,
+        *,
+        positions: bool = True,
+        predictions: bool = True,
+        stop_events: bool = False,
+    ) -> dict[str, int]:
+        """Delete history older than `before_utc` (aware): positions by ts_utc, predictions
+        by made_utc, stop events (kept unless asked: they train the models) by
+        departure_utc. Returns the rows deleted per kind asked, keyed "positions",
+        "predictions", "stop_events"."""
+        ...

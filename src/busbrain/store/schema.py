@@ -242,6 +242,55 @@ command_outbox = Table(
     Column("detail", Text),
 )
 
+# History of the real-time processors: appended in batches, trimmed by `purge` (retention).
+# Times are UTC instants (`_utc`); each table is clustered by its key on SQLite (WITHOUT
+# ROWID), and a key makes re-writing a batch idempotent.
+
+stop_event = Table(
+    "stop_event",
+    metadata,
+    Column("service_date", Date, primary_key=True),
+    Column("trip_id", Text, primary_key=True),
+    Column("stop_sequence", Integer, primary_key=True),
+    Column("vehicle_id", Text, primary_key=True),
+    Column("stop_id", Text, nullable=False),
+    Column("arrival_utc", DateTime(timezone=True), nullable=False),
+    Column("departure_utc", DateTime(timezone=True), nullable=False),
+    Column("stopped", Boolean, nullable=False),
+    Column("recorded_utc", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+position_history = Table(
+    "position_history",
+    metadata,
+    Column("vehicle_id", Text, primary_key=True),
+    Column("ts_utc", DateTime(timezone=True), primary_key=True, index=True),  # for purge
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("speed_kmh", Float),
+    Column("heading", Float),  # degrees clockwise from north
+    Column("trip_id", Text),
+    sqlite_with_rowid=False,
+)
+
+# The key leads with (trip_id, stop_sequence), so it is also the index that scoring a
+# call's predictions against its stop event reads.
+prediction_log = Table(
+    "prediction_log",
+    metadata,
+    Column("trip_id", Text, primary_key=True),
+    Column("stop_sequence", Integer, primary_key=True),
+    Column("vehicle_id", Text, primary_key=True),
+    Column("method", Text, primary_key=True),
+    Column("made_utc", DateTime(timezone=True), primary_key=True, index=True),  # for purge
+    Column("stop_id", Text, nullable=False),
+    Column("predicted_utc", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+HISTORY_TABLES: tuple[Table, ...] = (stop_event, position_history, prediction_log)
+
 # Children first: the order to empty tables in.
 NETWORK_TABLES: tuple[Table, ...] = (
     stop_time,

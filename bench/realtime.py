@@ -1,0 +1,286 @@
+"""Real-time processing: stop events and arrival predictions against the truth, and speed.
+
+    .venv/bin/python bench/realtime.py [--vehicles 120] [--skip-wmata] [--skip-sim]
+
+1. WMATA (../shared/data/avl/wmata-transittraj): real positions (30 s) with their GTFS;
+   the truth is derived/stop_crossings.csv (passing times interpolated from the same
+   positions). Stop events: share of crossings found, timing error. Predictions: MAE,
+   RMSE and MBTA's "accurate" share by horizon band, for our Kalman segment model and
+   the three baselines computed in the same run (timetable; timetable + current delay,
+   OneBusAway's method; previous bus's running times, TransitClock-style).
+2. A simulated weekday of the demo city (default faults, positions every 10 s), with the
+   day's dispatch plan (vehicle -> block); the truth is the simulator's. Same tables.
+3. Speed: location fixes per second through quality rules, matching, stop events and
+   the prediction refresh (our method), on one core, and memory per vehicle.
+
+Prints the tables and writes bench/out/realtime.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import tempfile
+import time
+import tracemalloc
+import zoneinfo
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from busbrain.democity import write_demo_feed  # noqa: E402
+from busbrain.network_io.importer import import_feed  # noqa: E402
+from busbrain.realtime.files import read_positions  # noqa: E402
+from busbrain.realtime.fixes import Fix  # noqa: E402
+from busbrain.realtime.predict import METHODS, PredictionRow, SegmentPredictor  # noqa: E402
+from busbrain.realtime.replay import replay  # noqa: E402
+from busbrain.realtime.rtnet import RtNetwork  # noqa: E402
+from busbrain.realtime.tracker import StopEvent, Track  # noqa: E402
+from busbrain.sim.scenario import Scenario  # noqa: E402
+from busbrain.sim.truth import write_outputs  # noqa: E402
+from busbrain.sim.world import simulate_world  # noqa: E402
+from busbrain.store.days import load_sim_network, network_timezone, service_day_start  # noqa: E402
+from busbrain.wiring import open_store  # noqa: E402
+
+WMATA = REPO.parent / "shared" / "data" / "avl" / "wmata-transittraj"
+BANDS = ((0, 180, -60, 60), (180, 360, -90, 120), (360, 720, -150, 210), (720, 1800, -240, 360))
+"""(from s, to s, accurate if error within [lo, hi] s): MBTA's rule."""
+SIM_DAY = dt.date(2026, 12, 1)
+
+
+class EveryMinute:
+    """Keeps one prediction set per vehicle per `every_s` (the evaluation's sample)."""
+
+    def __init__(self, inner: SegmentPredictor, every_s: float = 60.0) -> None:
+        self.inner, self.every_s = inner, every_s
+        self.last: dict[str, float] = {}
+
+    def observe(self, e: StopEvent) -> None:
+        self.inner.observe(e)
+
+    def predict(self, track: Track, now: float) -> list[PredictionRow]:
+        if now - self.last.get(track.vehicle_id, -1e9) < self.every_s:
+            return []
+        self.last[track.vehicle_id] = now
+        return self.inner.predict(track, now)
+
+
+def prediction_table(pred: pl.DataFrame, actual: pl.DataFrame) -> list[dict[str, Any]]:
+    """pred: trip_id, stop_sequence, made_at, predicted, method; actual: trip_id,
+    stop_sequence, actual (unix s)."""
+    j = pred.join(actual, on=["trip_id", "stop_sequence"]).with_columns(
+        (pl.col("actual") - pl.col("made_at")).alias("h"),
+        (pl.col("predicted") - pl.col("actual")).alias("err"),
+    )
+    rows = []
+    for lo, hi, a, b in BANDS:
+        band = j.filter((pl.col("h") >= lo) & (pl.col("h") < hi))
+        for method in METHODS:
+            e = band.filter(pl.col("method") == method)["err"].to_numpy()
+            if len(e) == 0:
+                continue
+            rows.append(
+                {
+                    "band": f"{lo // 60}-{hi // 60} min",
+                    "method": method,
+                    "n": len(e),
+                    "mae_s": round(float(np.mean(np.abs(e))), 1),
+                    "rmse_s": round(float(np.sqrt(np.mean(e * e))), 1),
+                    "bias_s": round(float(np.mean(e)), 1),
+                    "accurate": round(float(np.mean((e >= a) & (e <= b))), 3),
+                }
+            )
+    return rows
+
+
+def print_table(title: str, rows: list[dict[str, Any]]) -> None:
+    print(f"\n{title}")
+    print(f"{'band':10} {'method':9} {'n':>8} {'MAE s':>7} {'RMSE s':>7} {'bias s':>7} {'acc':>6}")
+    for r in rows:
+        print(
+            f"{r['band']:10} {r['method']:9} {r['n']:8d} {r['mae_s']:7.1f} {r['rmse_s']:7.1f}"
+            f" {r['bias_s']:7.1f} {r['accurate']:6.3f}"
+        )
+
+
+def frames(
+    rt: RtNetwork, events: list[StopEvent], preds: list[PredictionRow]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    net, u = rt.net, rt.day_start_unix
+    ev = pl.DataFrame(
+        {
+            "vehicle": [e.vehicle_id for e in events],
+            "trip_id": [net.trips[e.trip].trip_id for e in events],
+            "stop_sequence": [net.trips[e.trip].stop_sequences[e.k] for e in events],
+            "k": [e.k for e in events],
+            "arr": [u + e.arrival for e in events],
+            "dep": [u + e.departure for e in events],
+        }
+    )
+    pr = pl.DataFrame(
+        {
+            "trip_id": [net.trips[p.trip].trip_id for p in preds],
+            "stop_sequence": [net.trips[p.trip].stop_sequences[p.k] for p in preds],
+            "made_at": [u + p.made_at for p in preds],
+            "predicted": [u + p.predicted for p in preds],
+            "method": [p.method for p in preds],
+        }
+    )
+    return ev, pr
+
+
+def wmata() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(f"sqlite:///{Path(tmp) / 'w.db'}")
+        import_feed(WMATA / "gtfs", store.network, now=dt.datetime.now(dt.UTC))
+        day = dt.date(2026, 2, 16)
+        tz = network_timezone(store.queries)
+        rt = RtNetwork.build(
+            load_sim_network(store.queries, store.schedule, day), service_day_start(day, tz)
+        )
+        store.close()
+        raw = pl.read_csv(WMATA / "vehicle_positions_2026-02-16.csv", infer_schema_length=0)
+        csv = Path(tmp) / "positions.csv"
+        raw.select(
+            pl.col("vehicle.vehicle.id").alias("vehicle_id"),
+            pl.col("vehicle.timestamp").alias("timestamp"),
+            pl.col("vehicle.position.latitude").alias("lat"),
+            pl.col("vehicle.position.longitude").alias("lon"),
+            pl.col("vehicle.trip.trip_id").alias("trip_id"),
+            pl.col("vehicle.position.bearing").alias("bearing"),
+            (pl.col("vehicle.position.speed").cast(pl.Float64) * 3.6).alias("speed"),
+        ).write_csv(csv)
+        fixes, _ = read_positions(csv)
+    result = replay(rt, fixes, predictor=SegmentPredictor(rt, METHODS, horizon_s=1900.0))
+    ev, pr = frames(rt, result.events, result.predictions)
+    local_midnight = dt.datetime(2026, 2, 16, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+    crossings = pl.read_csv(
+        WMATA / "derived" / "stop_crossings.csv",
+        schema_overrides={"trip_id": pl.String, "stop_id": pl.String, "vehicle_id": pl.String},
+    ).with_columns((pl.col("observed_crossing_s") + local_midnight.timestamp()).alias("actual"))
+    found = crossings.join(ev, on=["trip_id", "stop_sequence"], how="inner")
+    # a crossing is a passing time: compare with the middle of our arrival and departure
+    err = ((found["arr"] + found["dep"]) / 2 - found["actual"]).to_numpy()
+    stops = {
+        "crossings": crossings.height,
+        "found_share": round(found.height / crossings.height, 4),
+        "median_error_s": round(float(np.median(err)), 1),
+        "median_abs_error_s": round(float(np.median(np.abs(err))), 1),
+        "p95_abs_error_s": round(float(np.percentile(np.abs(err), 95)), 1),
+    }
+    table = prediction_table(pr, crossings.select("trip_id", "stop_sequence", "actual"))
+    return {"stop_events": stops, "predictions": table, "fixes": result.fixes}
+
+
+def simulated(vehicles: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        store = open_store(f"sqlite:///{folder / 'demo.db'}")
+        import_feed(
+            write_demo_feed(folder / "demo.zip"), store.network, now=dt.datetime.now(dt.UTC)
+        )
+        tz = network_timezone(store.queries)
+        net = load_sim_network(store.queries, store.schedule, SIM_DAY)
+        start = service_day_start(SIM_DAY, tz)
+        store.close()
+        world = simulate_world(net, Scenario(SIM_DAY), start)
+        write_outputs(world, folder / "out")
+        keep = {t.vehicle_id for t in world.terminals[:vehicles]}
+        fixes = [
+            f
+            for f in read_positions(folder / "out" / "observed" / "positions.csv")[0]
+            if f.vehicle_id in keep
+        ]
+        truth = pl.read_parquet(folder / "out" / "truth" / "stop_visits.parquet").filter(
+            pl.col("vehicle_id").is_in(sorted(keep))
+        )
+        plan = dict(
+            pl.read_csv(folder / "out" / "plan" / "vehicle_blocks.csv")
+            .select("vehicle_id", "block_id")
+            .iter_rows()
+        )
+    rt = RtNetwork.build(net, start)
+    predictor = EveryMinute(SegmentPredictor(rt, METHODS, horizon_s=1900.0))
+    result = replay(rt, fixes, predictor=predictor, planned_block=plan)
+    ev, pr = frames(rt, result.events, result.predictions)
+    j = truth.join(ev, on=["trip_id", "stop_sequence"], how="left")
+    found = j.filter(pl.col("arr").is_not_null())
+    mid = found.filter(pl.col("stop_index") > 0)
+    arr = (mid["arr"] - mid["arrival_time"]).abs().to_numpy()
+    dep = (found["dep"] - found["departure_time"]).abs().to_numpy()
+    stops = {
+        "true_visits": truth.height,
+        "found_share": round(found.height / truth.height, 4),
+        "wrong_vehicle": found.filter(pl.col("vehicle") != pl.col("vehicle_id")).height,
+        "arrival_abs_error_p50_s": round(float(np.median(arr)), 1),
+        "arrival_abs_error_p95_s": round(float(np.percentile(arr, 95)), 1),
+        "departure_abs_error_p95_s": round(float(np.percentile(dep, 95)), 1),
+    }
+    actual = truth.select("trip_id", "stop_sequence", pl.col("arrival_time").alias("actual"))
+    return {
+        "vehicles": vehicles,
+        "fixes": result.fixes,
+        "stop_events": stops,
+        "predictions": prediction_table(pr, actual),
+        "world": world,
+        "rt": rt,
+        "all_fixes": fixes,
+        "plan": plan,
+    }
+
+
+def speed(rt: RtNetwork, fixes: list[Fix], plan: dict[str, str]) -> dict[str, Any]:
+    """Fixes per second through the whole live path with our predictor, one core."""
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    cpu0 = time.process_time()
+    result = replay(rt, fixes, predictor=SegmentPredictor(rt, ("kalman",)), planned_block=plan)
+    cpu = time.process_time() - cpu0
+    wall = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    vehicles = len({f.vehicle_id for f in fixes})
+    return {
+        "fixes": result.fixes,
+        "fixes_per_cpu_s": round(result.fixes / cpu),
+        "fixes_per_wall_s": round(result.fixes / wall),
+        "peak_traced_mb": round(peak / 1e6, 1),
+        "kb_per_vehicle": round(peak / 1e3 / max(vehicles, 1), 1),
+        "vehicles": vehicles,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--vehicles", type=int, default=120)
+    ap.add_argument("--skip-wmata", action="store_true")
+    ap.add_argument("--skip-sim", action="store_true")
+    args = ap.parse_args()
+    out: dict[str, Any] = {"machine": "2 vCPU, 24 GiB", "date": dt.date.today().isoformat()}
+    if not args.skip_wmata:
+        w = wmata()
+        out["wmata"] = w
+        print("WMATA stop events:", json.dumps(w["stop_events"]))
+        print_table("WMATA predictions", w["predictions"])
+    if not args.skip_sim:
+        s = simulated(args.vehicles)
+        print(f"\nsimulated day, {args.vehicles} buses, stop events:", json.dumps(s["stop_events"]))
+        print_table("simulated predictions", s["predictions"])
+        sp = speed(s["rt"], s["all_fixes"], s["plan"])
+        print("\nspeed:", json.dumps(sp))
+        out["simulated"] = {k: s[k] for k in ("vehicles", "fixes", "stop_events", "predictions")}
+        out["speed"] = sp
+    folder = REPO / "bench" / "out"
+    folder.mkdir(exist_ok=True)
+    (folder / "realtime.json").write_text(json.dumps(out, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,304 @@
+"""The single writer of live state: fixes in, stop events and snapshots out.
+
+`LiveProcessor` owns every vehicle's quality state, track and latest predictions. It is
+fed fixes one by one (from the bus, or a replay) with the clock passed in, and answers
+with the events to publish (stop visits, headway status, off-route, stale) and, on
+request, an immutable `LiveSnapshot` for readers. One processor serves one service day
+at a time and moves to the next day's network when fixes of the next day come.
+Times: unix seconds (UTC) at this boundary, seconds after the service day's start inside.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from busbrain.domain.events import (
+    Event,
+    HeadwayState,
+    HeadwayStatus,
+    StopVisited,
+    VehicleOffRoute,
+    VehicleStale,
+)
+from busbrain.domain.gtfstime import format_time_s
+from busbrain.domain.live import LiveSnapshot, StopPrediction, StopStatus, VehicleLive
+from busbrain.realtime.fixes import Fix
+from busbrain.realtime.predict import PredictionRow, SegmentPredictor
+from busbrain.realtime.quality import QualityCounters, QualityState, Verdict, check
+from busbrain.realtime.replay import corrected_time
+from busbrain.realtime.rtnet import RtNetwork
+from busbrain.realtime.stopevents import ZONE_M
+from busbrain.realtime.tracker import Context, StopEvent, Track, step
+
+SERVICE_DAY_CHANGE_H = 3
+"""Local hour at which a new service day's network takes over (trips past midnight
+belong to the day before)."""
+STALE_S = 180.0
+"""A bus on a trip silent this long is stale."""
+GONE_S = 900.0
+"""A bus silent this long leaves the snapshot."""
+BUNCHED, GAPPED = 0.75, 1.25
+"""Headway status thresholds: share of the scheduled headway (Swiftly's defaults)."""
+PREDICTION_METHOD = "kalman"
+MAX_AHEAD_S = 3 * 3600.0
+
+
+def _utc(t: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(t, dt.UTC)
+
+
+@dataclass(slots=True)
+class _Vehicle:
+    vehicle_id: str
+    phone: str
+    track: Track
+    quality: QualityState | None = None
+    fix: Fix | None = None
+    t: float = 0.0
+    """Corrected time of the last fix, unix seconds."""
+    predictions: list[PredictionRow] = field(default_factory=list)
+    predicted_at: float | None = None
+    stale_sent: bool = False
+    off_route_sent: bool = False
+
+
+def service_date_of(t: float, tz: dt.tzinfo) -> dt.date:
+    """The service day a fix at unix time `t` belongs to."""
+    local = dt.datetime.fromtimestamp(t, tz) - dt.timedelta(hours=SERVICE_DAY_CHANGE_H)
+    return local.date()
+
+
+class LiveProcessor:
+    def __init__(
+        self,
+        day_network: Callable[[dt.date], RtNetwork | None],
+        tz: zoneinfo.ZoneInfo,
+        *,
+        labels: dict[str, str] | None = None,
+        planned_block: dict[str, str] | None = None,
+    ) -> None:
+        self._day_network = day_network
+        self.tz = tz
+        self.labels = labels or {}
+        self.planned_block = dict(planned_block or {})
+        """vehicle -> block (路牌) from the day's dispatch plan, when known."""
+        self.day: dt.date | None = None
+        self.rt: RtNetwork | None = None
+        self.ctx: Context | None = None
+        self.predictor: SegmentPredictor | None = None
+        self.vehicles: dict[str, _Vehicle] = {}
+        self.quality = QualityCounters()
+        self._last_at: dict[tuple[int, int], tuple[float, str, int]] = {}
+        """(pattern, call) -> (arrival unix, vehicle, trip) of the last bus there."""
+        self.fixes = 0
+
+    def _ensure_day(self, t: float) -> bool:
+        day = service_date_of(t, self.tz)
+        if day == self.day:
+            return self.rt is not None
+        if self.day is not None and day < self.day:
+            return self.rt is not None  # a late fix of yesterday: keep today's network
+        self.day = day
+        self.rt = self._day_network(day)
+        self.ctx = (
+            Context(self.rt, planned_block=self.planned_block) if self.rt is not None else None
+        )
+        self.predictor = SegmentPredictor(self.rt, (PREDICTION_METHOD,)) if self.rt else None
+        for v in self.vehicles.values():
+            v.track = Track(v.vehicle_id)
+            v.predictions = []
+        self._last_at.clear()
+        return self.rt is not None
+
+    def plan(self, planned_block: dict[str, str]) -> None:
+        """Take the day's dispatch plan (vehicle -> block)."""
+        self.planned_block.update(planned_block)
+        if self.ctx is not None:
+            self.ctx.planned_block.update(planned_block)
+
+    def process(self, fix: Fix, now: float, phone: str | None = None) -> list[Event]:
+        """Take one fix (received at unix time `now`) and return the events it caused."""
+        self.fixes += 1
+        v = self.vehicles.get(fix.vehicle_id)
+        if v is None:
+            v = self.vehicles[fix.vehicle_id] = _Vehicle(
+                fix.vehicle_id, phone or fix.vehicle_id, Track(fix.vehicle_id)
+            )
+        state, verdict, notices = check(v.quality, fix, now)
+        v.quality = state
+        if notices:
+            self.quality.add(notices)
+        if verdict is Verdict.DROP:
+            return []
+        t = corrected_time(fix, state)
+        if t < v.t:
+            return []  # kept by the rules as late, but the track has moved on
+        v.fix, v.t, v.stale_sent = fix, t, False
+        if not self._ensure_day(t):
+            return []
+        rt, ctx, predictor = self.rt, self.ctx, self.predictor
+        assert rt is not None and ctx is not None and predictor is not None
+        x, y = rt.net.frame.to_xy_point(fix.lat, fix.lon)
+        hint = rt.trip_index.get(fix.trip_id) if fix.trip_id else None
+        s = t - rt.day_start_unix
+        before = v.track.trip
+        res = step(v.track, s, x, y, fix.speed_kmh, ctx, trip_hint=hint)
+        out: list[Event] = []
+        for e in res.events:
+            predictor.observe(e)
+            out.extend(self._stop_events(v, e, rt))
+        if res.released and not v.off_route_sent:
+            trip_id = rt.net.trips[before].trip_id if before >= 0 else None
+            out.append(
+                VehicleOffRoute(
+                    phone=v.phone, vehicle=v.vehicle_id, ts_utc=_utc(t), trip_id=trip_id
+                )
+            )
+            v.off_route_sent = True
+        if v.track.trip >= 0:
+            v.off_route_sent = False
+            v.predictions = predictor.predict(v.track, s)
+            v.predicted_at = t
+        else:
+            v.predictions = []
+        return out
+
+    def _stop_events(self, v: _Vehicle, e: StopEvent, rt: RtNetwork) -> list[Event]:
+        net, u = rt.net, rt.day_start_unix
+        trip = net.trips[e.trip]
+        pattern = net.patterns[trip.pattern]
+        stop_id = net.stop_ids[int(pattern.stops[e.k])]
+        delay = e.arrival - float(trip.arrival_s[e.k])
+        out: list[Event] = [
+            StopVisited(
+                phone=v.phone,
+                vehicle=v.vehicle_id,
+                ts_utc=_utc(u + e.arrival),
+                trip_id=trip.trip_id,
+                route_id=trip.route_id,
+                stop_id=stop_id,
+                stop_sequence=trip.stop_sequences[e.k],
+                departure_utc=_utc(u + e.departure),
+                stopped=e.stopped,
+                delay_s=round(delay, 1),
+            )
+        ]
+        key = (trip.pattern, e.k)
+        ahead = self._last_at.get(key)
+        self._last_at[key] = (u + e.arrival, v.vehicle_id, e.trip)
+        if ahead is None or ahead[2] == e.trip or e.k == 0:
+            return out
+        gap = u + e.arrival - ahead[0]
+        planned = float(trip.arrival_s[e.k] - net.trips[ahead[2]].arrival_s[e.k])
+        if planned <= 0 or gap <= 0:
+            return out
+        ratio = gap / planned
+        status: HeadwayState | None = (
+            "bunched" if ratio <= BUNCHED else "gapped" if ratio >= GAPPED else None
+        )
+        if status is not None:
+            out.append(
+                HeadwayStatus(
+                    phone=v.phone,
+                    vehicle=v.vehicle_id,
+                    ts_utc=_utc(u + e.arrival),
+                    route_id=trip.route_id,
+                    trip_id=trip.trip_id,
+                    stop_id=stop_id,
+                    status=status,
+                    headway_s=round(gap, 1),
+                    scheduled_headway_s=planned,
+                    ahead_vehicle=ahead[1],
+                )
+            )
+        return out
+
+    def tick(self, now: float) -> list[Event]:
+        """Events due with time alone: buses on a trip gone silent."""
+        out: list[Event] = []
+        rt = self.rt
+        for v in self.vehicles.values():
+            if v.fix is None or v.stale_sent or v.track.trip < 0 or now - v.t < STALE_S:
+                continue
+            trip_id = rt.net.trips[v.track.trip].trip_id if rt is not None else None
+            out.append(
+                VehicleStale(
+                    phone=v.phone,
+                    vehicle=v.vehicle_id,
+                    ts_utc=_utc(v.t),
+                    trip_id=trip_id,
+                    silent_s=round(now - v.t, 1),
+                )
+            )
+            v.stale_sent = True
+        return out
+
+    def snapshot(self, now: float) -> LiveSnapshot:
+        """Every vehicle heard from in the last `GONE_S`, as readers see it."""
+        rt = self.rt
+        vehicles = []
+        for vid in sorted(self.vehicles):
+            v = self.vehicles[vid]
+            if v.fix is None or now - v.t > GONE_S:
+                continue
+            vehicles.append(self._live(v, rt, now))
+        return LiveSnapshot(now, tuple(vehicles))
+
+    def _live(self, v: _Vehicle, rt: RtNetwork | None, now: float) -> VehicleLive:
+        fix = v.fix
+        assert fix is not None
+        base = {
+            "vehicle_id": v.vehicle_id,
+            "fix_unix": v.t,
+            "lat": fix.lat,
+            "lon": fix.lon,
+            "bearing": fix.heading,
+            "speed_ms": None if fix.speed_kmh is None else fix.speed_kmh / 3.6,
+            "label": self.labels.get(v.vehicle_id),
+        }
+        if rt is None or v.track.trip < 0:
+            return VehicleLive(**base)  # type: ignore[arg-type]
+        net, u = rt.net, rt.day_start_unix
+        trip = net.trips[v.track.trip]
+        pattern = net.patterns[trip.pattern]
+        k = min(v.track.next_k, len(pattern.stops) - 1)
+        standing = fix.speed_kmh is not None and fix.speed_kmh < 3.0
+        at_stop = abs(v.track.dist - float(pattern.stop_dist[k])) <= ZONE_M and standing
+        stale = now - v.t >= STALE_S
+        preds = [] if stale else _sane(v.predictions, u, now)
+        return VehicleLive(
+            **base,  # type: ignore[arg-type]
+            trip_id=trip.trip_id,
+            route_id=trip.route_id,
+            direction_id=trip.direction_id,
+            start_date=self.day.strftime("%Y%m%d") if self.day else None,
+            start_time=format_time_s(int(trip.departure_s[0])),
+            stop_id=net.stop_ids[int(pattern.stops[k])],
+            stop_sequence=trip.stop_sequences[k],
+            status=StopStatus.STOPPED_AT if at_stop else StopStatus.IN_TRANSIT_TO,
+            delay_s=v.track.delay,
+            off_route=v.track.off_route > 0,
+            predictions=tuple(
+                StopPrediction(
+                    net.stop_ids[int(pattern.stops[p.k])], trip.stop_sequences[p.k], u + p.predicted
+                )
+                for p in preds
+            ),
+            predicted_at=None if stale else v.predicted_at,
+        )
+
+
+def _sane(rows: list[PredictionRow], u: float, now: float) -> list[PredictionRow]:
+    """Predictions worth showing: in the near future, in stop order, never decreasing."""
+    out: list[PredictionRow] = []
+    last = -1.0
+    for r in sorted(rows, key=lambda r: r.k):
+        t = u + r.predicted
+        if t < now - 60 or t > now + MAX_AHEAD_S or t < last:
+            continue
+        out.append(r)
+        last = t
+    return out

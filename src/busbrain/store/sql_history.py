@@ -1,0 +1,309 @@
+"""The real-time history in a SQL store: stop events, positions and predictions.
+
+A batch is checked whole first (a bad record refuses it before anything is written),
+then goes in through the driver's `executemany` of one INSERT ... ON CONFLICT, in one
+transaction: sqlite3 loops over the rows in C, psycopg pipelines them, so tens of
+thousands of rows take a fraction of a second on either. ON CONFLICT makes re-writing
+idempotent: positions and predictions keep the first row written for a key, stop
+events take the newest (a processor may refine an event), and only a real change
+counts as written.
+
+Times are stored as UTC: timestamptz on PostgreSQL; on SQLite the text SQLAlchemy's
+DateTime uses ("YYYY-MM-DD HH:MM:SS.ffffff"), which sorts and compares as time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+import polars as pl
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Engine,
+    Table,
+    Text,
+    cast,
+    delete,
+    extract,
+    select,
+    type_coerce,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from busbrain.domain.errors import BadInputError, StoreError
+from busbrain.domain.history import (
+    PositionRecord,
+    PredictionRecord,
+    StopEventRecord,
+    time_problem,
+)
+from busbrain.store import schema as s
+
+CHUNK_ROWS = 10_000
+"""Rows converted and handed to the driver at a time (bounds the memory of a big batch)."""
+
+UTC_US = pl.Datetime("us", "UTC")
+
+STOP_EVENT_SCHEMA: dict[str, pl.DataType] = {
+    "service_date": pl.Date(),
+    "route_id": pl.String(),
+    "trip_id": pl.String(),
+    "stop_sequence": pl.Int64(),
+    "stop_id": pl.String(),
+    "vehicle_id": pl.String(),
+    "arrival_utc": UTC_US,
+    "departure_utc": UTC_US,
+    "stopped": pl.Boolean(),
+    "recorded_utc": UTC_US,
+}
+_TIMES = ("arrival_utc", "departure_utc", "recorded_utc")
+
+
+@dataclass(frozen=True, slots=True)
+class _Values:
+    """Python values as one backend's driver takes them."""
+
+    mark: str
+    time: Callable[[dt.datetime], object]
+    day: Callable[[dt.date], object]
+    flag: Callable[[bool], object]
+
+
+def _sqlite_time(t: dt.datetime) -> str:
+    # "YYYY-MM-DD HH:MM:SS.ffffff", as SQLAlchemy's DateTime writes (and reads) it.
+    return t.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _utc(t: dt.datetime) -> dt.datetime:
+    return t.astimezone(dt.UTC)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_SQLITE = _Values("?", _sqlite_time, dt.date.isoformat, int)
+_POSTGRES = _Values("%s", _utc, _same, bool)
+
+
+class _Checked(Protocol):
+    def problem(self) -> str | None: ...
+
+
+R = TypeVar("R", bound=_Checked)
+
+
+@dataclass(frozen=True, slots=True)
+class _Writer:
+    """One table's INSERT: its columns (in the order `row` gives values) and conflict rule."""
+
+    what: str
+    table: Table
+    columns: tuple[str, ...]
+    on_conflict: str
+
+    def sql(self, mark: str) -> str:
+        return (
+            f"INSERT INTO {self.table.name} ({', '.join(self.columns)}) "
+            f"VALUES ({', '.join([mark] * len(self.columns))}) {self.on_conflict}"
+        )
+
+
+def _stop_event_row(r: StopEventRecord, v: _Values) -> tuple[object, ...]:
+    return (
+        v.day(r.service_date),
+        r.trip_id,
+        r.stop_sequence,
+        r.vehicle_id,
+        r.stop_id,
+        v.time(r.arrival_utc),
+        v.time(r.departure_utc),
+        v.flag(r.stopped),
+        v.time(r.recorded_utc),
+    )
+
+
+_STOP_EVENT_KEY = ("service_date", "trip_id", "stop_sequence", "vehicle_id")
+_STOP_EVENT_DATA = ("stop_id", "arrival_utc", "departure_utc", "stopped")
+_STOP_EVENTS = _Writer(
+    "stop event",
+    s.stop_event,
+    (*_STOP_EVENT_KEY, *_STOP_EVENT_DATA, "recorded_utc"),
+    # The newest write wins, but only a changed event is rewritten (and counted).
+    f"ON CONFLICT ({', '.join(_STOP_EVENT_KEY)}) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in (*_STOP_EVENT_DATA, "recorded_utc"))
+    + " WHERE "
+    + " OR ".join(f"stop_event.{c} <> excluded.{c}" for c in _STOP_EVENT_DATA),
+)
+
+
+def _position_row(r: PositionRecord, v: _Values) -> tuple[object, ...]:
+    return (r.vehicle_id, v.time(r.ts_utc), r.lat, r.lon, r.speed_kmh, r.heading, r.trip_id)
+
+
+_POSITIONS = _Writer(
+    "position",
+    s.position_history,
+    ("vehicle_id", "ts_utc", "lat", "lon", "speed_kmh", "heading", "trip_id"),
+    "ON CONFLICT DO NOTHING",
+)
+
+
+def _prediction_row(r: PredictionRecord, v: _Values) -> tuple[object, ...]:
+    return (
+        r.trip_id,
+        r.stop_sequence,
+        r.vehicle_id,
+        r.method,
+        v.time(r.made_utc),
+        r.stop_id,
+        v.time(r.predicted_utc),
+    )
+
+
+_PREDICTIONS = _Writer(
+    "prediction",
+    s.prediction_log,
+    ("trip_id", "stop_sequence", "vehicle_id", "method", "made_utc", "stop_id", "predicted_utc"),
+    "ON CONFLICT DO NOTHING",
+)
+
+
+class SqlRealtimeHistory:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add_stop_events(self, rows: list[StopEventRecord]) -> int:
+        return self._write(_STOP_EVENTS, rows, _stop_event_row)
+
+    def add_positions(self, rows: list[PositionRecord]) -> int:
+        return self._write(_POSITIONS, rows, _position_row)
+
+    def add_predictions(self, rows: list[PredictionRecord]) -> int:
+        return self._write(_PREDICTIONS, rows, _prediction_row)
+
+    def stop_events(
+        self,
+        service_date_from: dt.date,
+        service_date_to: dt.date,
+        route_ids: set[str] | None = None,
+    ) -> pl.DataFrame:
+        if route_ids is not None and not route_ids:
+            return pl.DataFrame(schema=STOP_EVENT_SCHEMA)
+        e, t = s.stop_event.c, s.trip.c
+        with self.engine.connect() as conn:
+            postgres = conn.dialect.name == "postgresql"
+
+            def time(col: ColumnElement[Any]) -> ColumnElement[Any]:
+                # Whole microseconds since the epoch on PostgreSQL (whatever the session's
+                # time zone); SQLite's stored text as it is. Both parse fast in polars.
+                if postgres:
+                    return cast(extract("epoch", col) * 1_000_000, BigInteger)
+                return type_coerce(col, Text)
+
+            query = (
+                select(
+                    cast(e.service_date, Text),
+                    t.route_id,
+                    e.trip_id,
+                    e.stop_sequence,
+                    e.stop_id,
+                    e.vehicle_id,
+                    time(e.arrival_utc),
+                    time(e.departure_utc),
+                    e.stopped,
+                    time(e.recorded_utc),
+                )
+                .select_from(s.stop_event.outerjoin(s.trip, t.trip_id == e.trip_id))
+                .where(e.service_date >= service_date_from, e.service_date <= service_date_to)
+                .order_by(*(e[name] for name in _STOP_EVENT_KEY))
+            )
+            if route_ids is not None:
+                query = query.where(t.route_id.in_(sorted(route_ids)))
+            rows = [tuple(r) for r in conn.execute(query)]
+        raw = {name: pl.String() for name in STOP_EVENT_SCHEMA} | {
+            "stop_sequence": pl.Int64(),
+            "stopped": pl.Boolean(),
+        }
+        if postgres:
+            raw |= {name: pl.Int64() for name in _TIMES}
+        frame = pl.DataFrame(rows, schema=raw, orient="row")
+        if postgres:
+            times = [
+                pl.from_epoch(name, time_unit="us").dt.replace_time_zone("UTC") for name in _TIMES
+            ]
+        else:
+            times = [
+                pl.col(name)
+                .str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S%.f")
+                .dt.replace_time_zone("UTC")
+                for name in _TIMES
+            ]
+        return frame.with_columns(
+            pl.col("service_date").str.strptime(pl.Date(), "%Y-%m-%d"), *times
+        ).select(list(STOP_EVENT_SCHEMA))
+
+    def purge(
+        self,
+        before_utc: dt.datetime,
+        *,
+        positions: bool = True,
+        predictions: bool = True,
+        stop_events: bool = False,
+    ) -> dict[str, int]:
+        if (problem := time_problem("before_utc", before_utc)) is not None:
+            raise BadInputError(f"cannot purge history: {problem}")
+        before = before_utc.astimezone(dt.UTC)
+        asked = [
+            (name, table, table.c[column])
+            for name, table, column, wanted in (
+                ("positions", s.position_history, "ts_utc", positions),
+                ("predictions", s.prediction_log, "made_utc", predictions),
+                ("stop_events", s.stop_event, "departure_utc", stop_events),
+            )
+            if wanted
+        ]
+        deleted: dict[str, int] = {}
+        try:
+            with self.engine.begin() as conn:
+                for name, table, column in asked:
+                    deleted[name] = conn.execute(delete(table).where(column < before)).rowcount
+        except SQLAlchemyError as exc:
+            raise StoreError(f"history purge failed, nothing deleted: {exc}") from exc
+        return deleted
+
+    def _write(
+        self, writer: _Writer, rows: Sequence[R], row: Callable[[R, _Values], tuple[object, ...]]
+    ) -> int:
+        if not rows:
+            return 0
+        for i, record in enumerate(rows):
+            if (problem := record.problem()) is not None:
+                raise BadInputError(
+                    f"{writer.what} {i} of a batch of {len(rows)}: {problem}; nothing written"
+                )
+        driver_error = self.engine.dialect.loaded_dbapi.Error
+        written = 0
+        try:
+            with self.engine.begin() as conn:
+                values = _POSTGRES if conn.dialect.name == "postgresql" else _SQLITE
+                sql = writer.sql(values.mark)
+                driver: Any = conn.connection.driver_connection
+                cur = driver.cursor()
+                try:
+                    for start in range(0, len(rows), CHUNK_ROWS):
+                        chunk = rows[start : start + CHUNK_ROWS]
+                        cur.executemany(sql, [row(r, values) for r in chunk])
+                        written += max(cur.rowcount, 0)
+                finally:
+                    cur.close()
+        except (SQLAlchemyError, driver_error) as exc:
+            raise StoreError(
+                f"writing {len(rows)} {writer.what}s to {writer.table.name} failed, "
+                f"nothing written: {exc}"
+            ) from exc
+        return written
