@@ -412,6 +412,7 @@ def _serve(
     from busbrain.gateway.config import GatewayConfig
     from busbrain.gateway.server import Gateway
     from busbrain.realtime.consumer import consume
+    from busbrain.realtime.history import HistoryBuffer
     from busbrain.wiring import open_bus, open_store
 
     async def run() -> None:
@@ -443,7 +444,8 @@ def _serve(
                 processor,
                 bus,
                 on_snapshot=lambda snap: latest.__setitem__(0, snap),
-                offset_s=lambda: offset[0],
+                to_sim=lambda t: t + offset[0],
+                history=HistoryBuffer(store.history),
             )
         )
         sim_task = None

@@ -17,22 +17,24 @@ from busbrain.bus.ports import EventBus
 from busbrain.domain.events import Event, VehicleLocation
 from busbrain.domain.live import LiveSnapshot
 from busbrain.realtime.fixes import Fix
+from busbrain.realtime.history import HistoryBuffer
 from busbrain.realtime.live import LiveProcessor
 
 GROUP = "realtime"
 SNAPSHOT_EVERY_S = 1.0
+HISTORY_EVERY_S = 5.0
 log = logging.getLogger(__name__)
 
 
-def fix_of(event: VehicleLocation, offset_s: float = 0.0) -> Fix:
-    """The processors' view of a gateway position event; `offset_s` is added to the
-    receive time (a simulated clock running ahead of or behind the wall clock)."""
+def fix_of(event: VehicleLocation, to_sim: Callable[[float], float] = float) -> Fix:
+    """The processors' view of a gateway position event; `to_sim` maps the receive time
+    to the processors' clock (a simulated clock, in demos and tests)."""
     return Fix(
         event.vehicle or event.phone,
         event.ts_utc.timestamp(),
         event.lat_deg,
         event.lon_deg,
-        received=event.received_utc.timestamp() + offset_s,
+        received=to_sim(event.received_utc.timestamp()),
         speed_kmh=event.speed_kmh,
         heading=event.heading_deg,
         valid=bool(event.status_bits & 0b10),
@@ -45,35 +47,43 @@ async def consume(
     bus: EventBus,
     *,
     on_snapshot: Callable[[LiveSnapshot], None],
-    offset_s: Callable[[], float] = lambda: 0.0,
+    to_sim: Callable[[float], float] = float,
+    history: HistoryBuffer | None = None,
     stop: asyncio.Event | None = None,
     batch: int = 512,
 ) -> None:
-    """Run until `stop` is set (or cancelled). The clock is the wall clock plus
-    `offset_s()` (0, unless a simulator plays another hour of the day)."""
+    """Run until `stop` is set (or cancelled). The clock is the wall clock mapped by
+    `to_sim` (unchanged, unless a simulator plays another hour or speed)."""
     sub = await bus.subscribe(GROUP)
-    last_snapshot = 0.0
+    last_snapshot = last_flush = 0.0
     try:
         while stop is None or not stop.is_set():
             deliveries = await sub.fetch(batch, timeout_s=0.5)
             out: list[Event] = []
-            offset = offset_s()
-            now = time.time() + offset
+            now = to_sim(time.time())
             for d in deliveries:
                 event = d.event
                 if isinstance(event, VehicleLocation):
                     try:
-                        fix = fix_of(event, offset)
-                        out.extend(processor.process(fix, now, event.phone))
+                        fix = fix_of(event, to_sim)
+                        caused = processor.process(fix, now, event.phone)
+                        out.extend(caused)
+                        if history is not None:
+                            history.take(processor, fix, caused, now)
                     except Exception:  # one bad fix must not stop the city's live picture
                         log.exception("position of %s not processed", event.phone)
             if now - last_snapshot >= SNAPSHOT_EVERY_S:
                 out.extend(processor.tick(now))
                 on_snapshot(processor.snapshot(now))
                 last_snapshot = now
+            if history is not None and now - last_flush >= HISTORY_EVERY_S:
+                await history.flush(now)
+                last_flush = now
             if out:
                 await bus.publish_many(out)
             for d in deliveries:
                 await d.ack()
     finally:
+        if history is not None:
+            await history.flush(to_sim(time.time()))
         await sub.close()

@@ -1,0 +1,119 @@
+"""What the live side keeps in the store: positions, stop events, predictions made.
+
+Records are buffered and written in batches (a thread does the writing, the event loop
+never waits on the store); old rows are purged by the retention settings. Predictions
+are logged once a minute per vehicle (every refresh would be tens of rows per fix), which
+is enough to score them later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from busbrain.domain.events import Event, StopVisited
+from busbrain.domain.history import PositionRecord, PredictionRecord, StopEventRecord
+from busbrain.realtime.fixes import Fix
+from busbrain.realtime.live import LiveProcessor
+from busbrain.store.ports import RealtimeHistory
+
+log = logging.getLogger(__name__)
+PREDICTION_LOG_EVERY_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How long history is kept, days (stop events feed the prediction models: longer)."""
+
+    positions_days: float = 30.0
+    predictions_days: float = 7.0
+    stop_events_days: float = 400.0
+
+
+def _utc(t: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(t, dt.UTC)
+
+
+@dataclass
+class HistoryBuffer:
+    history: RealtimeHistory
+    retention: Retention = field(default_factory=Retention)
+    positions: list[PositionRecord] = field(default_factory=list)
+    stop_events: list[StopEventRecord] = field(default_factory=list)
+    predictions: list[PredictionRecord] = field(default_factory=list)
+    _logged: dict[str, float] = field(default_factory=dict)
+    _purged: float = 0.0
+
+    def take(self, processor: LiveProcessor, fix: Fix, events: list[Event], now: float) -> None:
+        """Remember what one processed fix gave."""
+        v = processor.vehicles.get(fix.vehicle_id)
+        rt = processor.rt
+        trip_id = None
+        if v is not None and rt is not None and v.track.trip >= 0:
+            trip_id = rt.net.trips[v.track.trip].trip_id
+        if v is not None and v.fix is fix:
+            self.positions.append(
+                PositionRecord(
+                    fix.vehicle_id, _utc(v.t), fix.lat, fix.lon, fix.speed_kmh, fix.heading, trip_id
+                )
+            )
+        day = processor.day
+        for e in events:
+            if isinstance(e, StopVisited) and day is not None:
+                self.stop_events.append(
+                    StopEventRecord(
+                        day, e.vehicle or e.phone, e.trip_id, e.stop_id, e.stop_sequence,
+                        e.ts_utc, e.departure_utc, e.stopped, _utc(now),
+                    )
+                )  # fmt: skip
+        if v is None or rt is None or not v.predictions or v.predicted_at is None:
+            return
+        if v.predicted_at - self._logged.get(fix.vehicle_id, -1e18) < PREDICTION_LOG_EVERY_S:
+            return
+        self._logged[fix.vehicle_id] = v.predicted_at
+        net, u = rt.net, rt.day_start_unix
+        for p in v.predictions:
+            trip = net.trips[p.trip]
+            self.predictions.append(
+                PredictionRecord(
+                    p.vehicle_id,
+                    trip.trip_id,
+                    net.stop_ids[int(net.patterns[trip.pattern].stops[p.k])],
+                    trip.stop_sequences[p.k],
+                    _utc(u + p.made_at),
+                    _utc(u + p.predicted),
+                    p.method,
+                )
+            )
+
+    async def flush(self, now: float) -> None:
+        """Write what is buffered (and purge once an hour); errors are logged, not raised:
+        the live picture must go on when the store is slow or down."""
+        positions, stops, preds = self.positions, self.stop_events, self.predictions
+        self.positions, self.stop_events, self.predictions = [], [], []
+        try:
+            if positions:
+                await asyncio.to_thread(self.history.add_positions, positions)
+            if stops:
+                await asyncio.to_thread(self.history.add_stop_events, stops)
+            if preds:
+                await asyncio.to_thread(self.history.add_predictions, preds)
+            if now - self._purged >= 3600:
+                self._purged = now
+                await asyncio.to_thread(self._purge, now)
+        except Exception:
+            log.exception("history not written (%d positions dropped)", len(positions))
+
+    def _purge(self, now: float) -> None:
+        r = self.retention
+        day = 86400.0
+        self.history.purge(_utc(now - r.positions_days * day), positions=True, predictions=False)
+        self.history.purge(_utc(now - r.predictions_days * day), positions=False, predictions=True)
+        self.history.purge(
+            _utc(now - r.stop_events_days * day),
+            positions=False,
+            predictions=False,
+            stop_events=True,
+        )
