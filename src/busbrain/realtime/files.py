@@ -23,7 +23,7 @@ import polars as pl
 from busbrain.domain.errors import BadInputError
 from busbrain.domain.notices import Notice, Severity
 from busbrain.realtime.fixes import Fix
-from busbrain.realtime.predict import PredictionRow
+from busbrain.realtime.predict import Prediction
 from busbrain.realtime.rtnet import RtNetwork
 from busbrain.realtime.tracker import StopEvent
 
@@ -114,7 +114,7 @@ def write_stop_events(path: Path, events: Iterable[StopEvent], rt: RtNetwork) ->
 
 
 def write_predictions(
-    path: Path, rows: Iterable[PredictionRow], rt: RtNetwork, *, with_method: bool = False
+    path: Path, predictions: Iterable[Prediction], rt: RtNetwork, *, with_method: bool = False
 ) -> int:
     net, u = rt.net, rt.day_start_unix
     n = 0
@@ -123,7 +123,7 @@ def write_predictions(
         w = csv.writer(fh, lineterminator="\n")
         head = ["vehicle_id", "trip_id", "stop_id", "stop_sequence", "made_at", "predicted_arrival"]
         w.writerow([*head, "method"] if with_method else head)
-        for r in rows:
+        for r in (row for p in predictions for row in p.rows()):
             trip = net.trips[r.trip]
             stop = net.stop_ids[int(net.patterns[trip.pattern].stops[r.k])]
             out = [r.vehicle_id, trip.trip_id, stop, trip.stop_sequences[r.k],

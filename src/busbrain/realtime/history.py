@@ -74,7 +74,7 @@ class HistoryBuffer:
             return
         self._logged[fix.vehicle_id] = v.predicted_at
         net, u = rt.net, rt.day_start_unix
-        for p in v.predictions:
+        for p in (row for pred in v.predictions for row in pred.rows()):
             trip = net.trips[p.trip]
             self.predictions.append(
                 PredictionRecord(

@@ -26,7 +26,7 @@ from busbrain.domain.events import (
 from busbrain.domain.gtfstime import format_time_s
 from busbrain.domain.live import LiveSnapshot, StopPrediction, StopStatus, VehicleLive
 from busbrain.realtime.fixes import Fix
-from busbrain.realtime.predict import PredictionRow, SegmentPredictor
+from busbrain.realtime.predict import Prediction, PredictionRow, SegmentPredictor
 from busbrain.realtime.quality import QualityCounters, QualityState, Verdict, check
 from busbrain.realtime.replay import corrected_time
 from busbrain.realtime.rtnet import RtNetwork
@@ -59,7 +59,7 @@ class _Vehicle:
     fix: Fix | None = None
     t: float = 0.0
     """Corrected time of the last fix, unix seconds."""
-    predictions: list[PredictionRow] = field(default_factory=list)
+    predictions: list[Prediction] = field(default_factory=list)
     predicted_at: float | None = None
     stale_sent: bool = False
     off_route_sent: bool = False
@@ -268,7 +268,7 @@ class LiveProcessor:
         standing = fix.speed_kmh is not None and fix.speed_kmh < 3.0
         at_stop = abs(v.track.dist - float(pattern.stop_dist[k])) <= ZONE_M and standing
         stale = now - v.t >= STALE_S
-        preds = [] if stale else _sane(v.predictions, u, now)
+        preds = [] if stale else _sane([r for p in v.predictions for r in p.rows()], u, now)
         return VehicleLive(
             **base,  # type: ignore[arg-type]
             trip_id=trip.trip_id,

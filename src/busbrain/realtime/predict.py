@@ -2,35 +2,43 @@
 
 - `schedule`: the timetable alone.
 - `delay`: the timetable plus the bus's current lateness (OneBusAway's method).
-- `prevbus`: the running times of the buses that last drove each segment ahead
-  (TransitClock's "previous vehicle" idea), the timetable where none did recently.
-- `kalman` (ours): per stop-to-stop segment, a Kalman filter of its running time and of
-  the dwell at its end, started from the timetable and updated by every bus that drives
-  it (the state drifts with time, so recent buses weigh more), times the bus's own pace
-  over its last segments, shrunk towards 1 the further ahead the stop.
+- `prevbus`: the running times (and dwells) of the buses that last drove each segment
+  ahead (TransitClock's "previous vehicle" idea), the timetable where none did recently.
+- `kalman` (ours): per stop-to-stop segment, a Kalman filter of the ratio of its real
+  running time to the timetable's, and per stop one of the dwell, started from the
+  timetable and updated by every bus that passes (the state drifts with time, so recent
+  buses weigh more); times the bus's own pace over its last segments, shrunk towards 1
+  the further ahead the stop. Filtering the ratio keeps the timetable's own time-of-day
+  pattern (peak running times) in every prediction.
 
 Segments are keyed by their two stop ids, so lines sharing a corridor learn together.
-Seconds after the service day's start; metres along the pattern.
+All state is in arrays indexed by segment and stop, so a refresh is a few vector
+operations however many stops lie ahead. Seconds after the service day's start.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
+from busbrain.domain.daynet import F64, I64
 from busbrain.realtime.rtnet import RtNetwork
 from busbrain.realtime.tracker import StopEvent, Track
 
 METHODS = ("schedule", "delay", "prevbus", "kalman")
 PREV_BUS_MAX_AGE_S = 3600.0
-DRIFT_VAR_PER_S = 0.02
-"""Variance (s²) a segment's running-time estimate gains per second without news."""
-OBS_SHARE = 0.15
-"""Observation noise of one traversal: this share of the running time (one sigma)."""
-PRIOR_SHARE = 0.3
+RATIO_PRIOR_SD = 0.3
+RATIO_DRIFT_PER_S = 2e-6
+"""Variance the running-time ratio gains per second without news (σ 0.085 an hour)."""
+RATIO_OBS_SD = 0.15
+DWELL_PRIOR_S, DWELL_PRIOR_SD, DWELL_OBS_SD = 8.0, 15.0, 20.0
+DWELL_DRIFT_PER_S = 0.02
 PACE_WEIGHT = 0.6
-DWELL_NOISE_S = 20.0
-HORIZON_STOPS = 60
+PACE_MEMORY = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,160 +51,154 @@ class PredictionRow:
     method: str
 
 
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """One method's predicted arrivals at calls k0, k0+1, ... of a trip (s)."""
+
+    vehicle_id: str
+    trip: int
+    k0: int
+    made_at: float
+    method: str
+    times: F64
+
+    def rows(self) -> Iterator[PredictionRow]:
+        for i, t in enumerate(self.times.tolist()):
+            yield PredictionRow(
+                self.vehicle_id, self.trip, self.k0 + i, self.made_at, t, self.method
+            )
+
+
 class Predictor(Protocol):
     def observe(self, e: StopEvent) -> None: ...
 
-    def predict(self, track: Track, now: float) -> list[PredictionRow]: ...
-
-
-@dataclass(slots=True)
-class _Filter:
-    mean: float
-    var: float
-    t: float
-    noise_s: float | None = None
-    """Observation noise (one sigma, s); None: `OBS_SHARE` of the observation."""
-
-    def update(self, obs: float, t: float) -> None:
-        var = self.var + DRIFT_VAR_PER_S * max(t - self.t, 0.0)
-        r = (self.noise_s if self.noise_s is not None else OBS_SHARE * max(obs, 10.0)) ** 2
-        gain = var / (var + r)
-        self.mean += gain * (obs - self.mean)
-        self.var = (1 - gain) * var
-        self.t = t
-
-
-@dataclass
-class SegmentModel:
-    """What buses showed about each segment: latest traversal and a Kalman estimate."""
-
-    rt: RtNetwork
-    travel: dict[tuple[str, str], _Filter] = field(default_factory=dict)
-    dwell: dict[str, _Filter] = field(default_factory=dict)
-    latest: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
-    """segment -> (when observed, running time)."""
-    latest_dwell: dict[str, tuple[float, float]] = field(default_factory=dict)
-    """stop -> (when observed, dwell)."""
-    last_event: dict[str, StopEvent] = field(default_factory=dict)
-    pace: dict[str, list[float]] = field(default_factory=dict)
-
-    def key(self, trip: int, k: int) -> tuple[str, str]:
-        net = self.rt.net
-        stops = net.patterns[net.trips[trip].pattern].stops
-        return net.stop_ids[int(stops[k])], net.stop_ids[int(stops[k + 1])]
-
-    def planned(self, trip: int, k: int) -> float:
-        t = self.rt.net.trips[trip]
-        return max(float(t.arrival_s[k + 1] - t.departure_s[k]), 5.0)
-
-    def travel_filter(self, trip: int, k: int, now: float) -> _Filter:
-        key = self.key(trip, k)
-        f = self.travel.get(key)
-        if f is None:
-            plan = self.planned(trip, k)
-            f = self.travel[key] = _Filter(plan, (PRIOR_SHARE * plan) ** 2, now)
-        return f
-
-    def dwell_filter(self, stop_id: str, now: float) -> _Filter:
-        f = self.dwell.get(stop_id)
-        if f is None:
-            # dwell is 0 or half a minute, bus by bus: estimate its mean, not the last one
-            f = self.dwell[stop_id] = _Filter(8.0, 15.0**2, now, noise_s=DWELL_NOISE_S)
-        return f
-
-    def observe(self, e: StopEvent) -> None:
-        net = self.rt.net
-        stop_id = net.stop_ids[int(net.patterns[net.trips[e.trip].pattern].stops[e.k])]
-        if e.k > 0:
-            self.dwell_filter(stop_id, e.arrival).update(e.departure - e.arrival, e.departure)
-            self.latest_dwell[stop_id] = (e.departure, e.departure - e.arrival)
-        prev = self.last_event.get(e.vehicle_id)
-        self.last_event[e.vehicle_id] = e
-        if prev is None or prev.trip != e.trip or prev.k != e.k - 1:
-            return
-        run = e.arrival - prev.departure
-        if run <= 0:
-            return
-        f = self.travel_filter(e.trip, prev.k, e.arrival)
-        ratio = run / max(f.mean, 1.0)
-        history = self.pace.setdefault(e.vehicle_id, [])
-        history.append(ratio)
-        del history[:-3]
-        f.update(run, e.arrival)
-        self.latest[self.key(e.trip, prev.k)] = (e.arrival, run)
+    def predict(self, track: Track, now: float) -> list[Prediction]: ...
 
 
 class SegmentPredictor:
-    """All four methods at once, so that they are compared on the same fixes."""
+    """All methods at once, so that they are compared on the same fixes."""
 
     def __init__(
         self, rt: RtNetwork, methods: tuple[str, ...] = METHODS, *, horizon_s: float = 7200.0
     ) -> None:
         self.rt = rt
-        self.model = SegmentModel(rt)
         self.methods = methods
         self.horizon_s = horizon_s
         """Stops further ahead than this (by every method) are not predicted."""
+        net = rt.net
+        seg_index: dict[tuple[int, int], int] = {}
+        self._segs: list[I64] = []
+        for p in net.patterns:
+            stops = p.stops.tolist()
+            ids = [
+                seg_index.setdefault((a, b), len(seg_index)) for a, b in itertools.pairwise(stops)
+            ]
+            self._segs.append(np.array(ids, dtype=np.int64))
+        n_seg, n_stop = len(seg_index), len(net.stop_ids)
+        self._planned = [
+            np.maximum((t.arrival_s[1:] - t.departure_s[:-1]).astype(np.float64), 5.0)
+            for t in net.trips
+        ]
+        self._sched_dwell = [(t.departure_s - t.arrival_s).astype(np.float64) for t in net.trips]
+        self.ratio = np.ones(n_seg)
+        self.ratio_var = np.full(n_seg, RATIO_PRIOR_SD**2)
+        self.ratio_t = np.zeros(n_seg)
+        self.dwell = np.full(n_stop, DWELL_PRIOR_S)
+        self.dwell_var = np.full(n_stop, DWELL_PRIOR_SD**2)
+        self.dwell_t = np.zeros(n_stop)
+        self.last_run = np.zeros(n_seg)
+        self.last_run_t = np.full(n_seg, -np.inf)
+        self.last_dwell = np.zeros(n_stop)
+        self.last_dwell_t = np.full(n_stop, -np.inf)
+        self._last_event: dict[str, StopEvent] = {}
+        self._pace: dict[str, list[float]] = {}
 
     def observe(self, e: StopEvent) -> None:
-        self.model.observe(e)
+        net = self.rt.net
+        trip = net.trips[e.trip]
+        stop = int(net.patterns[trip.pattern].stops[e.k])
+        if e.k > 0:
+            dwell = e.departure - e.arrival
+            var = self.dwell_var[stop] + DWELL_DRIFT_PER_S * max(
+                e.departure - self.dwell_t[stop], 0.0
+            )
+            gain = var / (var + DWELL_OBS_SD**2)
+            self.dwell[stop] += gain * (dwell - self.dwell[stop])
+            self.dwell_var[stop], self.dwell_t[stop] = (1 - gain) * var, e.departure
+            self.last_dwell[stop], self.last_dwell_t[stop] = dwell, e.departure
+        prev = self._last_event.get(e.vehicle_id)
+        self._last_event[e.vehicle_id] = e
+        if prev is None or prev.trip != e.trip or prev.k != e.k - 1:
+            return
+        run = e.arrival - prev.departure
+        if run <= 0:
+            return
+        seg = int(self._segs[trip.pattern][prev.k])
+        obs = run / float(self._planned[e.trip][prev.k])
+        history = self._pace.setdefault(e.vehicle_id, [])
+        history.append(obs / self.ratio[seg])
+        del history[:-PACE_MEMORY]
+        var = self.ratio_var[seg] + RATIO_DRIFT_PER_S * max(e.arrival - self.ratio_t[seg], 0.0)
+        gain = var / (var + (RATIO_OBS_SD * obs) ** 2)
+        self.ratio[seg] += gain * (obs - self.ratio[seg])
+        self.ratio_var[seg], self.ratio_t[seg] = (1 - gain) * var, e.arrival
+        self.last_run[seg], self.last_run_t[seg] = run, e.arrival
 
-    def predict(self, track: Track, now: float) -> list[PredictionRow]:
+    def predict(self, track: Track, now: float) -> list[Prediction]:
         net = self.rt.net
         trip = net.trips[track.trip]
         pattern = net.patterns[trip.pattern]
-        stops = pattern.stop_dist
-        n = len(stops)
+        n = len(pattern.stops)
         k0 = max(track.next_k, 1)
         if k0 >= n:
             return []
-        rows: list[PredictionRow] = []
-        m = self.model
-        vid = track.vehicle_id
-        lateness = now - self.rt.sched_at(track.trip, track.dist)
-        history = m.pace.get(vid, [])
-        pace = sum(history) / len(history) if history else 1.0
-        # the part of the current segment still to drive
-        seg = k0 - 1
+        planned = self._planned[track.trip][k0 - 1 :]
+        segs = self._segs[trip.pattern][k0 - 1 :]
+        stops = pattern.stops[k0 : n - 1]
         if track.next_k == 0:
-            frac = 1.0
-            start = max(now, float(trip.departure_s[0]))
+            frac, start = 1.0, max(now, float(trip.departure_s[0]))
         else:
-            span = float(stops[k0] - stops[seg])
-            frac = min(max((float(stops[k0]) - track.dist) / span, 0.0), 1.0) if span > 0 else 0.0
-            start = now
-        t_prev = start
-        t_kal = start
-        for k in range(k0, min(n, k0 + HORIZON_STOPS)):
-            share = frac if k == k0 else 1.0
-            planned = m.planned(track.trip, k - 1)
-            key = m.key(track.trip, k - 1)
-            latest = m.latest.get(key)
-            prev_run = latest[1] if latest and now - latest[0] <= PREV_BUS_MAX_AGE_S else planned
-            f = m.travel_filter(track.trip, k - 1, now)
-            weight = PACE_WEIGHT / (1 + (k - k0) / 5)
-            kal_run = f.mean * (1 + weight * (pace - 1))
-            t_prev += share * prev_run
-            t_kal += share * kal_run
-            sched = float(trip.arrival_s[k])
-            preds = {
-                "schedule": sched,
-                "delay": max(sched + lateness, now),
-                "prevbus": t_prev,
-                "kalman": t_kal,
-            }
-            if min(preds[m_] for m_ in self.methods) - now > self.horizon_s:
-                break
-            for method in self.methods:
-                rows.append(PredictionRow(vid, track.trip, k, now, preds[method], method))
-            if k < n - 1:
-                stop_id = net.stop_ids[int(pattern.stops[k])]
-                t_kal += m.dwell_filter(stop_id, now).mean
-                seen = m.latest_dwell.get(stop_id)
-                fresh = seen is not None and now - seen[0] <= PREV_BUS_MAX_AGE_S
-                t_prev += (
-                    seen[1]
-                    if seen is not None and fresh
-                    else float(trip.departure_s[k] - trip.arrival_s[k])
-                )
-        return rows
+            span = float(pattern.stop_dist[k0] - pattern.stop_dist[k0 - 1])
+            left = (float(pattern.stop_dist[k0]) - track.dist) / span if span > 0 else 0.0
+            frac, start = min(max(left, 0.0), 1.0), now
+        sched = trip.arrival_s[k0:].astype(np.float64)
+        out: dict[str, F64] = {}
+        if "schedule" in self.methods:
+            out["schedule"] = sched
+        if "delay" in self.methods:
+            lateness = now - self.rt.sched_at(track.trip, track.dist)
+            out["delay"] = np.maximum(sched + lateness, now)
+        if "prevbus" in self.methods:
+            fresh = now - self.last_run_t[segs] <= PREV_BUS_MAX_AGE_S
+            runs = np.where(fresh, self.last_run[segs], planned)
+            fresh_dw = now - self.last_dwell_t[stops] <= PREV_BUS_MAX_AGE_S
+            dwells = np.where(
+                fresh_dw, self.last_dwell[stops], self._sched_dwell[track.trip][k0 : n - 1]
+            )
+            out["prevbus"] = _arrivals(start, frac, runs, dwells)
+        if "kalman" in self.methods:
+            history = self._pace.get(track.vehicle_id)
+            pace = sum(history) / len(history) if history else 1.0
+            weight = PACE_WEIGHT / (1.0 + np.arange(len(segs)) / 5.0)
+            runs = planned * self.ratio[segs] * (1.0 + weight * (pace - 1.0))
+            out["kalman"] = _arrivals(start, frac, runs, self.dwell[stops])
+        first = min(float(v[-1]) for v in out.values())
+        cut = len(sched)
+        if first - now > self.horizon_s:
+            soonest = np.minimum.reduce([out[m] for m in out])
+            cut = int(np.searchsorted(soonest, now + self.horizon_s, side="right"))
+        return [
+            Prediction(track.vehicle_id, track.trip, k0, now, m, out[m][:cut])
+            for m in self.methods
+            if cut > 0
+        ]
+
+
+def _arrivals(start: float, frac: float, runs: F64, dwells: F64) -> F64:
+    """Arrival at each call ahead: the rest of the current segment, then for each next
+    call the dwell at the one before and the run to it."""
+    steps = runs.copy()
+    steps[0] *= frac
+    steps[1:] += dwells[: len(steps) - 1]
+    out: F64 = start + np.cumsum(steps)
+    return out

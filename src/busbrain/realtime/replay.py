@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from busbrain.realtime.fixes import Fix
-from busbrain.realtime.predict import PredictionRow, Predictor
+from busbrain.realtime.predict import Prediction, Predictor
 from busbrain.realtime.quality import QualityCounters, QualityState, Verdict, check
 from busbrain.realtime.rtnet import RtNetwork
 from busbrain.realtime.tracker import Context, StopEvent, Track, step
@@ -27,7 +27,7 @@ SKEW_MIN_S = 3.0
 @dataclass
 class ReplayResult:
     events: list[StopEvent] = field(default_factory=list)
-    predictions: list[PredictionRow] = field(default_factory=list)
+    predictions: list[Prediction] = field(default_factory=list)
     fixes: int = 0
     kept: int = 0
     matched: int = 0

@@ -7,7 +7,9 @@ metres; times in seconds after the service day's start.
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -36,6 +38,8 @@ class RtNetwork:
     next_in_block: dict[int, int] = field(default_factory=dict)
     block_trips: dict[str, list[int]] = field(default_factory=dict)
     """block_id -> its trips in departure order."""
+    shapes: list[tuple[list[float], list[float], list[float]]] = field(default_factory=list)
+    """Per pattern, its shape as plain lists (x, y, d): faster than arrays one fix at a time."""
 
     @classmethod
     def build(cls, net: DayNetwork, day_start_unix: float) -> RtNetwork:
@@ -50,6 +54,9 @@ class RtNetwork:
                     for cy in range(int(np.floor(y0 / CELL_M)), int(np.floor(y1 / CELL_M)) + 1):
                         cells[(cx, cy)].add(p)
         self._cells = dict(cells)
+        self.shapes = [
+            (p.shape_x.tolist(), p.shape_y.tolist(), p.shape_d.tolist()) for p in net.patterns
+        ]
         by_pattern: dict[int, list[int]] = defaultdict(list)
         blocks: dict[str, list[int]] = defaultdict(list)
         for i, trip in enumerate(net.trips):
@@ -73,6 +80,39 @@ class RtNetwork:
             for dy in (-1, 0, 1):
                 out |= self._cells.get((cx + dx, cy + dy), set())
         return out
+
+    def project(
+        self, pattern: int, x: float, y: float, lo: float, hi: float
+    ) -> tuple[float, float]:
+        """`project` on pattern `pattern`'s shape, in plain Python for the usual short
+        window (a fix's window spans a few shape segments)."""
+        xs, ys, ds = self.shapes[pattern]
+        n = len(ds)
+        i0 = max(bisect.bisect_right(ds, lo) - 1, 0)
+        i1 = min(bisect.bisect_left(ds, hi) + 1, n - 1)
+        if i1 <= i0:
+            i1 = min(i0 + 1, n - 1)
+            i0 = max(i1 - 1, 0)
+        if i1 - i0 > 48:
+            p = self.net.patterns[pattern]
+            return project(p.shape_x, p.shape_y, p.shape_d, x, y, lo, hi)
+        best_off = best_in = math.inf
+        best_d = best_d_in = 0.0
+        for i in range(i0, i1):
+            ax, ay, bx, by = xs[i], ys[i], xs[i + 1], ys[i + 1]
+            dx, dy = bx - ax, by - ay
+            seg2 = dx * dx + dy * dy
+            f = ((x - ax) * dx + (y - ay) * dy) / seg2 if seg2 > 1e-9 else 0.0
+            f = 0.0 if f < 0.0 else 1.0 if f > 1.0 else f
+            off = math.hypot(ax + f * dx - x, ay + f * dy - y)
+            d = ds[i] + f * (ds[i + 1] - ds[i])
+            if off < best_off:
+                best_off, best_d = off, d
+            if lo - 1e-6 <= d <= hi + 1e-6 and off < best_in:
+                best_in, best_d_in = off, d
+        if best_in < math.inf:
+            return best_d_in, best_in
+        return best_d, best_off
 
     def sched_at(self, trip: int, dist: float) -> float:
         """Scheduled time (s after the service day's start) at `dist` along the trip."""

@@ -19,7 +19,6 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 
-from busbrain.domain.daynet import DayPattern
 from busbrain.realtime.rtnet import RtNetwork, passes, project
 from busbrain.realtime.stopevents import ZONE_M, Sample, stop_times
 
@@ -133,7 +132,7 @@ def _try_assign(
     if trip_hint is not None:
         p = net.patterns[net.trips[trip_hint].pattern]
         if len(track.recent) >= 2:
-            found = _follow(p, list(track.recent))
+            found = _follow(rt, net.trips[trip_hint].pattern, list(track.recent))
             if found is not None:
                 return trip_hint, found[0]
         d, off = project(
@@ -145,6 +144,8 @@ def _try_assign(
     if len(track.recent) < ASSIGN_FIXES:
         return None
     recent = list(track.recent)
+    if math.hypot(recent[-1][1] - recent[0][1], recent[-1][2] - recent[0][2]) < ASSIGN_PROGRESS_M:
+        return None  # standing or creeping: nothing to tell a pattern by yet
     fits: list[tuple[float, float, int, str, float]] = []
     # (mean offset, schedule misfit, trip, route, distance of the first fix)
     planned = rt.block_trips.get(ctx.planned_block.get(track.vehicle_id, ""))
@@ -154,7 +155,7 @@ def _try_assign(
             return found_planned  # the plan's trips only, unless the bus keeps off them
     for pi in rt.patterns_near(track.x, track.y):
         p = net.patterns[pi]
-        found = _follow(p, recent)
+        found = _follow(rt, pi, recent)
         if found is None:
             continue
         d0, d_prev, mean_off = found
@@ -190,17 +191,16 @@ def _try_assign(
 
 
 def _follow(
-    p: DayPattern, recent: list[tuple[float, float, float, float | None]]
+    rt: RtNetwork, pi: int, recent: list[tuple[float, float, float, float | None]]
 ) -> tuple[float, float, float] | None:
     """Whether the recent fixes move forward along the pattern: (distance of the first,
     of the last, mean offset), trying each pass of the shape near the first fix."""
     best: tuple[float, float, float] | None = None
+    p = rt.net.patterns[pi]
     for d0 in passes(p.shape_x, p.shape_y, p.shape_d, recent[0][1], recent[0][2], ASSIGN_NEAR_M):
         d_prev, total, ok = d0, 0.0, True
         for _, rx, ry, _ in recent[1:]:
-            d, off = project(
-                p.shape_x, p.shape_y, p.shape_d, rx, ry, d_prev - BACK_M, d_prev + 600.0
-            )
+            d, off = rt.project(pi, rx, ry, d_prev - BACK_M, d_prev + 600.0)
             if off > ASSIGN_NEAR_M:
                 ok = False
                 break
@@ -226,7 +226,7 @@ def _from_plan(
     for ti in planned:
         pi = rt.net.trips[ti].pattern
         if pi not in seen:
-            seen[pi] = _follow(rt.net.patterns[pi], recent)
+            seen[pi] = _follow(rt, pi, recent)
         found = seen[pi]
         if found is None:
             continue
@@ -295,7 +295,7 @@ def _advance(
     gap = max(t - (track.samples[-1].t if track.samples else t), 0.0)
     lo = max(track.dist - BACK_M, 0.0)
     hi = min(track.dist + MAX_SPEED_MS * gap + 150.0, end)
-    d, off = project(p.shape_x, p.shape_y, p.shape_d, x, y, lo, hi)
+    d, off = ctx.rt.project(trip.pattern, x, y, lo, hi)
     if off > NEAR_M:
         track.off_route += 1
         if track.off_route >= OFF_ROUTE_FIXES:
