@@ -146,3 +146,25 @@ def test_demo_simulated_buses_log_in_and_drop_fares(demo: tuple[str, int], demo_
     assert (sim / "fares").is_dir()
     for batch in (sim / "fares").glob("fares_*.csv"):  # those delivered by now
         assert batch.read_text(encoding="utf-8").startswith("txn_id,reader_time,vehicle_id")
+
+
+def test_demo_publishes_live_buses_as_gtfs_realtime(demo: tuple[str, int]) -> None:
+    """The simulated buses come out of the brain as GTFS-Realtime: positions on trips,
+    and trip updates with predicted arrivals."""
+    url, _ = demo
+    deadline = time.monotonic() + 180
+    on_trip: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        feed = _get(url + "/gtfs-rt/vehicle-positions?format=json")
+        on_trip = [e for e in feed["entity"] if "trip" in e["vehicle"]]
+        if len(on_trip) >= 10:
+            break
+        time.sleep(2.0)
+    assert len(on_trip) >= 10, "buses matched to their trips"
+    updates = _get(url + "/gtfs-rt/trip-updates?format=json")
+    with_times = [e for e in updates["entity"] if e["trip_update"].get("stop_time_update")]
+    assert len(with_times) >= 5
+    made = int(updates["header"]["timestamp"])
+    for e in with_times:
+        times = [int(u["arrival"]["time"]) for u in e["trip_update"]["stop_time_update"]]
+        assert times == sorted(times) and made - 120 <= times[0] <= made + 3 * 3600
