@@ -881,7 +881,9 @@ def replay_positions(
             finally:
                 store.close()
             rt = RtNetwork.build(net, service_day_start(day, tz))
-            predictor = SegmentPredictor(rt, METHODS if all_methods else (method,))
+            predictor = SegmentPredictor(
+                rt, METHODS if all_methods else (method,), through_block=True
+            )
             bar.update(task, description=f"replaying {len(fixes):,} positions of {day}")
             result = replay(
                 rt,

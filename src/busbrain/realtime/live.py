@@ -106,7 +106,9 @@ class LiveProcessor:
         self.ctx = (
             Context(self.rt, planned_block=self.planned_block) if self.rt is not None else None
         )
-        self.predictor = SegmentPredictor(self.rt, (PREDICTION_METHOD,)) if self.rt else None
+        self.predictor = (
+            SegmentPredictor(self.rt, (PREDICTION_METHOD,), through_block=True) if self.rt else None
+        )
         for v in self.vehicles.values():
             v.track = Track(v.vehicle_id)
             v.predictions = []
@@ -268,7 +270,8 @@ class LiveProcessor:
         standing = fix.speed_kmh is not None and fix.speed_kmh < 3.0
         at_stop = abs(v.track.dist - float(pattern.stop_dist[k])) <= ZONE_M and standing
         stale = now - v.t >= STALE_S
-        preds = [] if stale else _sane([r for p in v.predictions for r in p.rows()], u, now)
+        mine = [r for p in v.predictions if p.trip == v.track.trip for r in p.rows()]
+        preds = [] if stale else _sane(mine, u, now)
         return VehicleLive(
             **base,  # type: ignore[arg-type]
             trip_id=trip.trip_id,

@@ -39,6 +39,8 @@ DWELL_PRIOR_S, DWELL_PRIOR_SD, DWELL_OBS_SD = 8.0, 15.0, 20.0
 DWELL_DRIFT_PER_S = 0.02
 PACE_WEIGHT = 0.6
 PACE_MEMORY = 3
+LAYOVER_MIN_S = 120.0
+"""Shortest stand at a terminal before the block's next trip, seconds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +81,17 @@ class SegmentPredictor:
     """All methods at once, so that they are compared on the same fixes."""
 
     def __init__(
-        self, rt: RtNetwork, methods: tuple[str, ...] = METHODS, *, horizon_s: float = 7200.0
+        self,
+        rt: RtNetwork,
+        methods: tuple[str, ...] = METHODS,
+        *,
+        horizon_s: float = 7200.0,
+        through_block: bool = False,
     ) -> None:
         self.rt = rt
         self.methods = methods
+        self.through_block = through_block
+        """Also predict the block's next trip, past the layover at the terminal."""
         self.horizon_s = horizon_s
         """Stops further ahead than this (by every method) are not predicted."""
         net = rt.net
@@ -187,11 +196,52 @@ class SegmentPredictor:
         if first - now > self.horizon_s:
             soonest = np.minimum.reduce([out[m] for m in out])
             cut = int(np.searchsorted(soonest, now + self.horizon_s, side="right"))
-        return [
+        made = [
             Prediction(track.vehicle_id, track.trip, k0, now, m, out[m][:cut])
             for m in self.methods
             if cut > 0
         ]
+        if self.through_block and cut == len(sched):
+            made.extend(self._next_trip(track, now, {m: float(out[m][-1]) for m in out}))
+        return made
+
+    def _next_trip(self, track: Track, now: float, ends: dict[str, float]) -> list[Prediction]:
+        """The block's next trip: it leaves its first stop after a layover of at least
+        `LAYOVER_MIN_S` from the predicted arrival, or on time if that is later."""
+        nxt = self.rt.next_in_block.get(track.trip)
+        if nxt is None:
+            return []
+        trip = self.rt.net.trips[nxt]
+        pattern = self.rt.net.patterns[trip.pattern]
+        n = len(pattern.stops)
+        sched = trip.arrival_s[1:].astype(np.float64)
+        planned = self._planned[nxt]
+        segs = self._segs[trip.pattern]
+        stops = pattern.stops[1 : n - 1]
+        dep0 = float(trip.departure_s[0])
+        out: list[Prediction] = []
+        for m, end in ends.items():
+            leave = max(end + LAYOVER_MIN_S, dep0)
+            if leave - now > self.horizon_s:
+                continue
+            if m == "schedule":
+                times = sched
+            elif m == "delay":
+                times = sched + (leave - dep0)
+            elif m == "prevbus":
+                fresh = now - self.last_run_t[segs] <= PREV_BUS_MAX_AGE_S
+                runs = np.where(fresh, self.last_run[segs], planned)
+                fresh_dw = now - self.last_dwell_t[stops] <= PREV_BUS_MAX_AGE_S
+                dwells = np.where(
+                    fresh_dw, self.last_dwell[stops], self._sched_dwell[nxt][1 : n - 1]
+                )
+                times = _arrivals(leave, 1.0, runs, dwells)
+            else:
+                times = _arrivals(leave, 1.0, planned * self.ratio[segs], self.dwell[stops])
+            cut = int(np.searchsorted(times, now + self.horizon_s, side="right"))
+            if cut:
+                out.append(Prediction(track.vehicle_id, nxt, 1, now, m, times[:cut]))
+        return out
 
 
 def _arrivals(start: float, frac: float, runs: F64, dwells: F64) -> F64:
