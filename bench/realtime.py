@@ -37,12 +37,12 @@ sys.path.insert(0, str(REPO / "src"))
 
 from busbrain.democity import write_demo_feed  # noqa: E402
 from busbrain.network_io.importer import import_feed  # noqa: E402
-from busbrain.realtime.files import read_positions  # noqa: E402
 from busbrain.realtime.fixes import Fix  # noqa: E402
 from busbrain.realtime.predict import METHODS, Prediction, SegmentPredictor  # noqa: E402
 from busbrain.realtime.replay import replay  # noqa: E402
 from busbrain.realtime.rtnet import RtNetwork  # noqa: E402
 from busbrain.realtime.tracker import StopEvent, Track  # noqa: E402
+from busbrain.runner.files import read_positions  # noqa: E402
 from busbrain.sim.scenario import Scenario  # noqa: E402
 from busbrain.sim.truth import write_outputs  # noqa: E402
 from busbrain.sim.world import simulate_world  # noqa: E402

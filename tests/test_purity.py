@@ -1,4 +1,5 @@
-"""The pure core does no I/O: no sockets, event loops, databases or HTTP in domain/.
+"""The pure core does no I/O: no sockets, event loops, databases or HTTP in domain/,
+protocol/ and realtime/.
 
 import-linter covers third-party packages; this covers the standard library, which it
 cannot see.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PURE = ["domain", "protocol"]
+PURE = ["domain", "protocol", "realtime"]
 FORBIDDEN = {
     "socket",
     "asyncio",

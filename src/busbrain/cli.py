@@ -411,8 +411,8 @@ def _serve(
     from busbrain.domain.live import LiveSnapshot
     from busbrain.gateway.config import GatewayConfig
     from busbrain.gateway.server import Gateway
-    from busbrain.realtime.consumer import consume
-    from busbrain.realtime.history import HistoryBuffer
+    from busbrain.runner.consumer import consume
+    from busbrain.runner.history import HistoryBuffer
     from busbrain.wiring import open_bus, open_store
 
     async def run() -> None:
@@ -833,15 +833,15 @@ def replay_positions(
     import tempfile
 
     from busbrain.network_io.importer import import_feed
-    from busbrain.realtime.files import (
+    from busbrain.realtime.predict import METHODS, SegmentPredictor
+    from busbrain.realtime.replay import replay
+    from busbrain.realtime.rtnet import RtNetwork
+    from busbrain.runner.files import (
         read_positions,
         read_vehicle_blocks,
         write_predictions,
         write_stop_events,
     )
-    from busbrain.realtime.predict import METHODS, SegmentPredictor
-    from busbrain.realtime.replay import replay
-    from busbrain.realtime.rtnet import RtNetwork
     from busbrain.store.days import load_sim_network, network_timezone, service_day_start
     from busbrain.wiring import open_store
 

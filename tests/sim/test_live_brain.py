@@ -11,10 +11,10 @@ import polars as pl
 
 from busbrain.domain.events import StopVisited
 from busbrain.domain.live import LiveSnapshot
-from busbrain.realtime.consumer import consume
-from busbrain.realtime.history import HistoryBuffer
 from busbrain.realtime.live import LiveProcessor
 from busbrain.realtime.rtnet import RtNetwork
+from busbrain.runner.consumer import consume
+from busbrain.runner.history import HistoryBuffer
 from busbrain.sim.runner import fleet_records, run_live
 from busbrain.sim.truth import positions_frame
 from busbrain.sim.world import World

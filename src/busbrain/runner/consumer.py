@@ -17,8 +17,8 @@ from busbrain.bus.ports import EventBus
 from busbrain.domain.events import Event, VehicleLocation
 from busbrain.domain.live import LiveSnapshot
 from busbrain.realtime.fixes import Fix
-from busbrain.realtime.history import HistoryBuffer
 from busbrain.realtime.live import LiveProcessor
+from busbrain.runner.history import HistoryBuffer
 
 GROUP = "realtime"
 SNAPSHOT_EVERY_S = 1.0
