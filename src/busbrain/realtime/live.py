@@ -26,9 +26,9 @@ from busbrain.domain.events import (
 from busbrain.domain.gtfstime import format_time_s
 from busbrain.domain.live import LiveSnapshot, StopPrediction, StopStatus, VehicleLive
 from busbrain.realtime.fixes import Fix
+from busbrain.realtime.intake import admit
 from busbrain.realtime.predict import Prediction, PredictionRow, SegmentPredictor
-from busbrain.realtime.quality import QualityCounters, QualityState, Verdict, check
-from busbrain.realtime.replay import corrected_time
+from busbrain.realtime.quality import QualityCounters, QualityState
 from busbrain.realtime.rtnet import RtNetwork
 from busbrain.realtime.stopevents import ZONE_M
 from busbrain.realtime.tracker import Context, StopEvent, Track, step
@@ -129,13 +129,9 @@ class LiveProcessor:
             v = self.vehicles[fix.vehicle_id] = _Vehicle(
                 fix.vehicle_id, phone or fix.vehicle_id, Track(fix.vehicle_id)
             )
-        state, verdict, notices = check(v.quality, fix, now)
-        v.quality = state
-        if notices:
-            self.quality.add(notices)
-        if verdict is Verdict.DROP:
+        v.quality, t = admit(v.quality, fix, now, self.quality)
+        if t is None:
             return []
-        t = corrected_time(fix, state)
         if t < v.t:
             return []  # kept by the rules as late, but the track has moved on
         v.fix, v.t, v.stale_sent = fix, t, False

@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from busbrain.realtime.fixes import Fix
+from busbrain.realtime.intake import admit
 from busbrain.realtime.predict import Prediction, Predictor
-from busbrain.realtime.quality import QualityCounters, QualityState, Verdict, check
+from busbrain.realtime.quality import QualityCounters, QualityState
 from busbrain.realtime.rtnet import RtNetwork
 from busbrain.realtime.tracker import Context, StopEvent, Track, step
-
-SKEW_MIN_S = 3.0
-"""Clock offsets smaller than this are left alone (network latency is of that order)."""
 
 
 @dataclass
@@ -32,14 +30,6 @@ class ReplayResult:
     kept: int = 0
     matched: int = 0
     quality: QualityCounters = field(default_factory=QualityCounters)
-
-
-def corrected_time(fix: Fix, state: QualityState) -> float:
-    """The fix's time on the platform's clock: its own plus the terminal's skew."""
-    skew = state.skew_s
-    if skew is None or abs(skew) < SKEW_MIN_S:
-        return fix.t
-    return fix.t + skew
 
 
 def replay(
@@ -64,18 +54,15 @@ def replay(
     for n, f in enumerate(ordered):
         out.fixes += 1
         now = f.received if f.received is not None else f.t
-        state, verdict, notices = check(states.get(f.vehicle_id), f, now)
-        states[f.vehicle_id] = state
-        if notices:
-            out.quality.add(notices)
-        if verdict is Verdict.DROP:
+        states[f.vehicle_id], corrected = admit(states.get(f.vehicle_id), f, now, out.quality)
+        if corrected is None:
             continue
         out.kept += 1
         track = tracks.get(f.vehicle_id)
         if track is None:
             track = tracks[f.vehicle_id] = Track(f.vehicle_id)
         hint = rt.trip_index.get(f.trip_id) if f.trip_id else None
-        t = corrected_time(f, state) - u
+        t = corrected - u
         res = step(track, t, float(xs[n]), float(ys[n]), f.speed_kmh, ctx, trip_hint=hint)
         if res.events:
             out.events.extend(res.events)
