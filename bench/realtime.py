@@ -46,7 +46,7 @@ from busbrain.runner.files import read_positions  # noqa: E402
 from busbrain.sim.scenario import Scenario  # noqa: E402
 from busbrain.sim.truth import write_outputs  # noqa: E402
 from busbrain.sim.world import simulate_world  # noqa: E402
-from busbrain.store.days import load_sim_network, network_timezone, service_day_start  # noqa: E402
+from busbrain.store.days import load_day_network, network_timezone, service_day_start  # noqa: E402
 from busbrain.wiring import open_store  # noqa: E402
 
 WMATA = REPO.parent / "shared" / "data" / "avl" / "wmata-transittraj"
@@ -144,7 +144,7 @@ def wmata() -> dict[str, Any]:
         day = dt.date(2026, 2, 16)
         tz = network_timezone(store.queries)
         rt = RtNetwork.build(
-            load_sim_network(store.queries, store.schedule, day), service_day_start(day, tz)
+            load_day_network(store.queries, store.schedule, day), service_day_start(day, tz)
         )
         store.close()
         raw = pl.read_csv(WMATA / "vehicle_positions_2026-02-16.csv", infer_schema_length=0)
@@ -188,7 +188,7 @@ def simulated(vehicles: int) -> dict[str, Any]:
             write_demo_feed(folder / "demo.zip"), store.network, now=dt.datetime.now(dt.UTC)
         )
         tz = network_timezone(store.queries)
-        net = load_sim_network(store.queries, store.schedule, SIM_DAY)
+        net = load_day_network(store.queries, store.schedule, SIM_DAY)
         start = service_day_start(SIM_DAY, tz)
         store.close()
         world = simulate_world(net, Scenario(SIM_DAY), start)

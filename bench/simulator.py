@@ -37,7 +37,7 @@ from busbrain.sim.runner import run_capture  # noqa: E402
 from busbrain.sim.scenario import Scenario  # noqa: E402
 from busbrain.sim.truth import write_outputs  # noqa: E402
 from busbrain.sim.world import simulate_world  # noqa: E402
-from busbrain.store.days import load_sim_network, network_timezone, service_day_start  # noqa: E402
+from busbrain.store.days import load_day_network, network_timezone, service_day_start  # noqa: E402
 from busbrain.wiring import open_store  # noqa: E402
 
 DAY = dt.date(2026, 12, 1)
@@ -119,7 +119,7 @@ def main() -> None:
         import_feed(
             write_demo_feed(folder / "demo.zip"), store.network, now=dt.datetime.now(dt.UTC)
         )
-        net = load_sim_network(store.queries, store.schedule, DAY)
+        net = load_day_network(store.queries, store.schedule, DAY)
         start = service_day_start(DAY, network_timezone(store.queries))
         store.close()
         base = run(net, start, folder / "base", "demo city")

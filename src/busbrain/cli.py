@@ -373,24 +373,24 @@ def terminals_import(
 
 def _live_processor(store: Any) -> Any:
     """The real-time processor for the network in `store`, today's network loaded."""
-    from busbrain.domain.errors import BadInputError as NoService
+    import time
+
     from busbrain.realtime.live import LiveProcessor, service_date_of
     from busbrain.realtime.rtnet import RtNetwork
-    from busbrain.store.days import load_sim_network, network_timezone, service_day_start
+    from busbrain.store.days import load_day_network, network_timezone, service_day_start
 
     tz = network_timezone(store.queries)
     cache: dict[dt.date, RtNetwork | None] = {}
 
     def day_network(day: dt.date) -> RtNetwork | None:
         if day not in cache:
+            cache.clear()  # one day at a time: the processor moves forward only
             try:
-                net = load_sim_network(store.queries, store.schedule, day)
+                net = load_day_network(store.queries, store.schedule, day)
                 cache[day] = RtNetwork.build(net, service_day_start(day, tz))
-            except NoService:
+            except BadInputError:  # no service that day
                 cache[day] = None
         return cache[day]
-
-    import time
 
     day_network(service_date_of(time.time(), tz))
     return LiveProcessor(day_network, tz)
@@ -599,7 +599,7 @@ def _demo_simulator(settings: Settings, seed: int) -> Callable[..., Any]:
         from busbrain.sim.truth import write_outputs
         from busbrain.sim.world import simulate_world
         from busbrain.store.days import (
-            load_sim_network,
+            load_day_network,
             network_timezone,
             next_service_day,
             service_day_start,
@@ -611,7 +611,7 @@ def _demo_simulator(settings: Settings, seed: int) -> Callable[..., Any]:
             try:
                 tz = network_timezone(store.queries)
                 day = next_service_day(store.schedule, dt.datetime.now(tz).date())
-                net = load_sim_network(store.queries, store.schedule, day)
+                net = load_day_network(store.queries, store.schedule, day)
                 world = simulate_world(net, Scenario(day, seed=seed), service_day_start(day, tz))
                 store.terminals.upsert_terminals(fleet_records(world))
                 return world
@@ -707,7 +707,7 @@ def simulate(
     from busbrain.sim.truth import write_outputs
     from busbrain.sim.world import simulate_world
     from busbrain.store.days import (
-        load_sim_network,
+        load_day_network,
         network_timezone,
         next_service_day,
         service_day_start,
@@ -733,7 +733,7 @@ def simulate(
                     day = dt.date.fromisoformat(date)
                 except ValueError as exc:
                     raise BadInputError(f"--date {date!r} must be YYYY-MM-DD") from exc
-            net = load_sim_network(store.queries, store.schedule, day)
+            net = load_day_network(store.queries, store.schedule, day)
             scenario = Scenario(
                 day,
                 seed=seed,
@@ -842,7 +842,7 @@ def replay_positions(
         write_predictions,
         write_stop_events,
     )
-    from busbrain.store.days import load_sim_network, network_timezone, service_day_start
+    from busbrain.store.days import load_day_network, network_timezone, service_day_start
     from busbrain.wiring import open_store
 
     with _errors():
@@ -877,7 +877,7 @@ def replay_positions(
                         for f in fixes[:: max(len(fixes) // 1000, 1)]
                     )
                     day = days.most_common(1)[0][0]
-                net = load_sim_network(store.queries, store.schedule, day)
+                net = load_day_network(store.queries, store.schedule, day)
             finally:
                 store.close()
             rt = RtNetwork.build(net, service_day_start(day, tz))

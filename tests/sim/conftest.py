@@ -13,7 +13,7 @@ from busbrain.domain.daynet import DayNetwork
 from busbrain.network_io.importer import import_feed
 from busbrain.sim.scenario import Scenario
 from busbrain.sim.world import World, simulate_world
-from busbrain.store.days import load_sim_network, network_timezone, service_day_start
+from busbrain.store.days import load_day_network, network_timezone, service_day_start
 from busbrain.wiring import Store, open_store
 
 DAY = dt.date(2026, 12, 1)  # a Tuesday
@@ -35,7 +35,7 @@ def small(net: DayNetwork, routes: set[str]) -> DayNetwork:
 
 @pytest.fixture(scope="session")
 def small_net(demo_store: Store) -> DayNetwork:
-    return small(load_sim_network(demo_store.queries, demo_store.schedule, DAY), ROUTES)
+    return small(load_day_network(demo_store.queries, demo_store.schedule, DAY), ROUTES)
 
 
 @pytest.fixture(scope="session")

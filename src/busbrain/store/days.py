@@ -13,7 +13,7 @@ from busbrain.store.ports import NetworkQueries, ScheduleQueries
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
-def load_sim_network(
+def load_day_network(
     queries: NetworkQueries, schedule: ScheduleQueries, day: dt.date
 ) -> DayNetwork:
     """The network and the trips running on service day `day`; a clear error when the
