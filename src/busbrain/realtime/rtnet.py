@@ -21,13 +21,6 @@ CELL_M = 150.0
 """Grid cell of the shape index."""
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    pattern: int
-    dist: float
-    offset: float
-
-
 @dataclass
 class RtNetwork:
     net: DayNetwork

@@ -19,7 +19,7 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 
-from busbrain.realtime.rtnet import RtNetwork, passes, project
+from busbrain.realtime.rtnet import RtNetwork, passes
 from busbrain.realtime.stopevents import ZONE_M, Sample, stop_times
 
 NEAR_M = 60.0
@@ -130,14 +130,12 @@ def _try_assign(
     rt = ctx.rt
     net = rt.net
     if trip_hint is not None:
-        p = net.patterns[net.trips[trip_hint].pattern]
+        pi = net.trips[trip_hint].pattern
         if len(track.recent) >= 2:
-            found = _follow(rt, net.trips[trip_hint].pattern, list(track.recent))
+            found = _follow(rt, pi, list(track.recent))
             if found is not None:
                 return trip_hint, found[0]
-        d, off = project(
-            p.shape_x, p.shape_y, p.shape_d, track.x, track.y, 0.0, float(p.shape_d[-1])
-        )
+        d, off = rt.project(pi, track.x, track.y, 0.0, float(net.patterns[pi].shape_d[-1]))
         if off <= NEAR_M * 2 and len(track.recent) >= ASSIGN_FIXES:
             return trip_hint, d
         return None
@@ -371,8 +369,9 @@ def _end_trip(track: Track, t: float, x: float, y: float, v: float | None, ctx: 
     if nxt is None or nxt in ctx.taken:
         track.recent.append((t, x, y, v))
         return
-    p = ctx.rt.net.patterns[ctx.rt.net.trips[nxt].pattern]
-    d, off = project(p.shape_x, p.shape_y, p.shape_d, x, y, 0.0, min(300.0, float(p.shape_d[-1])))
+    pi = ctx.rt.net.trips[nxt].pattern
+    end = float(ctx.rt.net.patterns[pi].shape_d[-1])
+    d, off = ctx.rt.project(pi, x, y, 0.0, min(300.0, end))
     if off > 300.0:
         track.recent.append((t, x, y, v))
         return
