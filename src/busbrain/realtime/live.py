@@ -10,6 +10,7 @@ Times: unix seconds (UTC) at this boundary, seconds after the service day's star
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zoneinfo
 from collections.abc import Callable
@@ -248,17 +249,17 @@ class LiveProcessor:
     def _live(self, v: _Vehicle, rt: RtNetwork | None, now: float) -> VehicleLive:
         fix = v.fix
         assert fix is not None
-        base = {
-            "vehicle_id": v.vehicle_id,
-            "fix_unix": v.t,
-            "lat": fix.lat,
-            "lon": fix.lon,
-            "bearing": fix.heading,
-            "speed_ms": None if fix.speed_kmh is None else fix.speed_kmh / 3.6,
-            "label": self.labels.get(v.vehicle_id),
-        }
+        base = VehicleLive(
+            v.vehicle_id,
+            v.t,
+            fix.lat,
+            fix.lon,
+            bearing=fix.heading,
+            speed_ms=None if fix.speed_kmh is None else fix.speed_kmh / 3.6,
+            label=self.labels.get(v.vehicle_id),
+        )
         if rt is None or v.track.trip < 0:
-            return VehicleLive(**base)  # type: ignore[arg-type]
+            return base
         net, u = rt.net, rt.day_start_unix
         trip = net.trips[v.track.trip]
         pattern = net.patterns[trip.pattern]
@@ -268,8 +269,8 @@ class LiveProcessor:
         stale = now - v.t >= STALE_S
         mine = [r for p in v.predictions if p.trip == v.track.trip for r in p.rows()]
         preds = [] if stale else _sane(mine, u, now)
-        return VehicleLive(
-            **base,  # type: ignore[arg-type]
+        return dataclasses.replace(
+            base,
             trip_id=trip.trip_id,
             route_id=trip.route_id,
             direction_id=trip.direction_id,
