@@ -1,5 +1,5 @@
 """The pure core does no I/O: no sockets, event loops, databases or HTTP in domain/,
-protocol/ and realtime/.
+protocol/, realtime/ and the pure planners (planning/od, scheduling, timetable).
 
 import-linter covers third-party packages; this covers the standard library, which it
 cannot see.
@@ -10,7 +10,14 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PURE = ["domain", "protocol", "realtime"]
+PURE = [
+    "domain",
+    "protocol",
+    "realtime",
+    "planning/od",
+    "planning/scheduling",
+    "planning/timetable",
+]
 FORBIDDEN = {
     "socket",
     "asyncio",

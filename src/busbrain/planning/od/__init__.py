@@ -1,0 +1,1 @@
+"""OD inference from boarding-only fare taps (trip chaining), loads and flows."""
