@@ -14,6 +14,7 @@ PURE = [
     "domain",
     "protocol",
     "realtime",
+    "planning/fares",
     "planning/od",
     "planning/scheduling",
     "planning/timetable",

@@ -38,6 +38,14 @@ app.add_typer(db_app, name="db")
 app.add_typer(terminals_app, name="terminals")
 capture_app = typer.Typer(help="Captured terminal traffic (BBCAP1 files).", no_args_is_help=True)
 app.add_typer(capture_app, name="capture")
+taps_app = typer.Typer(
+    help="Fare transactions (taps) from the clearing system.", no_args_is_help=True
+)
+app.add_typer(taps_app, name="taps")
+plan_app = typer.Typer(
+    help="Planning: OD inference, timetables, vehicle scheduling.", no_args_is_help=True
+)
+app.add_typer(plan_app, name="plan")
 out = Console()
 err = Console(stderr=True)
 
@@ -806,7 +814,7 @@ def simulate(
 
 @app.command("replay")
 def replay_positions(
-    gtfs: Annotated[Path, typer.Option(help="The GTFS feed (zip or folder) the buses ran.")],
+    ctx: typer.Context,
     positions: Annotated[Path, typer.Option(help="Recorded positions, CSV.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the results.")],
     date: Annotated[
@@ -822,12 +830,29 @@ def replay_positions(
         Path | None,
         typer.Option(help="The day's dispatch plan: CSV of vehicle_id, block_id."),
     ] = None,
+    gtfs: Annotated[
+        Path | None,
+        typer.Option(help="The GTFS feed (zip or folder) the buses ran (default: the store's)."),
+    ] = None,
+    to_store: Annotated[
+        bool,
+        typer.Option(
+            "--to-store",
+            help="Also add the stop events to the store's history (as the live side does).",
+        ),
+    ] = False,
+    no_predictions: Annotated[
+        bool,
+        typer.Option("--no-predictions", help="Only stop events (no predictions.csv): faster."),
+    ] = False,
 ) -> None:
     """Run the real-time pipeline over recorded positions on a simulated clock.
 
     Positions: vehicle_id, timestamp (unix s), lat, lon, and optional trip_id, bearing,
     speed (km/h), received (unix s). Writes stop_events.csv and predictions.csv (every
-    prediction made) under --out, unix seconds throughout.
+    prediction made) under --out, unix seconds throughout. Without --gtfs the network in
+    the store is used; with --to-store the stop events also go into the store's history,
+    which OD inference and the predictors' training read.
     """
     import collections
     import tempfile
@@ -839,6 +864,7 @@ def replay_positions(
     from busbrain.runner.files import (
         read_positions,
         read_vehicle_blocks,
+        stop_event_records,
         write_predictions,
         write_stop_events,
     )
@@ -848,8 +874,12 @@ def replay_positions(
     with _errors():
         if method not in METHODS:
             raise BadInputError(f"--method must be one of {', '.join(METHODS)}")
-        if not gtfs.exists():
+        if gtfs is not None and not gtfs.exists():
             raise BadInputError(f"{gtfs}: no such feed")
+        if gtfs is not None and to_store:
+            raise BadInputError(
+                "--to-store records history for the store's own network: drop --gtfs"
+            )
         if not positions.is_file():
             raise BadInputError(f"{positions}: no such file")
         plan = read_vehicle_blocks(blocks) if blocks is not None else {}
@@ -861,10 +891,17 @@ def replay_positions(
         if not fixes:
             raise BadInputError(f"{positions}: no usable positions")
         with tempfile.TemporaryDirectory() as tmp, _progress() as bar:
-            task = bar.add_task(f"importing {gtfs.name}", total=None)
-            store = open_store(f"sqlite:///{Path(tmp) / 'replay.db'}")
+            task = bar.add_task("loading the network", total=None)
+            if gtfs is None:
+                store = open_store(_settings(ctx).db)
+            else:
+                store = open_store(f"sqlite:///{Path(tmp) / 'replay.db'}")
             try:
-                import_feed(gtfs, store.network, now=dt.datetime.now(dt.UTC))
+                if gtfs is not None:
+                    bar.update(task, description=f"importing {gtfs.name}")
+                    import_feed(gtfs, store.network, now=dt.datetime.now(dt.UTC))
+                elif store.queries.summary().trips == 0:
+                    raise BadInputError("the store has no network: import one, or pass --gtfs")
                 tz = network_timezone(store.queries)
                 if date is not None:
                     try:
@@ -879,10 +916,13 @@ def replay_positions(
                     day = days.most_common(1)[0][0]
                 net = load_day_network(store.queries, store.schedule, day)
             finally:
-                store.close()
+                if gtfs is not None or not to_store:
+                    store.close()
             rt = RtNetwork.build(net, service_day_start(day, tz))
-            predictor = SegmentPredictor(
-                rt, METHODS if all_methods else (method,), through_block=True
+            predictor = (
+                None
+                if no_predictions
+                else SegmentPredictor(rt, METHODS if all_methods else (method,), through_block=True)
             )
             bar.update(task, description=f"replaying {len(fixes):,} positions of {day}")
             result = replay(
@@ -894,8 +934,20 @@ def replay_positions(
             )
         out_dir.mkdir(parents=True, exist_ok=True)
         events = write_stop_events(out_dir / "stop_events.csv", result.events, rt)
-        preds = write_predictions(
-            out_dir / "predictions.csv", result.predictions, rt, with_method=all_methods
+        if to_store:
+            try:
+                stored = store.history.add_stop_events(
+                    stop_event_records(result.events, rt, day, dt.datetime.now(dt.UTC))
+                )
+            finally:
+                store.close()
+            out.print(f"{stored:,} stop events added to the store's history")
+        preds = (
+            0
+            if no_predictions
+            else write_predictions(
+                out_dir / "predictions.csv", result.predictions, rt, with_method=all_methods
+            )
         )
         out.print(
             f"{result.fixes:,} positions ({result.kept:,} kept, {result.matched:,} on a trip): "
@@ -942,6 +994,193 @@ def capture_replay(
         out.print(
             f"replayed {stats.frames_sent:,} frames "
             f"({stats.auth_failures} auth failures, {stats.dropped} dropped)"
+        )
+
+
+def _tap_files(paths: list[Path]) -> list[Path]:
+    """Files named, and the .csv/.parquet files inside folders named, in name order."""
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(sorted(q for q in p.rglob("*") if q.suffix in (".csv", ".parquet")))
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise BadInputError(f"{p}: no such file or folder")
+    return files
+
+
+def _load_taps(settings: Settings, paths: list[Path], rejects: Path | None) -> list[Any]:
+    from busbrain.planning.jobs.taps import TapLoader, write_rejects
+    from busbrain.wiring import card_key, open_store
+
+    files = _tap_files(paths)
+    key = card_key(settings)
+    store = open_store(settings.db)
+    reports = []
+    refused_rows = []
+    try:
+        loader = TapLoader(store, key, now=lambda: dt.datetime.now(dt.UTC))
+        if loader.vehicles is None:
+            err.print(
+                "[yellow]warning:[/yellow] the terminal registry has no vehicles: "
+                "the unknown-vehicle check is skipped"
+            )
+        with _progress() as bar:
+            task = bar.add_task("loading taps", total=len(files))
+            for path in files:
+                report, intake = loader.load_bytes(path.read_bytes(), str(path))
+                reports.append(report)
+                if intake is not None and intake.rejected.height:
+                    refused_rows.append((str(path), intake))
+                bar.update(task, advance=1, description=f"loading taps: {path.name}")
+    finally:
+        store.close()
+    if rejects is not None:
+        n = write_rejects(rejects, refused_rows)
+        out.print(f"{n:,} refused rows written to {rejects}")
+    return reports
+
+
+def _print_tap_reports(reports: list[Any]) -> None:
+    rows = sum(r.rows for r in reports)
+    added = sum(r.added for r in reports)
+    refused: dict[str, int] = {}
+    examples: dict[str, list[str]] = {}
+    for r in reports:
+        for kind, n in r.refused.items():
+            refused[kind] = refused.get(kind, 0) + n
+        for kind, lines in r.examples.items():
+            examples.setdefault(kind, []).extend(f"{Path(r.source).name} {x}" for x in lines)
+    bad_files = [r for r in reports if r.error is not None]
+    out.print(
+        f"{len(reports) - len(bad_files)} batches read: {rows:,} rows, "
+        f"[green]{added:,} taps added[/green]"
+    )
+    for kind, n in refused.items():
+        if n:
+            out.print(f"  refused {kind}: {n:,}")
+            for line in examples.get(kind, [])[:3]:
+                out.print(f"    {line}")
+    for r in bad_files:
+        err.print(f"[red]batch refused:[/red] {r.error}")
+
+
+@taps_app.command("load")
+def taps_load(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path], typer.Argument(help="Batch files (CSV or Parquet), or folders of them.")
+    ],
+    rejects: Annotated[
+        Path | None, typer.Option(help="Write every refused row (with its reason) to this CSV.")
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON report per batch instead.")
+    ] = False,
+) -> None:
+    """Load fare-tap batches: check each row, pseudonymise card ids, store the good taps.
+
+    Bad rows are refused by kind (malformed, unknown_vehicle, outside_service, duplicate)
+    with counts and examples; they never stop a batch. Loading a batch again adds nothing.
+    Exit status 1 when a whole batch could not be read.
+    """
+    import json
+
+    with _errors():
+        reports = _load_taps(_settings(ctx), paths, rejects)
+        if json_out:
+            for r in reports:
+                out.print_json(json.dumps(r.as_dict(), ensure_ascii=False))
+        else:
+            _print_tap_reports(reports)
+        if any(r.error for r in reports):
+            raise typer.Exit(1)
+
+
+def _day(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise BadInputError(f"{option} {text!r} must be YYYY-MM-DD") from exc
+
+
+@plan_app.command("od")
+def plan_od(
+    ctx: typer.Context,
+    date_from: Annotated[str, typer.Option("--from", help="First service day, YYYY-MM-DD.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the results.")],
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last service day (default: --from).")
+    ] = None,
+    fares: Annotated[
+        list[Path] | None,
+        typer.Option(help="Fare batch files or folders to load first (repeatable)."),
+    ] = None,
+    walk_limit_m: Annotated[
+        float, typer.Option(help="Farthest walk from alighting to the next boarding, metres.")
+    ] = 800.0,
+    transfer_window_min: Annotated[
+        float, typer.Option(help="A next boarding within this many minutes is a transfer.")
+    ] = 30.0,
+    zone_size_m: Annotated[float, typer.Option(help="Side of the OD zones, metres.")] = 1000.0,
+    report: Annotated[bool, typer.Option(help="Write report.html.")] = True,
+) -> None:
+    """Infer where riders got off (trip chaining), journeys and transfers, loads per trip
+    segment and load profiles, from the fare taps and AVL stop events in the store.
+
+    Writes OD matrices (stop and zone, by time band), loads, load profiles, max-load
+    sections, transfer flows and report.html under --out.
+    """
+    from busbrain.planning.jobs.od import run_od
+    from busbrain.planning.jobs.od_report import write_report
+    from busbrain.planning.od.params import OdParams
+    from busbrain.wiring import open_store
+
+    with _errors():
+        first = _day(date_from, "--from")
+        last = _day(date_to, "--to") if date_to else first
+        if walk_limit_m <= 0 or transfer_window_min <= 0 or zone_size_m <= 0:
+            raise BadInputError(
+                "--walk-limit-m, --transfer-window-min and --zone-size-m must be positive"
+            )
+        settings = _settings(ctx)
+        if fares:
+            reports = _load_taps(settings, fares, None)
+            _print_tap_reports(reports)
+        params = OdParams(
+            walk_limit_m=walk_limit_m,
+            transfer_window_s=transfer_window_min * 60,
+            zone_size_m=zone_size_m,
+        )
+        store = open_store(settings.db)
+        try:
+            with _progress() as bar:
+                task = bar.add_task("OD", total=None)
+                result, inputs = run_od(
+                    store,
+                    first,
+                    last,
+                    out_dir,
+                    params,
+                    progress=lambda m: bar.update(task, description=m),
+                )
+                if report:
+                    bar.update(task, description="drawing the report")
+                    write_report(
+                        out_dir / "report.html",
+                        result,
+                        inputs,
+                        store.queries,
+                        zone_size_m=zone_size_m,
+                    )
+        finally:
+            store.close()
+        r = result.rates
+        out.print(
+            f"{int(r['taps']):,} taps: {r['boarding_rate']:.1%} with a boarding stop, "
+            f"{r['alighting_rate']:.1%} of card rides chained to an alighting stop, "
+            f"{int(r['transfers']):,} transfers; results in {out_dir}"
         )
 
 

@@ -23,3 +23,17 @@ class Settings(BaseSettings):
         default="memory",
         description="Event bus: 'memory' (in-process) or a NATS URL such as nats://127.0.0.1:4222",
     )
+    card_key: str | None = Field(
+        default=None,
+        description="Secret key (hex, 32-128 digits) for pseudonymising card ids; "
+        "when unset, the key in card_key_file is used (created on first use)",
+    )
+    card_key_file: str = Field(
+        default="var/card.key",
+        description="File with the card-pseudonymisation key (hex), readable by the operator only",
+    )
+    fare_upload_token: str | None = Field(
+        default=None,
+        description="Bearer token the clearing system sends to POST /api/v1/fares/batches; "
+        "the endpoint refuses every upload while unset",
+    )

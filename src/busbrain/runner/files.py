@@ -15,12 +15,14 @@ Outputs, unix seconds throughout:
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
 
 from busbrain.domain.errors import BadInputError
+from busbrain.domain.history import StopEventRecord
 from busbrain.domain.notices import Notice, Severity
 from busbrain.realtime.fixes import Fix
 from busbrain.realtime.predict import Prediction
@@ -111,6 +113,30 @@ def write_stop_events(path: Path, events: Iterable[StopEvent], rt: RtNetwork) ->
             n += 1
     tmp.replace(path)
     return n
+
+
+def stop_event_records(
+    events: Iterable[StopEvent], rt: RtNetwork, day: dt.date, now: dt.datetime
+) -> list[StopEventRecord]:
+    """The events as the store's history keeps them (service day `day`, recorded `now`)."""
+    net, u = rt.net, rt.day_start_unix
+    out = []
+    for e in events:
+        trip = net.trips[e.trip]
+        out.append(
+            StopEventRecord(
+                day,
+                e.vehicle_id,
+                trip.trip_id,
+                net.stop_ids[int(net.patterns[trip.pattern].stops[e.k])],
+                trip.stop_sequences[e.k],
+                dt.datetime.fromtimestamp(u + e.arrival, dt.UTC),
+                dt.datetime.fromtimestamp(u + e.departure, dt.UTC),
+                e.stopped,
+                now,
+            )
+        )
+    return out
 
 
 def write_predictions(

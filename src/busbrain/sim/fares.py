@@ -63,24 +63,34 @@ class FareBatch:
         return out.getvalue()
 
 
+def tap_keys(world: World) -> list[tuple[str, str]]:
+    """(reader_id, txn_id) of each ride's tap, in `world.day.rides` order: how the truth
+    finds a tap again in the batches."""
+    counters = [0] * len(world.terminals)
+    out = []
+    for ride in world.day.rides:
+        term = world.terminals[ride.bus]
+        counters[ride.bus] += 1
+        out.append((f"R{term.terminal_id[1:]}", f"{term.terminal_id}-{counters[ride.bus]:06d}"))
+    return out
+
+
 def fare_batches(world: World, rng: np.random.Generator) -> list[FareBatch]:
     """Every tap of the day in delivery batches; the tap's `ride.tap` is its true time."""
     sc = world.scenario
     skews = rng.normal(0.0, READER_SKEW_S, len(world.terminals))
     persons = world.demand.persons
     buckets: dict[int, list[tuple[object, ...]]] = {}
-    counters = [0] * len(world.terminals)
-    for ride in world.day.rides:
+    for ride, (reader_id, txn_id) in zip(world.day.rides, tap_keys(world), strict=True):
         person = persons[ride.person]
         term = world.terminals[ride.bus]
-        counters[ride.bus] += 1
         t = world.day_start_unix + ride.tap + float(skews[ride.bus])
         when = dt.datetime.fromtimestamp(round(t), GMT8)
         row = (
-            f"{term.terminal_id}-{counters[ride.bus]:06d}",
+            txn_id,
             when.isoformat(),
             term.vehicle_id,
-            f"R{term.terminal_id[1:]}",
+            reader_id,
             person.channel.value,
             person.card_id or "",
             FARE_FEN[person.channel],

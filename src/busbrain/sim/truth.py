@@ -35,7 +35,7 @@ import polars as pl
 from busbrain.sim.apc import COLUMNS as APC_COLUMNS
 from busbrain.sim.apc import door_counts
 from busbrain.sim.engine import Kind
-from busbrain.sim.fares import fare_batches, write_fare_batches
+from busbrain.sim.fares import fare_batches, tap_keys, write_fare_batches
 from busbrain.sim.world import World
 
 STATES = {
@@ -159,9 +159,12 @@ def rides_frame(world: World) -> pl.DataFrame:
         t = net.trips[t_]
         return net.stop_ids[int(net.patterns[t.pattern].stops[k])]
 
+    keys = tap_keys(world)
     return pl.DataFrame(
         {
             "ride_id": list(range(1, len(rows) + 1)),
+            "reader_id": [k[0] for k in keys],
+            "txn_id": [k[1] for k in keys],
             "person_id": [r.person for r in rows],
             "journey_id": [r.journey for r in rows],
             "leg": [r.leg for r in rows],

@@ -57,3 +57,24 @@ def next_service_day(schedule: ScheduleQueries, day: dt.date, *, within: int = 4
         if any(s.runs_on(d) for s in services):
             return d
     raise BadInputError(f"no service runs within {within} days of {day.isoformat()}")
+
+
+def service_hours(
+    schedule: ScheduleQueries, day: dt.date, tz: zoneinfo.ZoneInfo, *, margin_s: int = 3600
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """The UTC window of `day`'s service: `margin_s` before its first scheduled departure
+    to `margin_s` after its last arrival; None when nothing runs that day."""
+    lo: int | None = None
+    hi: int | None = None
+    for trip in schedule.trip_times_on(day):
+        times = [t for t in (*trip.arrival_s, *trip.departure_s) if t is not None]
+        if times:
+            lo = min(times) if lo is None else min(lo, *times)
+            hi = max(times) if hi is None else max(hi, *times)
+    if lo is None or hi is None:
+        return None
+    start = service_day_start(day, tz)
+    return (
+        dt.datetime.fromtimestamp(start + lo - margin_s, dt.UTC),
+        dt.datetime.fromtimestamp(start + hi + margin_s, dt.UTC),
+    )

@@ -186,6 +186,10 @@ class TerminalRegistry(Protocol):
         """Add or update terminals (by phone); returns how many were written."""
         ...
 
+    def vehicle_ids(self) -> set[str]:
+        """Every vehicle id the registry knows."""
+        ...
+
 
 class CommandOutbox(Protocol):
     """Commands queued for terminals; the gateway sends them and records the outcome."""

@@ -289,6 +289,38 @@ prediction_log = Table(
     sqlite_with_rowid=False,
 )
 
+# Fare transactions (one row per tap), as the fare-clearing system delivers them. The card
+# id is stored only as a keyed hash (card_hash); the raw id never reaches the store.
+# Keyed by the reader's own (reader_id, txn_id), so a batch delivered twice adds nothing.
+fare_tap = Table(
+    "fare_tap",
+    metadata,
+    Column("reader_id", Text, primary_key=True),
+    Column("txn_id", Text, primary_key=True),
+    Column("service_date", Date, nullable=False, index=True),
+    Column("tap_utc", DateTime(timezone=True), nullable=False),
+    Column("vehicle_id", Text, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("card_hash", Text),  # null for cash
+    Column("fare_fen", Integer, nullable=False),
+    Column("batch_id", Text, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# One row per batch loaded: what came in and what was refused, by kind (JSON).
+fare_batch = Table(
+    "fare_batch",
+    metadata,
+    Column("batch_id", Text, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("loaded_utc", DateTime(timezone=True), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("added", Integer, nullable=False),
+    Column("problems", Text, nullable=False),
+)
+
+FARE_TABLES: tuple[Table, ...] = (fare_tap, fare_batch)
+
 HISTORY_TABLES: tuple[Table, ...] = (stop_event, position_history, prediction_log)
 
 # Children first: the order to empty tables in.

@@ -89,6 +89,14 @@ class SqlTerminalRegistry:
                 update(s.terminal).where(s.terminal.c.phone == phone).values(auth_code=None)
             )
 
+    def vehicle_ids(self) -> set[str]:
+        """Every vehicle id the registry knows (terminals without one are left out)."""
+        t = s.terminal.c
+        with self.engine.connect() as conn:
+            return {
+                r[0] for r in conn.execute(select(t.vehicle_id).where(t.vehicle_id.is_not(None)))
+            }
+
     def upsert_terminals(self, records: list[TerminalRecord]) -> int:
         t = s.terminal.c
         try:

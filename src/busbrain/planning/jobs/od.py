@@ -1,0 +1,221 @@
+"""The OD job: taps and AVL stop events from the store, through inference, to files.
+
+Reads service days `date_from` to `date_to`; writes under `out`:
+
+| file | what |
+|---|---|
+| rides/service_date=YYYY-MM-DD/part-0.parquet | every tap: boarding, alighting, journey, |
+| | weight, or why it was not chained |
+| od_stop.csv | stop-to-stop OD by service day and time band (expanded trips and raw rides) |
+| od_zone.csv | the same between square zones (`zone_size_m`), labelled by their main stop name |
+| segment_loads.parquet | passengers on board between consecutive calls of each trip |
+| load_profile.csv | mean load per line, direction, hour and segment |
+| max_load.csv | the max-load section per line, direction and hour |
+| transfers.csv | transfer flows between lines |
+| zones.csv | the zones: id, label, centre |
+| summary.json | inference rates and counts |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import polars as pl
+
+from busbrain.domain.errors import BadInputError
+from busbrain.planning.od.infer import OdResult, infer_od
+from busbrain.planning.od.params import OdParams
+from busbrain.store.days import network_timezone, service_day_start
+from busbrain.store.ports import NetworkQueries, RealtimeHistory, ScheduleQueries
+from busbrain.store.sql_fares import SqlFareTaps
+
+
+class OdStore(Protocol):
+    @property
+    def queries(self) -> NetworkQueries: ...
+    @property
+    def schedule(self) -> ScheduleQueries: ...
+    @property
+    def history(self) -> RealtimeHistory: ...
+    @property
+    def fares(self) -> SqlFareTaps: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OdInputs:
+    taps: pl.DataFrame
+    visits: pl.DataFrame
+    stops: pl.DataFrame
+    days: pl.DataFrame
+    zones: pl.DataFrame
+    tap_keys: pl.DataFrame
+    """tap_id -> (reader_id, txn_id): to find a tap again in the store or a batch."""
+
+
+def stop_plane(queries: NetworkQueries, zone_size_m: float) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Stops on a local plane (metres east and north of the network's centre) with their
+    square zone; and the zones, each labelled by its most common stop name."""
+    stops = [s for s in queries.list_stops() if s.location_type == 0 or s.parent_station]
+    if not stops:
+        raise BadInputError("the store has no stops: import a network first")
+    lat0 = sum(s.lat for s in stops) / len(stops)
+    lon0 = sum(s.lon for s in stops) / len(stops)
+    kx = 111_320.0 * math.cos(math.radians(lat0))
+    ky = 110_574.0
+    frame = pl.DataFrame(
+        {
+            "stop_id": [s.stop_id for s in stops],
+            "name": [s.name for s in stops],
+            "lat": [s.lat for s in stops],
+            "lon": [s.lon for s in stops],
+            "x": [(s.lon - lon0) * kx for s in stops],
+            "y": [(s.lat - lat0) * ky for s in stops],
+        }
+    ).with_columns(
+        pl.format(
+            "Z{}_{}",
+            (pl.col("x") / zone_size_m).floor().cast(pl.Int64),
+            (pl.col("y") / zone_size_m).floor().cast(pl.Int64),
+        ).alias("zone")
+    )
+    zones = (
+        frame.group_by("zone")
+        .agg(
+            pl.col("name").mode().sort().first().alias("label"),
+            pl.col("lat").mean(),
+            pl.col("lon").mean(),
+            pl.len().alias("stops"),
+        )
+        .sort("zone")
+    )
+    return frame, zones
+
+
+def gather(store: OdStore, date_from: dt.date, date_to: dt.date, params: OdParams) -> OdInputs:
+    """Everything inference needs for the days asked, from the store."""
+    if date_to < date_from:
+        raise BadInputError(f"--to {date_to} is before --from {date_from}")
+    tz = network_timezone(store.queries)
+    taps = store.fares.taps(date_from, date_to)
+    if not taps.height:
+        raise BadInputError(
+            f"no fare taps stored for {date_from} to {date_to}: load them with `busbrain taps load`"
+        )
+    events = store.history.stop_events(date_from, date_to)
+    if not events.height:
+        raise BadInputError(
+            f"no AVL stop events stored for {date_from} to {date_to}: they come from the live "
+            "side, or from `busbrain replay --to-store` over recorded positions"
+        )
+    days = sorted(set(taps.get_column("service_date")) | set(events.get_column("service_date")))
+    directions: dict[str, int | None] = {}
+    for day in days:
+        for trip in store.schedule.trip_times_on(day):
+            directions[trip.trip_id] = trip.direction_id
+    dir_frame = pl.DataFrame(
+        {"trip_id": list(directions), "direction_id": list(directions.values())},
+        schema={"trip_id": pl.String(), "direction_id": pl.Int64()},
+    )
+    visits = (
+        events.join(dir_frame, on="trip_id", how="left")
+        .select(
+            "service_date",
+            "vehicle_id",
+            "trip_id",
+            "route_id",
+            "direction_id",
+            pl.col("stop_sequence").alias("seq"),
+            "stop_id",
+            (pl.col("arrival_utc").dt.epoch("us") / 1e6).alias("arr"),
+            (pl.col("departure_utc").dt.epoch("us") / 1e6).alias("dep"),
+            "stopped",
+        )
+        .filter(pl.col("route_id").is_not_null())
+    )
+    taps = taps.with_row_index("tap_id").with_columns(pl.col("tap_id").cast(pl.Int64))
+    stops, zones = stop_plane(store.queries, params.zone_size_m)
+    day_frame = pl.DataFrame(
+        {"service_date": days, "day_start": [service_day_start(d, tz) for d in days]},
+        schema={"service_date": pl.Date(), "day_start": pl.Float64()},
+    )
+    return OdInputs(
+        taps=taps.select(
+            "tap_id",
+            "service_date",
+            (pl.col("tap_utc").dt.epoch("us") / 1e6).alias("t"),
+            "vehicle_id",
+            "card_hash",
+            "channel",
+        ),
+        visits=visits,
+        stops=stops,
+        days=day_frame,
+        zones=zones,
+        tap_keys=taps.select("tap_id", "reader_id", "txn_id"),
+    )
+
+
+def _csv(frame: pl.DataFrame, path: Path) -> None:
+    tmp = path.with_name(path.name + ".part")
+    frame.write_csv(tmp)
+    tmp.replace(path)
+
+
+def write_results(result: OdResult, inputs: OdInputs, out: Path) -> list[Path]:
+    """The result files (see the module's table); each written whole, then renamed."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    rides = result.rides.join(inputs.tap_keys, on="tap_id", how="left")
+    for (day,), part in rides.partition_by("service_date", as_dict=True).items():
+        folder = out / "rides" / f"service_date={day}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "part-0.parquet"
+        tmp = path.with_name(path.name + ".part")
+        part.drop("service_date").write_parquet(tmp)
+        tmp.replace(path)
+        written.append(path)
+    for name, frame in (
+        ("od_stop.csv", result.od_stop),
+        ("od_zone.csv", result.od_zone),
+        ("load_profile.csv", result.load_profile),
+        ("max_load.csv", result.max_load),
+        ("transfers.csv", result.transfers),
+        ("zones.csv", inputs.zones),
+        ("reader_clocks.csv", result.clocks),
+    ):
+        _csv(frame, out / name)
+        written.append(out / name)
+    seg = out / "segment_loads.parquet"
+    result.segment_loads.write_parquet(seg.with_name(seg.name + ".part"))
+    seg.with_name(seg.name + ".part").replace(seg)
+    written.append(seg)
+    summary = out / "summary.json"
+    summary.write_text(json.dumps(result.rates, indent=2) + "\n", encoding="utf-8")
+    written.append(summary)
+    return written
+
+
+def run_od(
+    store: OdStore,
+    date_from: dt.date,
+    date_to: dt.date,
+    out: Path,
+    params: OdParams | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[OdResult, OdInputs]:
+    """Gather, infer and write; `progress` hears each stage."""
+    p = params or OdParams()
+    say = progress or (lambda _m: None)
+    say("reading taps and stop events")
+    inputs = gather(store, date_from, date_to, p)
+    say(f"inferring OD for {inputs.taps.height:,} taps")
+    result = infer_od(inputs.taps, inputs.visits, inputs.stops, inputs.days, p)
+    say("writing results")
+    write_results(result, inputs, out)
+    return result, inputs
