@@ -404,6 +404,23 @@ def _live_processor(store: Any) -> Any:
     return LiveProcessor(day_network, tz)
 
 
+def _fare_upload(settings: Settings, store: Any) -> Any:
+    """The fare-batch upload endpoint's loader, or None while no token is configured."""
+    from busbrain.api.routes.fares import FareUpload
+    from busbrain.planning.jobs.taps import TapLoader
+    from busbrain.wiring import card_key
+
+    if settings.fare_upload_token is None:
+        return None
+    loader = TapLoader(store, card_key(settings), now=lambda: dt.datetime.now(dt.UTC))
+
+    def load(data: bytes, name: str) -> dict[str, Any]:
+        report, _ = loader.load_bytes(data, name)
+        return report.as_dict()
+
+    return FareUpload(settings.fare_upload_token, load)
+
+
 def _serve(
     settings: Settings,
     gateway_port: int | None = None,
@@ -428,7 +445,11 @@ def _serve(
         latest: list[LiveSnapshot | None] = [None]
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(store.queries, live=lambda: latest[0]),
+                create_app(
+                    store.queries,
+                    live=lambda: latest[0],
+                    fare_upload=_fare_upload(settings, store),
+                ),
                 host=settings.host,
                 port=settings.port,
                 log_level="warning",
@@ -1124,6 +1145,13 @@ def plan_od(
         float, typer.Option(help="A next boarding within this many minutes is a transfer.")
     ] = 30.0,
     zone_size_m: Annotated[float, typer.Option(help="Side of the OD zones, metres.")] = 1000.0,
+    apc: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Passenger-counter door counts (CSV; repeatable): scale each trip's "
+            "boardings to the counter's."
+        ),
+    ] = None,
     report: Annotated[bool, typer.Option(help="Write report.html.")] = True,
 ) -> None:
     """Infer where riders got off (trip chaining), journeys and transfers, loads per trip
@@ -1164,6 +1192,7 @@ def plan_od(
                     out_dir,
                     params,
                     progress=lambda m: bar.update(task, description=m),
+                    apc=_tap_files(apc) if apc else None,
                 )
                 if report:
                     bar.update(task, description="drawing the report")

@@ -117,3 +117,17 @@ def test_read_batch_keeps_file_lines_for_quoted_newlines() -> None:
     frame, ragged = read_batch(text.encode(), "q.csv")
     assert frame.get_column("line").to_list() == [2, 5]
     assert ragged == [(4, "has 3 fields, the header has 2")]
+
+
+def test_service_span_is_the_days_first_departure_and_last_arrival(store: Store) -> None:
+    from zoneinfo import ZoneInfo
+
+    from busbrain.store.days import service_hours
+
+    assert store.schedule.service_span(dt.date(2026, 12, 1)) == (6 * 3600, 24 * 3600 + 50 * 60)
+    assert store.schedule.service_span(dt.date(2026, 12, 5)) is None  # a Saturday
+    lo, hi = service_hours(store.schedule, dt.date(2026, 12, 1), ZoneInfo("Asia/Shanghai"))  # type: ignore[misc]
+    assert (lo, hi) == (
+        dt.datetime(2026, 11, 30, 21, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 12, 1, 17, 50, tzinfo=dt.UTC),
+    )

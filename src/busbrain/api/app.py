@@ -11,7 +11,8 @@ from starlette.middleware.gzip import GZipMiddleware
 from busbrain import __version__
 from busbrain.api.cache import NetworkCache
 from busbrain.api.headers import SecurityHeadersMiddleware
-from busbrain.api.routes import gtfsrt, health, network
+from busbrain.api.routes import fares, gtfsrt, health, network
+from busbrain.api.routes.fares import FareUpload
 from busbrain.api.web import DEFAULT_WEB_DIR, mount_web
 from busbrain.domain.live import LiveSnapshot
 from busbrain.store.ports import NetworkQueries
@@ -23,25 +24,29 @@ def create_app(
     title: str = "busbrain",
     web_dir: Path | None = None,
     live: Callable[[], LiveSnapshot | None] | None = None,
+    fare_upload: FareUpload | None = None,
 ) -> FastAPI:
     """The HTTP app serving `queries`: JSON under /api/v1, the map page at /.
 
     `web_dir` is the folder with index.html, static/ and node_modules/ (default: the
     package's own `web` folder). `live` returns the current live picture (None while
     nothing is live), read on every GTFS-Realtime request under /gtfs-rt; without it those
-    feeds are always empty. The interactive docs pages (/docs, /redoc) are off: they
-    load their scripts from a CDN, which this offline server cannot reach; the schema
-    stays at /openapi.json.
+    feeds are always empty. `fare_upload` takes fare batches at POST
+    /api/v1/fares/batches (without it, or without its token, that answers 503). The
+    interactive docs pages (/docs, /redoc) are off: they load their scripts from a CDN,
+    which this offline server cannot reach; the schema stays at /openapi.json.
     """
     app = FastAPI(title=title, version=__version__, docs_url=None, redoc_url=None)
     app.state.queries = queries
     app.state.network_cache = NetworkCache(queries)
     app.state.live = _nothing_live if live is None else live
+    app.state.fare_upload = fare_upload
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health.router)
     app.include_router(network.router)
     app.include_router(gtfsrt.router)
+    app.include_router(fares.router)
     mount_web(app, DEFAULT_WEB_DIR if web_dir is None else web_dir)
     return app
 

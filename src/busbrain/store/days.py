@@ -64,15 +64,10 @@ def service_hours(
 ) -> tuple[dt.datetime, dt.datetime] | None:
     """The UTC window of `day`'s service: `margin_s` before its first scheduled departure
     to `margin_s` after its last arrival; None when nothing runs that day."""
-    lo: int | None = None
-    hi: int | None = None
-    for trip in schedule.trip_times_on(day):
-        times = [t for t in (*trip.arrival_s, *trip.departure_s) if t is not None]
-        if times:
-            lo = min(times) if lo is None else min(lo, *times)
-            hi = max(times) if hi is None else max(hi, *times)
-    if lo is None or hi is None:
+    span = schedule.service_span(day)
+    if span is None:
         return None
+    lo, hi = span
     start = service_day_start(day, tz)
     return (
         dt.datetime.fromtimestamp(start + lo - margin_s, dt.UTC),

@@ -138,6 +138,11 @@ class ScheduleQueries(Protocol):
         """The blocks (路牌) running on service day `day`, each trip in time order."""
         ...
 
+    def service_span(self, day: dt.date) -> tuple[int, int] | None:
+        """The first departure and last arrival of `day`'s trips (seconds of GTFS time),
+        None when nothing runs."""
+        ...
+
     def trip_times_on(self, day: dt.date) -> list[TripTimes]:
         """Every trip running on service day `day` with its scheduled calls, by trip_id."""
         ...

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -297,13 +298,15 @@ fare_tap = Table(
     metadata,
     Column("reader_id", Text, primary_key=True),
     Column("txn_id", Text, primary_key=True),
-    Column("service_date", Date, nullable=False, index=True),
+    Column("service_date", Date, nullable=False),
     Column("tap_utc", DateTime(timezone=True), nullable=False),
     Column("vehicle_id", Text, nullable=False),
     Column("channel", Text, nullable=False),
     Column("card_hash", Text),  # null for cash
     Column("fare_fen", Integer, nullable=False),
     Column("batch_id", Text, nullable=False),
+    # OD reads by service day; a new batch looks up what was loaded around its hours.
+    Index("ix_fare_tap_day_time", "service_date", "tap_utc"),
     sqlite_with_rowid=False,
 )
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +43,15 @@ class FareBatchLog:
     problems: dict[str, int]
 
 
+@dataclass(frozen=True, slots=True)
+class BatchWrite:
+    added: int
+    """Taps stored by this write."""
+    repeated: pl.DataFrame
+    """(reader_id, txn_id, batch_id) of the batch's taps already stored, with the batch
+    that stored them."""
+
+
 class SqlFareTaps:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -57,9 +65,10 @@ class SqlFareTaps:
         rows: int,
         problems: dict[str, int],
         now: dt.datetime,
-    ) -> int:
-        """Store `taps` (TAP_SCHEMA) and the batch's log row; returns the taps added (those
-        not stored before). All or nothing."""
+    ) -> BatchWrite:
+        """Store `taps` (TAP_SCHEMA) and the batch's log row, all or nothing. Taps stored
+        before (same reader and transaction) are left as they are and returned as
+        `repeated`, counted as duplicates in the log."""
         if list(taps.columns) != list(_COLUMNS):
             raise BadInputError(f"fare taps need the columns {', '.join(_COLUMNS)}")
         if (
@@ -70,16 +79,36 @@ class SqlFareTaps:
         ):
             raise BadInputError(f"batch {batch_id}: a tap has an empty field; nothing written")
         driver_error = self.engine.dialect.loaded_dbapi.Error
+        cols = ", ".join(_COLUMNS)
         try:
             with self.engine.begin() as conn:
                 postgres = conn.dialect.name == "postgresql"
                 cur: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
                 try:
-                    added = (
-                        self._copy_postgres(cur, taps)
-                        if postgres
-                        else self._insert_sqlite(cur, taps)
+                    if postgres:
+                        self._stage_postgres(cur, taps)
+                    else:
+                        self._stage_sqlite(cur, taps)
+                    cur.execute(
+                        "SELECT i.reader_id, i.txn_id, f.batch_id FROM fare_tap_in i "
+                        "JOIN fare_tap f ON f.reader_id = i.reader_id AND f.txn_id = i.txn_id"
                     )
+                    repeated = pl.DataFrame(
+                        [tuple(r) for r in cur.fetchall()],
+                        schema={
+                            "reader_id": pl.String(),
+                            "txn_id": pl.String(),
+                            "batch_id": pl.String(),
+                        },
+                        orient="row",
+                    )
+                    cur.execute(
+                        f"INSERT INTO fare_tap ({cols}) SELECT {cols} FROM fare_tap_in WHERE true "
+                        "ON CONFLICT DO NOTHING"
+                    )
+                    added = max(int(cur.rowcount), 0)
+                    counts = dict(problems)
+                    counts["duplicate"] = counts.get("duplicate", 0) + repeated.height
                     log = (
                         batch_id,
                         source,
@@ -90,75 +119,39 @@ class SqlFareTaps:
                         .isoformat(" ", "microseconds"),
                         rows,
                         added,
-                        json.dumps(problems, sort_keys=True),
+                        json.dumps(counts, sort_keys=True),
                     )
                     mark = "%s" if postgres else "?"
                     cur.execute(_BATCH_LOG_SQL.replace("?", mark), log)
+                    cur.execute("DROP TABLE fare_tap_in")
                 finally:
                     cur.close()
         except (SQLAlchemyError, driver_error) as exc:
             raise StoreError(
                 f"storing fare batch {batch_id} failed, nothing written: {exc}"
             ) from exc
-        return added
+        return BatchWrite(added, repeated)
 
     @staticmethod
-    def _insert_sqlite(cur: Any, taps: pl.DataFrame) -> int:
+    def _stage_sqlite(cur: Any, taps: pl.DataFrame) -> None:
         frame = taps.with_columns(
             pl.col("service_date").cast(pl.String()),
             pl.col("tap_utc").dt.replace_time_zone(None).dt.strftime(_SQLITE_TIME),
         )
+        cur.execute("CREATE TEMP TABLE fare_tap_in AS SELECT * FROM fare_tap WHERE 0")
         marks = ", ".join("?" * len(_COLUMNS))
-        sql = (
-            f"INSERT INTO fare_tap ({', '.join(_COLUMNS)}) VALUES ({marks}) ON CONFLICT DO NOTHING"
-        )
-        added = 0
+        sql = f"INSERT INTO fare_tap_in ({', '.join(_COLUMNS)}) VALUES ({marks})"
         for start in range(0, frame.height, CHUNK_ROWS):
             cur.executemany(sql, frame.slice(start, CHUNK_ROWS).rows())
-            added += max(cur.rowcount, 0)
-        return added
 
     @staticmethod
-    def _copy_postgres(cur: Any, taps: pl.DataFrame) -> int:
+    def _stage_postgres(cur: Any, taps: pl.DataFrame) -> None:
         cur.execute(
             "CREATE TEMPORARY TABLE fare_tap_in (LIKE fare_tap INCLUDING DEFAULTS) ON COMMIT DROP"
         )
         with cur.copy(f"COPY fare_tap_in ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
             for row in taps.iter_rows():
                 copy.write_row(row)
-        cur.execute(
-            f"INSERT INTO fare_tap ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} "
-            "FROM fare_tap_in ON CONFLICT DO NOTHING"
-        )
-        return max(int(cur.rowcount), 0)
-
-    def loaded(
-        self, service_dates: Sequence[dt.date], tap_from: dt.datetime, tap_to: dt.datetime
-    ) -> pl.DataFrame:
-        """(reader_id, txn_id, batch_id) of the taps stored for these service days with a
-        tap time from `tap_from` to `tap_to` (aware; both included): what a new batch
-        covering that time could repeat."""
-        c = s.fare_tap.c
-        with self.engine.connect() as conn:
-            postgres = conn.dialect.name == "postgresql"
-
-            def bound(t: dt.datetime) -> object:
-                u = t.astimezone(dt.UTC)
-                return u if postgres else u.replace(tzinfo=None).isoformat(" ", "microseconds")
-
-            tap = c.tap_utc if postgres else type_coerce(c.tap_utc, Text)
-            rows = conn.execute(
-                select(c.reader_id, c.txn_id, c.batch_id).where(
-                    c.service_date.in_(sorted(set(service_dates))),
-                    tap >= bound(tap_from),
-                    tap <= bound(tap_to),
-                )
-            ).all()
-        return pl.DataFrame(
-            [tuple(r) for r in rows],
-            schema={"reader_id": pl.String(), "txn_id": pl.String(), "batch_id": pl.String()},
-            orient="row",
-        )
 
     def taps(self, service_date_from: dt.date, service_date_to: dt.date) -> pl.DataFrame:
         """The taps of service days `service_date_from` to `service_date_to` (both

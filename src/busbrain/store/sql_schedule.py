@@ -105,6 +105,22 @@ class SqlScheduleQueries:
                 )
         return [Block(bid, day, tuple(trips)) for bid, trips in sorted(blocks.items())]
 
+    def service_span(self, day: dt.date) -> tuple[int, int] | None:
+        running = [c.service_id for c in self.list_services() if c.runs_on(day)]
+        if not running:
+            return None
+        t, st = s.trip.c, s.stop_time.c
+        with self.engine.connect() as conn:
+            lo, hi = conn.execute(
+                select(
+                    func.min(func.coalesce(st.departure_s, st.arrival_s)),
+                    func.max(func.coalesce(st.arrival_s, st.departure_s)),
+                )
+                .join(s.trip, st.trip_id == t.trip_id)
+                .where(t.service_id.in_(running))
+            ).one()
+        return None if lo is None or hi is None else (int(lo), int(hi))
+
     def trip_times_on(self, day: dt.date) -> list[TripTimes]:
         running = [c.service_id for c in self.list_services() if c.runs_on(day)]
         if not running:

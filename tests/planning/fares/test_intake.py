@@ -18,6 +18,7 @@ from busbrain.planning.fares.intake import (
     check_batch,
     parse_batch,
     pseudonymise,
+    with_loaded_before,
 )
 
 TZ = "Asia/Shanghai"
@@ -42,7 +43,6 @@ def check(rows: str, **kw: object) -> Intake:
         "batch_id": "b",
         "vehicles": {"V1", "V2"},
         "service_hours": HOURS,
-        "loaded": None,
     }
     args.update(kw)
     return check_batch(parsed, **args)  # type: ignore[arg-type]
@@ -112,7 +112,7 @@ def test_unknown_vehicles_outside_service_and_duplicates() -> None:
 
 def test_taps_loaded_before_are_duplicates_naming_the_batch() -> None:
     loaded = pl.DataFrame({"reader_id": ["R1"], "txn_id": ["t1"], "batch_id": ["early"]})
-    intake = check(GOOD, loaded=loaded)
+    intake = with_loaded_before(check(GOOD), loaded)
     assert intake.taps.height == 0
     assert "was loaded before (batch early)" in intake.examples()["duplicate"][0]
 

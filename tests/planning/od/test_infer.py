@@ -202,3 +202,20 @@ def test_a_reader_clock_that_is_off_is_found_and_corrected() -> None:
 def test_missing_columns_are_named() -> None:
     with pytest.raises(ValueError, match="taps lacks the columns card_hash"):
         infer_od(taps_frame().drop("card_hash"), visits(), stops_frame(), days_frame())
+
+
+def test_passenger_counts_scale_each_trips_boardings() -> None:
+    apc = pl.DataFrame(
+        {
+            "service_date": [DAY, DAY, DAY],
+            "vehicle_id": ["VA", "VA", "VA"],
+            "t": [at(7.0, 0, 1.0), at(7.0, 1, 1.0), at(7.0, 3, 1.0)],
+            "boarded": [4, 2, 0],  # six boarded A_out where three tapped
+        }
+    )
+    result = infer_od(taps_frame(), visits(), stops_frame(), days_frame(), apc=apc)
+    assert ride(result.rides, 1)["weight"] == pytest.approx(4.0)
+    assert ride(result.rides, 4)["weight"] == pytest.approx(2.0)
+    assert result.rates["apc_boardings_per_tap"] == pytest.approx(6 / 3)
+    with pytest.raises(ValueError, match="apc lacks the columns boarded"):
+        infer_od(taps_frame(), visits(), stops_frame(), days_frame(), apc=apc.drop("boarded"))

@@ -73,7 +73,8 @@ class Intake:
     batch_id: str
     rows: int
     taps: pl.DataFrame
-    """TAP_SCHEMA, plus `card_id` (raw) until `pseudonymise` replaces it."""
+    """TAP_SCHEMA, plus `card_id` (raw) until `pseudonymise` replaces it, and each tap's
+    `line` and `reader_time` as written (for reports)."""
     rejected: pl.DataFrame
     """REJECTED_SCHEMA: one row per refused line, in line order."""
 
@@ -265,13 +266,12 @@ def check_batch(
     batch_id: str,
     vehicles: set[str] | None,
     service_hours: dict[dt.date, tuple[dt.datetime, dt.datetime]],
-    loaded: pl.DataFrame | None = None,
 ) -> Intake:
     """The checks against what the store knows.
 
     `vehicles`: the registry's vehicle ids (None skips that check); `service_hours`: per
-    service day, the UTC window a tap may fall in; `loaded`: (reader_id, txn_id,
-    batch_id) of taps already stored that this batch may repeat.
+    service day, the UTC window a tap may fall in. Taps loaded before are found when
+    the batch is stored (`with_loaded_before`).
     """
     tz = parsed.tz
     parts = [parsed.malformed]
@@ -296,27 +296,6 @@ def check_batch(
         )
     )
     good = good.filter(pl.col("line") == pl.col("first_line")).drop("first_line")
-    if loaded is not None and loaded.height:
-        hit = good.join(
-            loaded.select("reader_id", "txn_id", pl.col("batch_id").alias("loaded_in")),
-            on=["reader_id", "txn_id"],
-            how="left",
-        )
-        again = hit.filter(pl.col("loaded_in").is_not_null())
-        parts.append(
-            _rejected(
-                again.with_columns(
-                    _fmt(
-                        "reader {} transaction {} was loaded before (batch {})",
-                        "reader_id",
-                        "txn_id",
-                        "loaded_in",
-                    ).alias("reason")
-                ),
-                Kind.DUPLICATE,
-            )
-        )
-        good = hit.filter(pl.col("loaded_in").is_null()).drop("loaded_in")
     if vehicles is not None:
         unknown = ~pl.col("vehicle_id").is_in(sorted(vehicles))
         parts.append(
@@ -380,12 +359,38 @@ def check_batch(
         .then(None)
         .otherwise(pl.col("card_id"))
         .alias("card_id"),
+        "line",
+        "reader_time",
     )
     return Intake(
         batch_id=batch_id,
         rows=parsed.rows,
         taps=taps,
         rejected=pl.concat(parts).sort("line"),
+    )
+
+
+def with_loaded_before(intake: Intake, repeated: pl.DataFrame) -> Intake:
+    """`intake` with the taps the store already held (reader_id, txn_id, batch_id of the
+    batch that stored them) moved from its taps to its refused rows, as duplicates."""
+    if not repeated.height:
+        return intake
+    hit = intake.taps.join(
+        repeated.rename({"batch_id": "loaded_in"}), on=["reader_id", "txn_id"], how="left"
+    )
+    again = hit.filter(pl.col("loaded_in").is_not_null()).with_columns(
+        _fmt(
+            "reader {} transaction {} was loaded before (batch {})",
+            "reader_id",
+            "txn_id",
+            "loaded_in",
+        ).alias("reason")
+    )
+    return Intake(
+        batch_id=intake.batch_id,
+        rows=intake.rows,
+        taps=hit.filter(pl.col("loaded_in").is_null()).drop("loaded_in"),
+        rejected=pl.concat([intake.rejected, _rejected(again, Kind.DUPLICATE)]).sort("line"),
     )
 
 

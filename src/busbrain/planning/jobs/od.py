@@ -161,6 +161,49 @@ def gather(store: OdStore, date_from: dt.date, date_to: dt.date, params: OdParam
     )
 
 
+APC_FORMAT = "vehicle_id, door, door_open, door_close, lat, lon, boarded, alighted"
+
+
+def read_door_counts(paths: list[Path], tz: str) -> pl.DataFrame:
+    """Passenger-counter door counts (CSV with the columns of APC_FORMAT; times unix s)
+    as service_date, vehicle_id, t, boarded: the front-door openings' boardings."""
+    frames = []
+    for path in paths:
+        try:
+            raw = pl.read_csv(path, schema_overrides={"vehicle_id": pl.String()})
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise BadInputError(f"{path}: not a readable door-count CSV: {exc}") from exc
+        missing = {"vehicle_id", "door_open", "boarded"} - set(raw.columns)
+        if missing:
+            raise BadInputError(
+                f"{path}: no column {', '.join(sorted(missing))} (expected {APC_FORMAT})"
+            )
+        frames.append(
+            raw.select(
+                "vehicle_id",
+                pl.col("door_open").cast(pl.Float64, strict=False).alias("t"),
+                pl.col("boarded").cast(pl.Int64, strict=False),
+            ).drop_nulls()
+        )
+    out = (
+        pl.concat(frames)
+        if frames
+        else pl.DataFrame(
+            schema={"vehicle_id": pl.String(), "t": pl.Float64(), "boarded": pl.Int64()}
+        )
+    )
+    return out.with_columns(
+        (
+            pl.from_epoch((pl.col("t") * 1e6).cast(pl.Int64), time_unit="us")
+            .dt.replace_time_zone("UTC")
+            .dt.convert_time_zone(tz)
+            - pl.duration(hours=3)
+        )
+        .dt.date()
+        .alias("service_date")
+    ).select("service_date", "vehicle_id", "t", "boarded")
+
+
 def _csv(frame: pl.DataFrame, path: Path) -> None:
     tmp = path.with_name(path.name + ".part")
     frame.write_csv(tmp)
@@ -208,14 +251,20 @@ def run_od(
     out: Path,
     params: OdParams | None = None,
     progress: Callable[[str], None] | None = None,
+    apc: list[Path] | None = None,
 ) -> tuple[OdResult, OdInputs]:
-    """Gather, infer and write; `progress` hears each stage."""
+    """Gather, infer and write; `progress` hears each stage. With `apc` (door-count
+    files), each trip's boardings are scaled to the counter's."""
     p = params or OdParams()
     say = progress or (lambda _m: None)
     say("reading taps and stop events")
     inputs = gather(store, date_from, date_to, p)
+    counts = None
+    if apc:
+        say("reading passenger counts")
+        counts = read_door_counts(apc, network_timezone(store.queries).key)
     say(f"inferring OD for {inputs.taps.height:,} taps")
-    result = infer_od(inputs.taps, inputs.visits, inputs.stops, inputs.days, p)
+    result = infer_od(inputs.taps, inputs.visits, inputs.stops, inputs.days, p, apc=counts)
     say("writing results")
     write_results(result, inputs, out)
     return result, inputs

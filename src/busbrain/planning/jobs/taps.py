@@ -20,7 +20,13 @@ from typing import Protocol
 import polars as pl
 
 from busbrain.domain.errors import BadInputError
-from busbrain.planning.fares.intake import Intake, check_batch, parse_batch, pseudonymise
+from busbrain.planning.fares.intake import (
+    Intake,
+    check_batch,
+    parse_batch,
+    pseudonymise,
+    with_loaded_before,
+)
 from busbrain.store.days import network_timezone, service_hours
 from busbrain.store.ports import NetworkQueries, ScheduleQueries, TerminalRegistry
 from busbrain.store.sql_fares import SqlFareTaps
@@ -152,28 +158,25 @@ class TapLoader:
         try:
             raw, ragged = read_batch(data, name)
             parsed = parse_batch(raw, source=name, tz=self.tz.key, ragged=ragged)
-            span = parsed.time_range()
-            days = parsed.service_dates()
             intake = check_batch(
                 parsed,
                 batch_id=batch_id,
                 vehicles=self.vehicles,
-                service_hours=self._windows(days),
-                loaded=None if span is None else self.store.fares.loaded(sorted(days), *span),
+                service_hours=self._windows(parsed.service_dates()),
             )
         except BadInputError as exc:
             return BatchReport(name, batch_id, error=str(exc)), None
         taps = pseudonymise(intake.taps, self.key)
-        counts = intake.counts()
-        added = self.store.fares.add_batch(
-            batch_id, name, taps, rows=intake.rows, problems=counts, now=self.now()
+        wrote = self.store.fares.add_batch(
+            batch_id, name, taps, rows=intake.rows, problems=intake.counts(), now=self.now()
         )
+        intake = with_loaded_before(intake, wrote.repeated)
         report = BatchReport(
             name,
             batch_id,
             rows=intake.rows,
-            added=added,
-            refused=counts,
+            added=wrote.added,
+            refused=intake.counts(),
             examples=intake.examples(),
         )
         return report, intake

@@ -43,6 +43,7 @@ VISITS_COLUMNS = (
 )
 STOPS_COLUMNS = ("stop_id", "x", "y", "zone")
 DAYS_COLUMNS = ("service_date", "day_start")
+APC_COLUMNS = ("service_date", "vehicle_id", "t", "boarded")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,7 @@ def infer_od(
     stops: pl.DataFrame,
     days: pl.DataFrame,
     params: OdParams | None = None,
+    apc: pl.DataFrame | None = None,
 ) -> OdResult:
     """Infer boarding and alighting stops, journeys and loads.
 
@@ -79,13 +81,18 @@ def infer_od(
     cash), channel. visits: the AVL stop events: service_date, vehicle_id, trip_id,
     route_id, direction_id, seq (stop_sequence), stop_id, arr, dep (unix s), stopped.
     stops: stop_id, x, y (metres on a local plane), zone. days: service_date, day_start
-    (unix s of the service day's GTFS time 0, for hours and bands).
+    (unix s of the service day's GTFS time 0, for hours and bands). apc, optional: the
+    passenger counter's front-door counts, service_date, vehicle_id, t (door opening,
+    unix s), boarded; each trip's expanded boardings are then scaled to its counted
+    total (riders who do not tap: children, fare evaders, a broken reader).
     """
     p = params or OdParams()
     _need(taps, TAPS_COLUMNS, "taps")
     _need(visits, VISITS_COLUMNS, "visits")
     _need(stops, STOPS_COLUMNS, "stops")
     _need(days, DAYS_COLUMNS, "days")
+    if apc is not None:
+        _need(apc, APC_COLUMNS, "apc")
     con = duckdb.connect()
     try:
         con.execute("SET preserve_insertion_order = false")
@@ -106,6 +113,10 @@ def infer_od(
         _boarding(con, p)
         _chaining(con, p)
         _expansion(con)
+        if apc is not None:
+            con.register("apc_in", apc.select(APC_COLUMNS).to_arrow())
+            _apc_scaling(con, p)
+        _od_table(con)
         return _results(con, p)
     finally:
         con.close()
@@ -327,6 +338,45 @@ def _expansion(con: duckdb.DuckDBPyConnection) -> None:
              AND l3.direction_id IS NOT DISTINCT FROM b.direction_id AND l3.hour = b.hour
         WHERE b.chained
     """)
+
+
+def _apc_scaling(con: duckdb.DuckDBPyConnection, p: OdParams) -> None:
+    """Scale each trip's weights so its boardings match the passenger counter's: each door
+    opening goes to the bus's stop call around it, the counts add up per trip."""
+    con.execute(f"""
+        CREATE TEMP TABLE apc_trip AS
+        WITH calls AS (
+            SELECT service_date, vehicle_id, trip_id, arr - {p.board_before_s} AS lo,
+                   dep + {p.board_after_s} AS hi
+            FROM v WHERE stopped),
+        doors AS (
+            SELECT a.service_date, a.vehicle_id, a.t::DOUBLE AS t, a.boarded
+            FROM apc_in a WHERE a.boarded > 0),
+        placed AS (
+            SELECT d.boarded, c.trip_id, c.service_date
+            FROM doors d ASOF JOIN calls c
+              ON d.service_date = c.service_date AND d.vehicle_id = c.vehicle_id
+             AND d.t >= c.lo
+            WHERE d.t <= c.hi + {p.max_board_gap_s})
+        SELECT service_date, trip_id, sum(boarded)::DOUBLE AS counted
+        FROM placed GROUP BY ALL
+    """)
+    con.execute("""
+        CREATE TEMP TABLE w2 AS
+        WITH taps AS (
+            SELECT i.service_date, i.trip_id, sum(w.weight) AS expanded
+            FROM w JOIN inferred i USING (tap_id) GROUP BY ALL)
+        SELECT w.tap_id, w.hour,
+               w.weight * coalesce(a.counted / nullif(t.expanded, 0), 1.0) AS weight
+        FROM w JOIN inferred i USING (tap_id)
+        JOIN taps t ON t.service_date = i.service_date AND t.trip_id = i.trip_id
+        LEFT JOIN apc_trip a ON a.service_date = i.service_date AND a.trip_id = i.trip_id
+    """)
+    con.execute("DROP TABLE w")
+    con.execute("ALTER TABLE w2 RENAME TO w")
+
+
+def _od_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         CREATE TEMP TABLE od AS
         SELECT i.*, w.weight, w.hour, bn.band
@@ -468,6 +518,17 @@ def _results(con: duckdb.DuckDBPyConnection, p: OdParams) -> OdResult:
     """).fetchone()
     assert counts is not None
     n, boarded, with_card, chained, transfers_n = (int(x) for x in counts)
+    apc_ratio = None
+    listed = "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'apc_trip'"
+    if con.execute(listed).fetchone() != (0,):
+        got = con.execute("""
+            SELECT sum(a.counted), sum(t.n)
+            FROM apc_trip a JOIN (SELECT service_date, trip_id, count(*) AS n FROM inferred
+                                  WHERE trip_id IS NOT NULL GROUP BY ALL) t
+              USING (service_date, trip_id)
+        """).fetchone()
+        if got is not None and got[1]:
+            apc_ratio = float(got[0]) / float(got[1])
     rates = {
         "taps": float(n),
         "boarding_rate": boarded / n if n else 0.0,
@@ -475,6 +536,8 @@ def _results(con: duckdb.DuckDBPyConnection, p: OdParams) -> OdResult:
         "chained_of_all": chained / n if n else 0.0,
         "transfers": float(transfers_n),
     }
+    if apc_ratio is not None:
+        rates["apc_boardings_per_tap"] = apc_ratio
     return OdResult(
         rides=rides,
         od_stop=od_stop,

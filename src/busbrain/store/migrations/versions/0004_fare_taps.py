@@ -2,7 +2,8 @@
 
 Fare transactions as the fare-clearing system delivers them (card ids only as a keyed
 hash), keyed by the reader's (reader_id, txn_id) so that a batch loaded twice adds
-nothing, with an index on the service date the OD inference reads by; and a log of the
+nothing, with an index on (service date, tap time): OD reads by day, a new batch looks up
+the taps loaded around its hours; and a log of the
 batches loaded with what each refused.
 
 Revision ID: 0004
@@ -47,13 +48,11 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     with op.batch_alter_table("fare_tap", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_fare_tap_service_date"), ["service_date"], unique=False
-        )
+        batch_op.create_index("ix_fare_tap_day_time", ["service_date", "tap_utc"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("fare_tap", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_fare_tap_service_date"))
+        batch_op.drop_index("ix_fare_tap_day_time")
     op.drop_table("fare_tap")
     op.drop_table("fare_batch")
