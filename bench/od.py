@@ -81,7 +81,11 @@ def prepare(work: Path, days: list[dt.date], env: dict[str, str]) -> str:
         sim = work / "sim" / day.isoformat()
         if not (sim / "truth" / "rides.parquet").exists():
             print(f"[{n}/{len(days)}] simulating {day} ...", flush=True)
-            run("--db", db, "simulate", "--date", day.isoformat(), "--out", str(sim), env=env)
+            seed = str(416 + (day - days[0]).days)  # each day its own riders and traffic
+            run(
+                "--db", db, "simulate", "--date", day.isoformat(), "--seed", seed,
+                "--out", str(sim), env=env,
+            )  # fmt: skip
         done = work / "replayed" / day.isoformat()
         if not done.exists():
             print(f"[{n}/{len(days)}] replaying {day}'s positions into the store ...", flush=True)

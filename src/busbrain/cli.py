@@ -1213,5 +1213,200 @@ def plan_od(
         )
 
 
+@plan_app.command("vsp")
+def plan_vsp(
+    instance: Annotated[
+        Path, typer.Argument(help="A vehicle-scheduling instance (.inp, .inp.gz or .zip).")
+    ],
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds the solver may use.")
+    ] = 60.0,
+) -> None:
+    """Solve a multi-depot vehicle-scheduling benchmark instance; print one JSON object:
+    {"vehicles", "cost", "seconds"}, after checking the solution (every trip once,
+    feasible arcs, depot capacities)."""
+    import json
+
+    from busbrain.planning.jobs.vsp import solve_file
+    from busbrain.planning.scheduling.instance import InfeasibleError, InstanceError
+
+    with _errors():
+        if not instance.is_file():
+            raise BadInputError(f"{instance}: no such file")
+        if time_limit <= 0:
+            raise BadInputError("--time-limit must be positive")
+        try:
+            result = solve_file(instance, time_limit)
+        except (InstanceError, InfeasibleError) as exc:
+            raise BadInputError(str(exc)) from exc
+        print(json.dumps(result))
+
+
+def _policy(
+    capacity: float,
+    peak_load_factor: float,
+    offpeak_load_factor: float,
+    min_headway_min: float,
+    max_headway_min: float,
+    method: int,
+    spacing: str,
+) -> Any:
+    from busbrain.planning.timetable.frequency import Method
+    from busbrain.planning.timetable.plan import Policy, Spacing
+
+    if method not in (1, 2, 3, 4):
+        raise BadInputError("--method must be 1, 2, 3 or 4 (Ceder's frequency methods)")
+    if spacing not in {s.value for s in Spacing}:
+        raise BadInputError("--spacing must be even_headway or even_load")
+    if capacity <= 0 or not 0 < peak_load_factor <= 2 or not 0 < offpeak_load_factor <= 2:
+        raise BadInputError("--capacity must be positive and the load factors in (0, 2]")
+    if not 0 < min_headway_min * 2 <= max_headway_min:
+        raise BadInputError(
+            "--min-headway-min must be positive and at most half of --max-headway-min"
+        )
+    return Policy(
+        capacity=capacity,
+        peak_load_factor=peak_load_factor,
+        offpeak_load_factor=offpeak_load_factor,
+        min_headway_s=min_headway_min * 60,
+        max_headway_s=max_headway_min * 60,
+        method=Method(method),
+        spacing=Spacing(spacing),
+    )
+
+
+@plan_app.command("timetable")
+def plan_timetable(
+    ctx: typer.Context,
+    od: Annotated[Path, typer.Option(help="The folder `plan od` wrote (load profiles).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the new feed and report.")],
+    service: Annotated[str, typer.Option(help="The service to replan, e.g. WD.")] = "WD",
+    method: Annotated[
+        int, typer.Option(help="Ceder's frequency method: 1, 2 (max load), 3, 4 (profile).")
+    ] = 2,
+    spacing: Annotated[str, typer.Option(help="even_headway or even_load.")] = "even_headway",
+    capacity: Annotated[float, typer.Option(help="Places per bus.")] = 80.0,
+    peak_load_factor: Annotated[float, typer.Option(help="Load standard in the peaks.")] = 0.85,
+    offpeak_load_factor: Annotated[float, typer.Option(help="Load standard off-peak.")] = 0.6,
+    min_headway_min: Annotated[float, typer.Option(help="Shortest headway, minutes.")] = 3.0,
+    max_headway_min: Annotated[float, typer.Option(help="Longest headway, minutes.")] = 15.0,
+    blocks: Annotated[
+        bool, typer.Option(help="Also chain the new trips into blocks (plan blocks).")
+    ] = True,
+) -> None:
+    """Compile a new timetable (车次计划) from load profiles: frequencies by hour (Ceder's
+    methods), departures, stop times from the running times in the AVL history; write the
+    network as GTFS with the service's trips replaced (timetable.zip), the comparison
+    with the current timetable (comparison.csv) and report.html."""
+    import tempfile
+
+    import polars as pl
+
+    from busbrain.network_io.exporter import export_feed
+    from busbrain.planning.jobs.blocks import plan_blocks, write_blocks
+    from busbrain.planning.jobs.timetable import comparison, gather_lines, write_feed
+    from busbrain.planning.jobs.timetable_report import write_report
+    from busbrain.wiring import open_store
+
+    with _errors():
+        policy = _policy(
+            capacity, peak_load_factor, offpeak_load_factor, min_headway_min,
+            max_headway_min, method, spacing,
+        )  # fmt: skip
+        store = open_store(_settings(ctx).db)
+        try:
+            with _progress() as bar:
+                task = bar.add_task("timetable", total=None)
+
+                def say(m: str) -> None:
+                    bar.update(task, description=m)
+
+                lines, day = gather_lines(store, od, service, policy, progress=say)
+                say("writing the feed")
+                out_dir.mkdir(parents=True, exist_ok=True)
+                feed = out_dir / "timetable.zip"
+                with tempfile.TemporaryDirectory() as tmp:
+                    current = Path(tmp) / "current.zip"
+                    export_feed(store.network, current)
+                    write_feed(current, lines, service, feed)
+                    table = comparison(lines)
+                    table.write_csv(out_dir / "comparison.csv")
+                    before = after = None
+                    if blocks:
+                        say("blocks for the current timetable")
+                        before = plan_blocks(current, service, progress=say)
+                        say("blocks for the new timetable")
+                        after = plan_blocks(feed, service, progress=say)
+                        write_blocks(feed, service, after, feed)
+                say("drawing the report")
+                write_report(out_dir / "report.html", lines, before, after, policy, day)
+        finally:
+            store.close()
+        totals = table.group_by("timetable").agg(
+            pl.col("trips").sum(), pl.col("vehicle_hours").sum()
+        )
+        got = {r[0]: r for r in totals.iter_rows()}
+        now, new = got["current"], got["new"]
+        out.print(
+            f"{len(lines)} lines and directions of service {service}: trips {now[1]:,} -> "
+            f"{new[1]:,}, vehicle-hours {now[2]:,.0f} -> {new[2]:,.0f}"
+            + (
+                f", buses {sum(r.day.fleet for r in before)} -> {sum(r.day.fleet for r in after)}"
+                if before is not None and after is not None
+                else ""
+            )
+            + f"; feed, comparison and report in {out_dir}"
+        )
+
+
+@plan_app.command("blocks")
+def plan_blocks_cmd(
+    feed: Annotated[Path, typer.Argument(help="A GTFS feed (zip).")],
+    out_path: Annotated[Path, typer.Option("--out", help="The feed with block_id filled (zip).")],
+    service: Annotated[str, typer.Option(help="The service whose trips to chain.")] = "WD",
+    layover_min: Annotated[float, typer.Option(help="Shortest layover, minutes.")] = 5.0,
+) -> None:
+    """Chain a service's trips into blocks (路牌) per line, fewest buses first, then least
+    deadhead and idle time; print the fleet per line against its lower bounds."""
+    from busbrain.planning.jobs.blocks import BlockParams, plan_blocks, write_blocks
+
+    with _errors():
+        if not feed.is_file():
+            raise BadInputError(f"{feed}: no such file")
+        if layover_min < 0:
+            raise BadInputError("--layover-min must be >= 0")
+        with _progress() as bar:
+            task = bar.add_task("blocks", total=None)
+            plans = plan_blocks(
+                feed,
+                service,
+                BlockParams(layover_s=layover_min * 60),
+                progress=lambda m: bar.update(task, description=m),
+            )
+            write_blocks(feed, service, plans, out_path)
+        table = Table(title=f"blocks of service {service}")
+        for col in (
+            "line",
+            "trips",
+            "buses",
+            "lower bound",
+            "deficit bound",
+            "deadhead h",
+            "idle h",
+        ):
+            table.add_column(col)
+        for r in plans:
+            d = r.day
+            table.add_row(
+                r.route_id, str(r.trips), str(d.fleet), str(d.lower_bound), str(d.deficit_bound),
+                f"{d.deadhead_s / 3600:.1f}", f"{d.idle_s / 3600:.1f}",
+            )  # fmt: skip
+        out.print(table)
+        out.print(
+            f"{sum(r.trips for r in plans):,} trips in {sum(r.day.fleet for r in plans)} blocks "
+            f"(lower bound {sum(r.day.lower_bound for r in plans)}); written to {out_path}"
+        )
+
+
 def main() -> None:
     app()

@@ -96,3 +96,67 @@ def test_taps_load_reports_a_bad_file_and_goes_on(tmp_path: Path, tiny: TinyFeed
     missing = runner.invoke(app, ["--db", db, "taps", "load", str(tmp_path / "nope.csv")])
     assert missing.exit_code == 2
     assert "nope.csv: no such file or folder" in " ".join(missing.output.split())
+
+
+def test_from_load_profiles_to_a_new_timetable_that_runs(tmp_path: Path, tiny: TinyFeed) -> None:
+    db = f"sqlite:///{tmp_path / 'city.db'}"
+    key = {"BUSBRAIN_CARD_KEY": "cd" * 32}
+    invoke("--db", db, "gtfs", "import", str(tiny.folder()))
+    sim = tmp_path / "sim"
+    invoke("--db", db, "simulate", "--date", DAY, "--out", str(sim), "--demand", "30")
+    invoke("--db", db, "terminals", "import", str(sim / "terminals.csv"))
+    invoke(
+        "--db", db, "replay", "--positions", str(sim / "observed" / "positions.csv"),
+        "--out", str(tmp_path / "replay"), "--to-store", "--no-predictions",
+    )  # fmt: skip
+    od = runner.invoke(
+        app,
+        ["--db", db, "plan", "od", "--from", DAY, "--out", str(tmp_path / "od"),
+         "--fares", str(sim / "fares"), "--no-report"],
+        env=key,
+    )  # fmt: skip
+    assert od.exit_code == 0, od.output
+    plan = tmp_path / "plan"
+    out = invoke(
+        "--db", db, "plan", "timetable", "--od", str(tmp_path / "od"), "--out", str(plan),
+        "--max-headway-min", "30", "--min-headway-min", "5",
+    )  # fmt: skip
+    assert "buses" in out and "trips" in out
+    table = pl.read_csv(plan / "comparison.csv")
+    assert set(table["timetable"]) == {"current", "new"}
+    assert "车次计划" in (plan / "report.html").read_text(encoding="utf-8")
+    # The new feed imports, has blocks for its new trips, and the simulator runs it.
+    new_db = f"sqlite:///{tmp_path / 'new.db'}"
+    invoke("--db", new_db, "gtfs", "import", str(plan / "timetable.zip"))
+    import zipfile
+
+    with zipfile.ZipFile(plan / "timetable.zip") as zf:
+        trips = pl.read_csv(zf.read("trips.txt"), infer_schema=False)
+    planned = trips.filter(pl.col("trip_id").str.contains("_P"))
+    assert planned.height > 0 and planned["block_id"].null_count() == 0
+    # Every 30 minutes or better from first to last bus, each direction of line R1.
+    r1 = planned.filter(pl.col("route_id") == "R1")
+    assert r1.height >= 2
+    again = tmp_path / "sim2"
+    invoke("--db", new_db, "simulate", "--date", DAY, "--out", str(again), "--demand", "30")
+    visits = pl.read_parquet(again / "truth" / "stop_visits.parquet")
+    assert set(visits["trip_id"]) & set(planned["trip_id"])
+    # And `plan blocks` on its own prints the fleet against its bounds.
+    blocks = invoke("plan", "blocks", str(plan / "timetable.zip"), "--out", str(tmp_path / "b.zip"))
+    assert "lower bound" in blocks
+
+
+def test_plan_vsp_solves_a_small_benchmark_instance(shared: Path) -> None:
+    path = shared / "data" / "vsp" / "mdvspjl-small"
+    instance = sorted(path.glob("*.zip"))[0]
+    best = pl.read_csv(shared / "data" / "vsp" / "best_known.csv")
+    result = runner.invoke(app, ["plan", "vsp", str(instance), "--time-limit", "20"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.output)
+    assert set(got) >= {"vehicles", "cost", "seconds"}
+    name = instance.name.removesuffix(".zip").removesuffix(".inp")
+    row = best.filter(pl.col(best.columns[0]) == name)
+    assert row.height == 1, name
+    assert got["cost"] == row["best_known_cost"][0]
+    missing = runner.invoke(app, ["plan", "vsp", "nope.inp"])
+    assert missing.exit_code == 2 and "no such file" in missing.output

@@ -99,6 +99,7 @@ def test_stop_events_read_back_with_their_route(store: Store, tiny: TinyFeed) ->
     assert frame.columns == [
         "service_date",
         "route_id",
+        "direction_id",
         "trip_id",
         "stop_sequence",
         "stop_id",

@@ -9,7 +9,7 @@ Batch file: `fares_<YYYYMMDD>_<HHMM>_<seq>.csv`, UTF-8, header, one row per tap:
 
 | column | meaning |
 |---|---|
-| txn_id | the reader's transaction id (unique per reader; a re-upload repeats it) |
+| txn_id | the reader's transaction id (unique per reader across days; a re-upload repeats it) |
 | reader_time | local time the reader recorded, ISO 8601 with offset (+08:00) |
 | vehicle_id | the operator's vehicle number (自编号) the reader is mounted in |
 | reader_id | the card reader's id |
@@ -67,11 +67,14 @@ def tap_keys(world: World) -> list[tuple[str, str]]:
     """(reader_id, txn_id) of each ride's tap, in `world.day.rides` order: how the truth
     finds a tap again in the batches."""
     counters = [0] * len(world.terminals)
+    day = world.scenario.service_date.strftime("%Y%m%d")
     out = []
     for ride in world.day.rides:
         term = world.terminals[ride.bus]
         counters[ride.bus] += 1
-        out.append((f"R{term.terminal_id[1:]}", f"{term.terminal_id}-{counters[ride.bus]:06d}"))
+        # A reader numbers its transactions for good, not per day: the day keeps them apart.
+        txn = f"{term.terminal_id}-{day}{counters[ride.bus]:06d}"
+        out.append((f"R{term.terminal_id[1:]}", txn))
     return out
 
 

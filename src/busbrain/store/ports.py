@@ -251,9 +251,9 @@ class RealtimeHistory(Protocol):
         """The stop events of service days `service_date_from` to `service_date_to`
         (both included), of the routes `route_ids` (all when None), in key order.
 
-        Columns: service_date (Date), route_id (String; from the current network's trip,
-        null when the network no longer has the trip, which a route filter then leaves
-        out), trip_id, stop_sequence (Int64), stop_id, vehicle_id, arrival_utc,
+        Columns: service_date (Date), route_id and direction_id (from the current
+        network's trip, null when the network no longer has the trip, which a route
+        filter then leaves out), trip_id, stop_sequence (Int64), stop_id, vehicle_id, arrival_utc,
         departure_utc, recorded_utc (Datetime µs, UTC), stopped (Boolean).
         """
         ...

@@ -51,6 +51,7 @@ UTC_US = pl.Datetime("us", "UTC")
 STOP_EVENT_SCHEMA: dict[str, pl.DataType] = {
     "service_date": pl.Date(),
     "route_id": pl.String(),
+    "direction_id": pl.Int64(),
     "trip_id": pl.String(),
     "stop_sequence": pl.Int64(),
     "stop_id": pl.String(),
@@ -209,6 +210,7 @@ class SqlRealtimeHistory:
                 select(
                     cast(e.service_date, Text),
                     t.route_id,
+                    t.direction_id,
                     e.trip_id,
                     e.stop_sequence,
                     e.stop_id,
@@ -226,6 +228,7 @@ class SqlRealtimeHistory:
                 query = query.where(t.route_id.in_(sorted(route_ids)))
             rows = [tuple(r) for r in conn.execute(query)]
         raw = {name: pl.String() for name in STOP_EVENT_SCHEMA} | {
+            "direction_id": pl.Int64(),
             "stop_sequence": pl.Int64(),
             "stopped": pl.Boolean(),
         }

@@ -399,17 +399,20 @@ def card_pseudonym(card_id: str, key: bytes) -> str:
     return hashlib.blake2b(card_id.encode("utf-8"), key=key, digest_size=10).hexdigest()
 
 
-def pseudonymise(taps: pl.DataFrame, key: bytes) -> pl.DataFrame:
+def pseudonymise(
+    taps: pl.DataFrame, key: bytes, cache: dict[str, str] | None = None
+) -> pl.DataFrame:
     """`taps` with `card_hash` filled from `card_id`, and `card_id` gone. Each distinct card
-    is hashed once (a day has far fewer cards than taps)."""
+    is hashed once (`cache`, kept by the caller across batches, remembers them)."""
     if not 16 <= len(key) <= 64:
         raise BadInputError(f"the card key must be 16 to 64 bytes, not {len(key)}")
-    cards = taps.get_column("card_id").drop_nulls().unique()
+    known = {} if cache is None else cache
+    cards = taps.get_column("card_id").drop_nulls().unique().to_list()
+    for c in cards:
+        if c not in known:
+            known[c] = card_pseudonym(c, key)
     table = pl.DataFrame(
-        {
-            "card_id": cards,
-            "hashed": [card_pseudonym(c, key) for c in cards.to_list()],
-        },
+        {"card_id": cards, "hashed": [known[c] for c in cards]},
         schema={"card_id": pl.String(), "hashed": pl.String()},
     )
     return (

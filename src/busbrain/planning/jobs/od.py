@@ -114,30 +114,18 @@ def gather(store: OdStore, date_from: dt.date, date_to: dt.date, params: OdParam
             "side, or from `busbrain replay --to-store` over recorded positions"
         )
     days = sorted(set(taps.get_column("service_date")) | set(events.get_column("service_date")))
-    directions: dict[str, int | None] = {}
-    for day in days:
-        for trip in store.schedule.trip_times_on(day):
-            directions[trip.trip_id] = trip.direction_id
-    dir_frame = pl.DataFrame(
-        {"trip_id": list(directions), "direction_id": list(directions.values())},
-        schema={"trip_id": pl.String(), "direction_id": pl.Int64()},
-    )
-    visits = (
-        events.join(dir_frame, on="trip_id", how="left")
-        .select(
-            "service_date",
-            "vehicle_id",
-            "trip_id",
-            "route_id",
-            "direction_id",
-            pl.col("stop_sequence").alias("seq"),
-            "stop_id",
-            (pl.col("arrival_utc").dt.epoch("us") / 1e6).alias("arr"),
-            (pl.col("departure_utc").dt.epoch("us") / 1e6).alias("dep"),
-            "stopped",
-        )
-        .filter(pl.col("route_id").is_not_null())
-    )
+    visits = events.select(
+        "service_date",
+        "vehicle_id",
+        "trip_id",
+        "route_id",
+        "direction_id",
+        pl.col("stop_sequence").alias("seq"),
+        "stop_id",
+        (pl.col("arrival_utc").dt.epoch("us") / 1e6).alias("arr"),
+        (pl.col("departure_utc").dt.epoch("us") / 1e6).alias("dep"),
+        "stopped",
+    ).filter(pl.col("route_id").is_not_null())
     taps = taps.with_row_index("tap_id").with_columns(pl.col("tap_id").cast(pl.Int64))
     stops, zones = stop_plane(store.queries, params.zone_size_m)
     day_frame = pl.DataFrame(

@@ -142,6 +142,7 @@ class TapLoader:
         vehicles = store.terminals.vehicle_ids()
         self.vehicles: set[str] | None = vehicles or None
         self._hours: dict[dt.date, tuple[dt.datetime, dt.datetime] | None] = {}
+        self._pseudonyms: dict[str, str] = {}
 
     def _windows(self, days: Iterable[dt.date]) -> dict[dt.date, tuple[dt.datetime, dt.datetime]]:
         out = {}
@@ -166,7 +167,7 @@ class TapLoader:
             )
         except BadInputError as exc:
             return BatchReport(name, batch_id, error=str(exc)), None
-        taps = pseudonymise(intake.taps, self.key)
+        taps = pseudonymise(intake.taps, self.key, self._pseudonyms)
         wrote = self.store.fares.add_batch(
             batch_id, name, taps, rows=intake.rows, problems=intake.counts(), now=self.now()
         )

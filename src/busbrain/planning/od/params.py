@@ -33,7 +33,7 @@ class OdParams:
     clock_slack_s: float = 2.0
     """Window around each dwell that a tap must fall in while the clock offset is sought
     (tight, so the best offsets form a narrow range whose middle is taken)."""
-    clock_sample: int = 200
+    clock_sample: int = 100
     """Taps per bus and day used to find its reader's clock offset."""
     not_stopped_penalty_s: float = 15.0
     """Added to the time gap of a call the bus seemed to pass without stopping."""
