@@ -9,10 +9,11 @@ AVL history, and `plan od` results in WORK/out). Runs
     busbrain plan timetable --od WORK/out --out WORK/timetable
 
 imports the new feed into a store of its own, simulates --day on it with the same seed
-(so the same people want to travel), and compares that day's ground truth with the
-current timetable's: trips, bus-hours in service, fleet, trips above the load standard
-at their busiest point (85% of 80 places in the peaks, 60% off-peak), mean wait at the
-first stop, riders who gave up. Output: stdout and bench/out/timetable.json.
+and the same number of travellers (`--persons`: the same people want to travel), and
+compares that day's ground truth with the current timetable's: trips, bus-hours in
+service, fleet, trips above the load standard at their busiest point (85% of 80 places
+in the peaks, 60% off-peak), mean wait at the first stop, riders who gave up.
+Output: stdout and bench/out/timetable.json.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def measure(truth: Path, day_start: float) -> dict[str, float]:
         pl.col("vehicle_id").first(),
     )
     standard = [
-        policy.load_standard(int((s - day_start) // 3600)) for s in trips["start"].to_list()
+        policy.crowding_standard(int((s - day_start) // 3600)) for s in trips["start"].to_list()
     ]
     crowded = sum(p > s for p, s in zip(trips["peak"].to_list(), standard, strict=True))
     rides = pl.read_parquet(truth / "rides.parquet")
@@ -77,6 +78,11 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=REPO / "var" / "bench" / "od")
     ap.add_argument("--day", default="2026-12-01")
     ap.add_argument("--seed", default="417", help="The seed bench/od.py used for --day.")
+    ap.add_argument(
+        "--plan-args",
+        default="",
+        help="Extra options for `plan timetable`, e.g. '--peak-load-factor 0.7'.",
+    )
     args = ap.parse_args()
     work: Path = args.work.resolve()
     if not (work / "out" / "segment_loads.parquet").is_file():
@@ -85,7 +91,10 @@ def main() -> None:
     plan = work / "timetable"
     t0 = time.perf_counter()
     print("planning the timetable and its blocks ...", flush=True)
-    summary = run("--db", db, "plan", "timetable", "--od", str(work / "out"), "--out", str(plan))
+    summary = run(
+        "--db", db, "plan", "timetable", "--od", str(work / "out"), "--out", str(plan),
+        *args.plan_args.split(),
+    )  # fmt: skip
     t_plan = time.perf_counter() - t0
     print(" ".join(summary.split()))
     new_db = plan / "new.db"
@@ -93,20 +102,22 @@ def main() -> None:
     run("--db", f"sqlite:///{new_db}", "gtfs", "import", str(plan / "timetable.zip"))
     sim = plan / "sim"
     print(f"simulating {args.day} on the new timetable ...", flush=True)
+    old = json.loads((work / "sim" / args.day / "scenario.json").read_text(encoding="utf-8"))
     run(
         "--db", f"sqlite:///{new_db}", "simulate", "--date", args.day, "--seed", args.seed,
-        "--out", str(sim),
+        "--persons", str(old["persons"]), "--out", str(sim),
     )  # fmt: skip
     meta = json.loads((sim / "scenario.json").read_text(encoding="utf-8"))
     day_start = float(meta.get("day_start_unix", 0.0))
     before = measure(work / "sim" / args.day / "truth", day_start)
     after = measure(sim / "truth", day_start)
-    comparison = pl.read_csv(plan / "comparison.csv")
+    comparison = pl.read_csv(plan / "comparison.csv", schema_overrides={"route_id": pl.String()})
     predicted = comparison.group_by("timetable").agg(
         pl.col("trips").sum(), pl.col("vehicle_hours").sum()
     )
     result: dict[str, Any] = {
         "day": args.day,
+        "plan_args": args.plan_args,
         "plan_seconds": t_plan,
         "measured": {"current": before, "new": after},
         "predicted": {r[0]: {"trips": r[1], "vehicle_hours": r[2]} for r in predicted.iter_rows()},

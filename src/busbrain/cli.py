@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -703,6 +704,13 @@ def simulate(
     to: Annotated[str | None, typer.Option(help="End of the reported span, HH:MM.")] = None,
     seed: Annotated[int, typer.Option(help="Seed: same seed, same day.")] = 416,
     demand: Annotated[float, typer.Option(help="Passenger demand, 1.0 a typical day.")] = 1.0,
+    persons: Annotated[
+        int | None,
+        typer.Option(
+            help="Fix the number of travellers (default: from --demand and the buses run); "
+            "to compare two timetables on the same people."
+        ),
+    ] = None,
     faults: Annotated[str, typer.Option(help="Terminal faults: none, normal or heavy.")] = "normal",
     interval: Annotated[int, typer.Option(help="Position report interval, seconds.")] = 10,
     out_dir: Annotated[
@@ -763,10 +771,13 @@ def simulate(
                 except ValueError as exc:
                     raise BadInputError(f"--date {date!r} must be YYYY-MM-DD") from exc
             net = load_day_network(store.queries, store.schedule, day)
+            if persons is not None and persons < 0:
+                raise BadInputError("--persons must be >= 0")
             scenario = Scenario(
                 day,
                 seed=seed,
                 demand=demand,
+                persons=persons,
                 report_interval_s=interval,
                 faults=FaultRates().scaled(FAULT_LEVELS[faults]),
             )
@@ -1213,6 +1224,25 @@ def plan_od(
         )
 
 
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send whatever is written to file descriptor 1 (C libraries too) to 2 meanwhile."""
+    sys.stdout.flush()
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (tests capture it)
+        yield
+        return
+    saved = os.dup(fd)
+    try:
+        os.dup2(sys.stderr.fileno(), fd)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
 @plan_app.command("vsp")
 def plan_vsp(
     instance: Annotated[
@@ -1236,7 +1266,8 @@ def plan_vsp(
         if time_limit <= 0:
             raise BadInputError("--time-limit must be positive")
         try:
-            result = solve_file(instance, time_limit)
+            with _stdout_to_stderr():  # HiGHS prints a banner from C: keep stdout one JSON
+                result = solve_file(instance, time_limit)
         except (InstanceError, InfeasibleError) as exc:
             raise BadInputError(str(exc)) from exc
         print(json.dumps(result))
@@ -1286,10 +1317,14 @@ def plan_timetable(
     ] = 2,
     spacing: Annotated[str, typer.Option(help="even_headway or even_load.")] = "even_headway",
     capacity: Annotated[float, typer.Option(help="Places per bus.")] = 80.0,
-    peak_load_factor: Annotated[float, typer.Option(help="Load standard in the peaks.")] = 0.85,
-    offpeak_load_factor: Annotated[float, typer.Option(help="Load standard off-peak.")] = 0.6,
+    peak_load_factor: Annotated[
+        float, typer.Option(help="Desired occupancy in the peaks, share of capacity.")
+    ] = 0.65,
+    offpeak_load_factor: Annotated[
+        float, typer.Option(help="Desired occupancy off-peak, share of capacity.")
+    ] = 0.45,
     min_headway_min: Annotated[float, typer.Option(help="Shortest headway, minutes.")] = 3.0,
-    max_headway_min: Annotated[float, typer.Option(help="Longest headway, minutes.")] = 15.0,
+    max_headway_min: Annotated[float, typer.Option(help="Longest headway, minutes.")] = 12.0,
     blocks: Annotated[
         bool, typer.Option(help="Also chain the new trips into blocks (plan blocks).")
     ] = True,

@@ -160,3 +160,17 @@ def test_plan_vsp_solves_a_small_benchmark_instance(shared: Path) -> None:
     assert got["cost"] == row["best_known_cost"][0]
     missing = runner.invoke(app, ["plan", "vsp", "nope.inp"])
     assert missing.exit_code == 2 and "no such file" in missing.output
+
+
+def test_plan_vsp_prints_nothing_but_its_json_on_stdout(shared: Path) -> None:
+    import subprocess
+    import sys
+
+    instance = sorted((shared / "data" / "vsp" / "mdvspjl-small").glob("*.zip"))[0]
+    done = subprocess.run(
+        [sys.executable, "-c", "from busbrain.cli import main; main()", "plan", "vsp",
+         str(instance), "--time-limit", "10"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert set(json.loads(done.stdout)) >= {"vehicles", "cost", "seconds"}

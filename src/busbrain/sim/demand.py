@@ -191,15 +191,17 @@ def generate_demand(
     weekend: bool,
     window_s: tuple[float, float],
     rng: np.random.Generator,
+    persons_count: int | None = None,
 ) -> Demand:
     """People and journeys for one day; journeys start inside `window_s` (the hours
-    buses run, seconds after the service day's start)."""
+    buses run, seconds after the service day's start). `persons_count` fixes how many
+    people travel (else PERSONS_PER_BUS per bus, times `level`)."""
     planner = _Planner(net, use, reach)
     homes = np.cumsum(use.of("home"))
     purposes = list(_PURPOSE_SHARE)
     shares = np.array([_PURPOSE_SHARE[p][1 if weekend else 0] for p in purposes])
     shares = np.cumsum(shares / shares.sum())
-    count = round(PERSONS_PER_BUS * buses * level)
+    count = round(PERSONS_PER_BUS * buses * level) if persons_count is None else persons_count
     persons: list[Person] = []
     journeys: list[Journey] = []
     lo, hi = window_s

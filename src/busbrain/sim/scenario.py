@@ -59,6 +59,9 @@ class Scenario:
     end_s: int = 30 * 3600
     demand: float = 1.0
     """Passenger demand relative to a typical day (1.0: about 300 boardings per bus)."""
+    persons: int | None = None
+    """The day's travellers, when fixed (else from `demand` and the buses the timetable
+    runs): a new timetable is compared on the same people, not on as many as it has buses."""
     report_interval_s: int = 10
     parked_interval_s: int = 300
     """Report interval with the ignition off (parked at a terminal or the depot;

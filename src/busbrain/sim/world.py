@@ -72,6 +72,7 @@ def simulate_world(
         weekend=weekend,
         window_s=window,
         rng=_rng(seed, 1),
+        persons_count=scenario.persons,
     )
     if progress:
         progress("demand", 1, 1)

@@ -195,12 +195,13 @@ def write_report(
 <table><tr><th></th><th>现行 current</th><th>新 new</th></tr>
 <tr><td>班次 trips</td><td>{trips_old:,}</td><td>{trips_new:,}</td></tr>
 <tr><td>车小时 vehicle-hours</td><td>{vh_old:,.0f}</td><td>{vh_new:,.0f}</td></tr>
-<tr><td>超载标准班次占比 trips above the load standard</td><td>{crowd_old:.1%}</td>
+<tr><td>拥挤班次占比 trips above the crowding standard
+({policy.crowding_peak:.0%} / {policy.crowding_offpeak:.0%})</td><td>{crowd_old:.1%}</td>
 <td>{crowd_new:.1%}</td></tr>
 <tr><td>平均候车 expected wait (min)</td><td>{mean("expected_wait_s", "before") / 60:.1f}</td>
 <td>{mean("expected_wait_s", "after") / 60:.1f}</td></tr>{fleet}</table>
 <p class=small>方法 Ceder method {int(policy.method)}, {policy.spacing.value};
-车容量 {policy.capacity:.0f}; 满载标准 高峰 {policy.peak_load_factor:.0%} /
+车容量 {policy.capacity:.0f}; 设计满载率 高峰 {policy.peak_load_factor:.0%} /
 平峰 {policy.offpeak_load_factor:.0%}; 发车间隔 {policy.min_headway_s / 60:.0f}–
 {policy.max_headway_s / 60:.0f} 分; 需求 {day} 起的客流。</p>
 """
