@@ -1224,6 +1224,43 @@ def plan_od(
         )
 
 
+@plan_app.command("loads")
+def plan_loads(
+    ctx: typer.Context,
+    date_from: Annotated[str, typer.Option("--from", help="First service day, YYYY-MM-DD.")],
+    apc: Annotated[
+        list[Path],
+        typer.Option(help="Passenger-counter door counts, CSV (repeatable; files or folders)."),
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for segment_loads.parquet.")],
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last service day (default: --from).")
+    ] = None,
+) -> None:
+    """Loads per trip segment from the passenger counters and the AVL history alone, for
+    cities without fare data: `plan timetable --od OUT` takes them as it takes `plan od`'s."""
+    from busbrain.planning.jobs.od import run_loads
+    from busbrain.wiring import open_store
+
+    with _errors():
+        first = _day(date_from, "--from")
+        last = _day(date_to, "--to") if date_to else first
+        store = open_store(_settings(ctx).db)
+        try:
+            with _progress() as bar:
+                task = bar.add_task("loads", total=None)
+                loads = run_loads(
+                    store, first, last, _tap_files(apc), out_dir,
+                    progress=lambda m: bar.update(task, description=m),
+                )  # fmt: skip
+        finally:
+            store.close()
+        out.print(
+            f"{loads.height:,} trip segments, {loads['boardings'].sum():,.0f} boardings counted; "
+            f"{out_dir / 'segment_loads.parquet'}"
+        )
+
+
 @contextmanager
 def _stdout_to_stderr() -> Iterator[None]:
     """Send whatever is written to file descriptor 1 (C libraries too) to 2 meanwhile."""

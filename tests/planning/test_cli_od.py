@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 from busbrain.cli import app
@@ -141,6 +142,20 @@ def test_from_load_profiles_to_a_new_timetable_that_runs(tmp_path: Path, tiny: T
     invoke("--db", new_db, "simulate", "--date", DAY, "--out", str(again), "--demand", "30")
     visits = pl.read_parquet(again / "truth" / "stop_visits.parquet")
     assert set(visits["trip_id"]) & set(planned["trip_id"])
+    # Without fare data, the passenger counters give the load profiles instead.
+    loads = invoke(
+        "--db", db, "plan", "loads", "--from", DAY, "--apc", str(sim / "apc"),
+        "--out", str(tmp_path / "loads"),
+    )  # fmt: skip
+    assert "trip segments" in loads
+    from_counts = pl.read_parquet(tmp_path / "loads" / "segment_loads.parquet")
+    riders = pl.read_parquet(sim / "truth" / "rides.parquet").height
+    assert from_counts["boardings"].sum() == pytest.approx(riders, rel=0.1)
+    invoke(
+        "--db", db, "plan", "timetable", "--od", str(tmp_path / "loads"),
+        "--out", str(tmp_path / "plan2"), "--no-blocks",
+    )  # fmt: skip
+    assert (tmp_path / "plan2" / "timetable.zip").is_file()
     # And `plan blocks` on its own prints the fleet against its bounds.
     blocks = invoke("plan", "blocks", str(plan / "timetable.zip"), "--out", str(tmp_path / "b.zip"))
     assert "lower bound" in blocks

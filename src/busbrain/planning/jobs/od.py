@@ -24,7 +24,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -97,24 +97,21 @@ def stop_plane(queries: NetworkQueries, zone_size_m: float) -> tuple[pl.DataFram
     return frame, zones
 
 
-def gather(store: OdStore, date_from: dt.date, date_to: dt.date, params: OdParams) -> OdInputs:
-    """Everything inference needs for the days asked, from the store."""
-    if date_to < date_from:
-        raise BadInputError(f"--to {date_to} is before --from {date_from}")
-    tz = network_timezone(store.queries)
-    taps = store.fares.taps(date_from, date_to)
-    if not taps.height:
-        raise BadInputError(
-            f"no fare taps stored for {date_from} to {date_to}: load them with `busbrain taps load`"
-        )
+def avl_events(store: OdStore, date_from: dt.date, date_to: dt.date) -> pl.DataFrame:
+    """The stored AVL stop events of those days; none is an error that says where they
+    come from."""
     events = store.history.stop_events(date_from, date_to)
     if not events.height:
         raise BadInputError(
             f"no AVL stop events stored for {date_from} to {date_to}: they come from the live "
             "side, or from `busbrain replay --to-store` over recorded positions"
         )
-    days = sorted(set(taps.get_column("service_date")) | set(events.get_column("service_date")))
-    visits = events.select(
+    return events
+
+
+def visits_of(events: pl.DataFrame) -> pl.DataFrame:
+    """Stop events as the planners' `visits` (unix seconds, seq)."""
+    return events.select(
         "service_date",
         "vehicle_id",
         "trip_id",
@@ -126,12 +123,31 @@ def gather(store: OdStore, date_from: dt.date, date_to: dt.date, params: OdParam
         (pl.col("departure_utc").dt.epoch("us") / 1e6).alias("dep"),
         "stopped",
     ).filter(pl.col("route_id").is_not_null())
-    taps = taps.with_row_index("tap_id").with_columns(pl.col("tap_id").cast(pl.Int64))
-    stops, zones = stop_plane(store.queries, params.zone_size_m)
-    day_frame = pl.DataFrame(
+
+
+def day_starts(days: list[dt.date], tz: Any) -> pl.DataFrame:
+    return pl.DataFrame(
         {"service_date": days, "day_start": [service_day_start(d, tz) for d in days]},
         schema={"service_date": pl.Date(), "day_start": pl.Float64()},
     )
+
+
+def gather(store: OdStore, date_from: dt.date, date_to: dt.date, params: OdParams) -> OdInputs:
+    """Everything inference needs for the days asked, from the store."""
+    if date_to < date_from:
+        raise BadInputError(f"--to {date_to} is before --from {date_from}")
+    tz = network_timezone(store.queries)
+    taps = store.fares.taps(date_from, date_to)
+    if not taps.height:
+        raise BadInputError(
+            f"no fare taps stored for {date_from} to {date_to}: load them with `busbrain taps load`"
+        )
+    events = avl_events(store, date_from, date_to)
+    days = sorted(set(taps.get_column("service_date")) | set(events.get_column("service_date")))
+    visits = visits_of(events)
+    taps = taps.with_row_index("tap_id").with_columns(pl.col("tap_id").cast(pl.Int64))
+    stops, zones = stop_plane(store.queries, params.zone_size_m)
+    day_frame = day_starts(days, tz)
     return OdInputs(
         taps=taps.select(
             "tap_id",
@@ -154,14 +170,14 @@ APC_FORMAT = "vehicle_id, door, door_open, door_close, lat, lon, boarded, alight
 
 def read_door_counts(paths: list[Path], tz: str) -> pl.DataFrame:
     """Passenger-counter door counts (CSV with the columns of APC_FORMAT; times unix s)
-    as service_date, vehicle_id, t, boarded: the front-door openings' boardings."""
+    as service_date, vehicle_id, t, boarded, alighted: one row per door opening."""
     frames = []
     for path in paths:
         try:
             raw = pl.read_csv(path, schema_overrides={"vehicle_id": pl.String()})
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise BadInputError(f"{path}: not a readable door-count CSV: {exc}") from exc
-        missing = {"vehicle_id", "door_open", "boarded"} - set(raw.columns)
+        missing = {"vehicle_id", "door_open", "boarded", "alighted"} - set(raw.columns)
         if missing:
             raise BadInputError(
                 f"{path}: no column {', '.join(sorted(missing))} (expected {APC_FORMAT})"
@@ -169,15 +185,25 @@ def read_door_counts(paths: list[Path], tz: str) -> pl.DataFrame:
         frames.append(
             raw.select(
                 "vehicle_id",
-                pl.col("door_open").cast(pl.Float64, strict=False).alias("t"),
+                # The doors close as the bus leaves: within its stop call's window even
+                # when they opened long before (a bus waiting at its terminus).
+                pl.col("door_close" if "door_close" in raw.columns else "door_open")
+                .cast(pl.Float64, strict=False)
+                .alias("t"),
                 pl.col("boarded").cast(pl.Int64, strict=False),
+                pl.col("alighted").cast(pl.Int64, strict=False),
             ).drop_nulls()
         )
     out = (
         pl.concat(frames)
         if frames
         else pl.DataFrame(
-            schema={"vehicle_id": pl.String(), "t": pl.Float64(), "boarded": pl.Int64()}
+            schema={
+                "vehicle_id": pl.String(),
+                "t": pl.Float64(),
+                "boarded": pl.Int64(),
+                "alighted": pl.Int64(),
+            }
         )
     )
     return out.with_columns(
@@ -189,7 +215,7 @@ def read_door_counts(paths: list[Path], tz: str) -> pl.DataFrame:
         )
         .dt.date()
         .alias("service_date")
-    ).select("service_date", "vehicle_id", "t", "boarded")
+    ).select("service_date", "vehicle_id", "t", "boarded", "alighted")
 
 
 def _csv(frame: pl.DataFrame, path: Path) -> None:
@@ -256,3 +282,36 @@ def run_od(
     say("writing results")
     write_results(result, inputs, out)
     return result, inputs
+
+
+def run_loads(
+    store: OdStore,
+    date_from: dt.date,
+    date_to: dt.date,
+    apc: list[Path],
+    out: Path,
+    progress: Callable[[str], None] | None = None,
+) -> pl.DataFrame:
+    """Loads per trip segment from passenger counts and the AVL history (no fare data),
+    written as OUT/segment_loads.parquet and OUT/load_profile.csv like `plan od`."""
+    from busbrain.planning.od.counts import segment_loads_from_counts
+
+    if date_to < date_from:
+        raise BadInputError(f"--to {date_to} is before --from {date_from}")
+    say = progress or (lambda _m: None)
+    tz = network_timezone(store.queries)
+    say("reading stop events and passenger counts")
+    events = avl_events(store, date_from, date_to)
+    doors = read_door_counts(apc, tz.key).filter(
+        (pl.col("service_date") >= date_from) & (pl.col("service_date") <= date_to)
+    )
+    if not doors.height:
+        raise BadInputError(f"no passenger counts for {date_from} to {date_to} in the files given")
+    days = sorted(set(events.get_column("service_date")))
+    say("loads per trip segment")
+    loads = segment_loads_from_counts(visits_of(events), doors, day_starts(days, tz))
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "segment_loads.parquet"
+    loads.write_parquet(path.with_name(path.name + ".part"))
+    path.with_name(path.name + ".part").replace(path)
+    return loads

@@ -67,6 +67,8 @@ def _rates(result: OdResult) -> str:
 <tr><td>推断出下车站（占全部）chained (of all taps)</td><td></td>
 <td>{r["chained_of_all"]:.1%}</td></tr>
 <tr><td>换乘 transfers</td><td>{int(r["transfers"]):,}</td><td></td></tr>
+<tr><td>扩样覆盖的上车人次 boardings represented in the OD after expansion</td><td></td>
+<td>{r.get("represented_share", 0.0):.1%}</td></tr>
 </table>
 <h3>未能推断下车站的原因 Why rides were not chained</h3>
 <table><tr><th>原因 reason</th><th>乘次 rides</th><th>占比 share</th></tr>{rows}</table>

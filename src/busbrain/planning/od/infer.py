@@ -16,7 +16,10 @@ history outgrows one machine. Takes frames, returns frames: no files, no databas
    inferred alighting joins the two rides into one journey.
 5. Expansion: each chained ride stands for the boardings of its trip and stop (cash,
    one-off codes, rides that could not be chained); where a trip's stop has no chained
-   ride, those of the line, direction, hour and stop, then of the line, direction and hour.
+   ride, those of the line, direction, hour and stop, then of the line, direction and
+   hour, then of the line and direction that day. Boardings of a line and direction with
+   no chained ride all day stay out of the OD and loads (`represented_share` says how
+   many got in).
 """
 
 from __future__ import annotations
@@ -323,11 +326,18 @@ def _expansion(con: duckdb.DuckDBPyConnection) -> None:
                    sum(coalesce(orphan2, 0)) FILTER (WHERE coalesce(rep2, 0) = 0) AS orphan3,
                    sum(coalesce(orphan2, 0) + coalesce(rep2, 0))
                      FILTER (WHERE coalesce(rep2, 0) > 0) AS rep3
-            FROM l2 GROUP BY ALL)
+            FROM l2 GROUP BY ALL),
+        l4 AS (
+            SELECT service_date, route_id, direction_id,
+                   sum(coalesce(orphan3, 0)) FILTER (WHERE coalesce(rep3, 0) = 0) AS orphan4,
+                   sum(coalesce(orphan3, 0) + coalesce(rep3, 0))
+                     FILTER (WHERE coalesce(rep3, 0) > 0) AS rep4
+            FROM l3 GROUP BY ALL)
         SELECT b.tap_id,
                (l1.n_all::DOUBLE / l1.n_ch)
                * (1 + coalesce(l2.orphan2, 0)::DOUBLE / l2.rep2)
-               * (1 + coalesce(l3.orphan3, 0)::DOUBLE / l3.rep3) AS weight,
+               * (1 + coalesce(l3.orphan3, 0)::DOUBLE / l3.rep3)
+               * (1 + coalesce(l4.orphan4, 0)::DOUBLE / l4.rep4) AS weight,
                b.hour
         FROM b
         JOIN l1 USING (service_date, trip_id, board_seq)
@@ -336,6 +346,8 @@ def _expansion(con: duckdb.DuckDBPyConnection) -> None:
              AND l2.board_stop_id = b.board_stop_id
         JOIN l3 ON l3.service_date = b.service_date AND l3.route_id = b.route_id
              AND l3.direction_id IS NOT DISTINCT FROM b.direction_id AND l3.hour = b.hour
+        JOIN l4 ON l4.service_date = b.service_date AND l4.route_id = b.route_id
+             AND l4.direction_id IS NOT DISTINCT FROM b.direction_id
         WHERE b.chained
     """)
 
@@ -529,7 +541,9 @@ def _results(con: duckdb.DuckDBPyConnection, p: OdParams) -> OdResult:
         """).fetchone()
         if got is not None and got[1]:
             apc_ratio = float(got[0]) / float(got[1])
+    weighted = con.execute("SELECT coalesce(sum(weight), 0) FROM w").fetchone()
     rates = {
+        "represented_share": float(weighted[0]) / boarded if weighted and boarded else 0.0,
         "taps": float(n),
         "boarding_rate": boarded / n if n else 0.0,
         "alighting_rate": chained / with_card if with_card else 0.0,
