@@ -14,6 +14,7 @@ PURE = [
     "domain",
     "protocol",
     "realtime",
+    "finder",
     "planning/fares",
     "planning/od",
     "planning/scheduling",

@@ -11,7 +11,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from busbrain import __version__
 from busbrain.api.cache import NetworkCache
 from busbrain.api.headers import SecurityHeadersMiddleware
-from busbrain.api.routes import fares, gtfsrt, health, network
+from busbrain.api.routes import fares, gtfsrt, health, network, stops
 from busbrain.api.routes.fares import FareUpload
 from busbrain.api.web import DEFAULT_WEB_DIR, mount_web
 from busbrain.domain.live import LiveSnapshot
@@ -45,6 +45,7 @@ def create_app(
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health.router)
     app.include_router(network.router)
+    app.include_router(stops.router)
     app.include_router(gtfsrt.router)
     app.include_router(fares.router)
     mount_web(app, DEFAULT_WEB_DIR if web_dir is None else web_dir)

@@ -11,6 +11,7 @@ import hashlib
 import threading
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from busbrain.api.colors import route_color, route_text_color
@@ -18,6 +19,10 @@ from busbrain.api.geojson import routes_feature_collection, stops_feature_collec
 from busbrain.api.jsonenc import dumps
 from busbrain.api.ordering import route_sort_key
 from busbrain.api.schemas import RouteOut
+from busbrain.domain.names import has_han
+from busbrain.finder.nearby import NearbyIndex
+from busbrain.finder.search import SearchIndex
+from busbrain.finder.stations import Station, group_stations
 from busbrain.store.ports import NetworkQueries
 
 
@@ -37,6 +42,16 @@ class EncodedBody:
             return self._gzipped
 
 
+@dataclass(frozen=True, slots=True)
+class Finder:
+    """The network's stations, searchable by name and by place."""
+
+    stations: dict[str, Station]
+    search: SearchIndex
+    nearby: NearbyIndex
+    route_names: dict[str, str]
+
+
 class NetworkCache:
     """The app's network responses, each computed from `queries` on first request."""
 
@@ -45,6 +60,13 @@ class NetworkCache:
         self._lock = threading.Lock()
         self._bodies: dict[str, EncodedBody] = {}
         self._routes: list[RouteOut] | None = None
+        self._finder: Finder | None = None
+
+    def finder(self) -> Finder:
+        with self._lock:
+            if self._finder is None:
+                self._finder = _finder(self._queries)
+            return self._finder
 
     def routes_geojson(self) -> EncodedBody:
         q = self._queries
@@ -80,6 +102,29 @@ class NetworkCache:
                 body = EncodedBody(dumps(build()))
                 self._bodies[key] = body
             return body
+
+
+def _finder(queries: NetworkQueries) -> Finder:
+    routes_at: dict[str, set[str]] = {}
+    for pattern in queries.list_patterns():
+        for ps in pattern.stops:
+            routes_at.setdefault(ps.stop_id, set()).add(pattern.route_id)
+    routes = sorted(queries.list_routes(), key=route_sort_key)
+    names = {r.route_id: _line_name(r.short_name or r.long_name or r.route_id) for r in routes}
+    stations = group_stations(queries.list_stops(), routes_at)
+    served = Counter(r for s in stations for r in s.route_ids)
+    lines = [(r.route_id, names[r.route_id], float(served.get(r.route_id, 0))) for r in routes]
+    return Finder(
+        {s.station_id: s for s in stations},
+        SearchIndex.build(stations, lines),
+        NearbyIndex(stations),
+        names,
+    )
+
+
+def _line_name(short: str) -> str:
+    """A line as riders name it: 1 -> 1路; names already in characters stay."""
+    return short if has_han(short) else f"{short}路"
 
 
 def _route_list(queries: NetworkQueries) -> list[RouteOut]:

@@ -1,0 +1,1 @@
+"""Finding stops and lines for passengers: stations, fuzzy search, nearby stations."""
