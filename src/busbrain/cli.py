@@ -450,6 +450,7 @@ def _serve(
                     store.queries,
                     live=lambda: latest[0],
                     fare_upload=_fare_upload(settings, store),
+                    schedule=store.schedule,
                 ),
                 host=settings.host,
                 port=settings.port,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,13 +10,15 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from busbrain import __version__
+from busbrain.api.arrivals import TimetableCache
 from busbrain.api.cache import NetworkCache
 from busbrain.api.headers import SecurityHeadersMiddleware
 from busbrain.api.routes import fares, gtfsrt, health, network, stops
 from busbrain.api.routes.fares import FareUpload
 from busbrain.api.web import DEFAULT_WEB_DIR, mount_web
+from busbrain.domain.gtfstime import timezone_of
 from busbrain.domain.live import LiveSnapshot
-from busbrain.store.ports import NetworkQueries
+from busbrain.store.ports import NetworkQueries, ScheduleQueries
 
 
 def create_app(
@@ -25,6 +28,8 @@ def create_app(
     web_dir: Path | None = None,
     live: Callable[[], LiveSnapshot | None] | None = None,
     fare_upload: FareUpload | None = None,
+    schedule: ScheduleQueries | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> FastAPI:
     """The HTTP app serving `queries`: JSON under /api/v1, the map page at /.
 
@@ -32,7 +37,8 @@ def create_app(
     package's own `web` folder). `live` returns the current live picture (None while
     nothing is live), read on every GTFS-Realtime request under /gtfs-rt; without it those
     feeds are always empty. `fare_upload` takes fare batches at POST
-    /api/v1/fares/batches (without it, or without its token, that answers 503). The
+    /api/v1/fares/batches (without it, or without its token, that answers 503).
+    `schedule` gives the arrivals boards their timetable; `clock` is their "now". The
     interactive docs pages (/docs, /redoc) are off: they load their scripts from a CDN,
     which this offline server cannot reach; the schema stays at /openapi.json.
     """
@@ -41,6 +47,12 @@ def create_app(
     app.state.network_cache = NetworkCache(queries)
     app.state.live = _nothing_live if live is None else live
     app.state.fare_upload = fare_upload
+    app.state.timetable = (
+        None
+        if schedule is None
+        else TimetableCache(schedule, timezone_of([a.timezone for a in queries.list_agencies()]))
+    )
+    app.state.clock = clock
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health.router)

@@ -7,6 +7,10 @@ A GTFS time "HH:MM:SS" counts from noon minus 12 hours of the service day and ma
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
+from collections.abc import Sequence
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 def parse_time_s(text: str) -> int:
@@ -42,3 +46,18 @@ def parse_date(text: str) -> dt.date:
 
 def format_date(day: dt.date) -> str:
     return day.strftime("%Y%m%d")
+
+
+def service_day_start(day: dt.date, tz: dt.tzinfo) -> float:
+    """Unix seconds of GTFS time 0 on `day`: noon minus 12 hours, local time."""
+    noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=tz)
+    return noon.timestamp() - 12 * 3600
+
+
+def timezone_of(agency_timezones: Sequence[str]) -> zoneinfo.ZoneInfo:
+    """The first agency's timezone (GTFS times are local to it), else China's."""
+    name = agency_timezones[0] if agency_timezones else DEFAULT_TIMEZONE
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(DEFAULT_TIMEZONE)

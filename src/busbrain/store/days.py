@@ -8,9 +8,17 @@ import zoneinfo
 
 from busbrain.domain.daynet import DayNetwork, build_day_network
 from busbrain.domain.errors import BadInputError
+from busbrain.domain.gtfstime import service_day_start, timezone_of
 from busbrain.store.ports import NetworkQueries, ScheduleQueries
 
-DEFAULT_TIMEZONE = "Asia/Shanghai"
+# service_day_start lives in the domain now; many callers still import it from here.
+__all__ = [
+    "load_day_network",
+    "network_timezone",
+    "next_service_day",
+    "service_day_start",
+    "service_hours",
+]
 
 
 def load_day_network(
@@ -35,18 +43,7 @@ def load_day_network(
 
 def network_timezone(queries: NetworkQueries) -> zoneinfo.ZoneInfo:
     """The first agency's timezone (GTFS times are local to it), else China's."""
-    agencies = queries.list_agencies()
-    name = agencies[0].timezone if agencies else DEFAULT_TIMEZONE
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(DEFAULT_TIMEZONE)
-
-
-def service_day_start(day: dt.date, tz: zoneinfo.ZoneInfo) -> float:
-    """Unix seconds of GTFS time 0 on `day`: noon minus 12 hours, local time."""
-    noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=tz)
-    return noon.timestamp() - 12 * 3600
+    return timezone_of([a.timezone for a in queries.list_agencies()])
 
 
 def next_service_day(schedule: ScheduleQueries, day: dt.date, *, within: int = 400) -> dt.date:

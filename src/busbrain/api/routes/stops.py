@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel
 
+from busbrain.api.arrivals import DayCalls, board
 from busbrain.api.cache import Finder
 from busbrain.api.deps import CacheDep
 from busbrain.domain.names import pinyin_of
@@ -140,3 +141,41 @@ def search(
             )
         )
     return SearchOut(query=q, results=out)
+
+
+@router.get("/{stop_id}/arrivals")
+def arrivals(
+    request: Request,
+    cache: CacheDep,
+    stop_id: Annotated[
+        str, Path(description="A station id (both sides of the road) or a pole id.")
+    ],
+    per_line: Annotated[int, Query(ge=1, le=10, description="Buses shown per line.")] = 3,
+) -> dict[str, object]:
+    """The next buses at a stop, per line and direction: live ones (minutes and stops away,
+    the prediction's age, 即将到站 when arriving) and scheduled ones (marked, with "not
+    yet departed"), the first and last bus, "last bus gone", and whether the line's live
+    data is coming (`live_status`: live, lost, none)."""
+    finder = cache.finder()
+    station = finder.stations.get(stop_id)
+    if station is not None:
+        poles, name = set(station.stop_ids), station.name
+    else:
+        holder = next((s for s in finder.stations.values() if stop_id in s.stop_ids), None)
+        if holder is None:
+            raise HTTPException(404, detail=f"no stop or station {stop_id!r}")
+        poles, name = {stop_id}, holder.name
+    now = float(request.app.state.clock())
+    timetable = request.app.state.timetable
+    calls = timetable.today(now) if timetable is not None else DayCalls(day=None)  # type: ignore[arg-type]
+    snapshot = request.app.state.live()
+    lines = board(poles, now, calls, snapshot, finder.route_names, per_line=per_line)
+    return {
+        "stop_id": stop_id,
+        "name": name,
+        "pinyin": pinyin_of(name),
+        "stop_ids": sorted(poles),
+        "now_unix": round(now),
+        "live_snapshot_unix": None if snapshot is None else round(snapshot.made_at),
+        "lines": lines,
+    }

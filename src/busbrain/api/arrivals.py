@@ -1,0 +1,204 @@
+"""A stop's arrivals board: per line and direction, the next buses from the live picture
+and the timetable, each clearly marked live or scheduled.
+
+Live entries come from the vehicles' predictions at the stop's poles (sane ones only: not
+long past, not beyond the horizon); scheduled entries are today's timetabled calls whose
+trip no live vehicle is running. When a line's buses should be out but none has reported
+for `STALE_S`, the line says so (`live_status: "lost"`) instead of quietly showing the
+timetable as if nothing were wrong. The first and last bus at the stop and "last bus
+gone" come from the timetable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from busbrain.api.gtfsrt import HORIZON_S, PAST_SLACK_S
+from busbrain.domain.gtfstime import service_day_start
+from busbrain.domain.live import LiveSnapshot
+from busbrain.domain.network import TripTimes
+from busbrain.realtime.live import service_date_of
+from busbrain.store.ports import ScheduleQueries
+
+STALE_S = 300.0
+"""A line whose buses have all been silent this long while trips should run is 'lost'."""
+SCHEDULE_AHEAD_S = 3 * 3600.0
+SOON_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    trip_id: str
+    route_id: str
+    direction_id: int
+    stop_id: str
+    stop_sequence: int
+    arrival_unix: float
+    trip_start_unix: float
+    trip_end_unix: float
+
+
+@dataclass
+class DayCalls:
+    """One service day's timetable by stop pole."""
+
+    day: dt.date
+    by_stop: dict[str, list[Call]] = field(default_factory=dict)
+    running: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    """route_id -> (start, end) of each trip, for "should buses be out now"."""
+
+
+def day_calls(trips: Iterable[TripTimes], day: dt.date, start_unix: float) -> DayCalls:
+    out = DayCalls(day)
+    for t in trips:
+        first = t.departure_s[0] if t.departure_s[0] is not None else t.arrival_s[0]
+        last = t.arrival_s[-1] if t.arrival_s[-1] is not None else t.departure_s[-1]
+        if first is None or last is None:
+            continue
+        begin, end = start_unix + first, start_unix + last
+        out.running.setdefault(t.route_id, []).append((begin, end))
+        seqs = t.stop_sequences or tuple(range(1, len(t.stop_ids) + 1))
+        for stop, seq, arr, dep in zip(t.stop_ids, seqs, t.arrival_s, t.departure_s, strict=True):
+            when = arr if arr is not None else dep
+            if when is None:
+                continue
+            out.by_stop.setdefault(stop, []).append(
+                Call(
+                    t.trip_id, t.route_id, int(t.direction_id or 0), stop, seq,
+                    start_unix + when, begin, end,
+                )
+            )  # fmt: skip
+    for calls in out.by_stop.values():
+        calls.sort(key=lambda c: c.arrival_unix)
+    return out
+
+
+class TimetableCache:
+    """Today's (and yesterday's, past midnight) calls, built once per service day."""
+
+    def __init__(self, schedule: ScheduleQueries, tz: zoneinfo.ZoneInfo) -> None:
+        self.schedule = schedule
+        self.tz = tz
+        self._lock = threading.Lock()
+        self._days: dict[dt.date, DayCalls] = {}
+
+    def day(self, day: dt.date) -> DayCalls:
+        with self._lock:
+            got = self._days.get(day)
+            if got is None:
+                got = day_calls(
+                    self.schedule.trip_times_on(day), day, service_day_start(day, self.tz)
+                )
+                self._days = {d: v for d, v in self._days.items() if abs((d - day).days) <= 1}
+                self._days[day] = got
+            return got
+
+    def today(self, now: float) -> DayCalls:
+        return self.day(service_date_of(now, self.tz))
+
+
+def board(
+    poles: set[str],
+    now: float,
+    calls: DayCalls,
+    snapshot: LiveSnapshot | None,
+    route_names: dict[str, str],
+    *,
+    per_line: int = 3,
+) -> list[dict[str, object]]:
+    """The arrivals board of a stop (its poles), one entry per line and direction."""
+    lines: dict[tuple[str, int], dict[str, object]] = {}
+
+    def line(route_id: str, direction: int) -> dict[str, object]:
+        key = (route_id, direction)
+        if key not in lines:
+            lines[key] = {
+                "route_id": route_id,
+                "line": route_names.get(route_id, route_id),
+                "direction_id": direction,
+                "arrivals": [],
+            }
+        return lines[key]
+
+    live_trips: set[str] = set()
+    heard: dict[str, float] = {}
+    starts = {c.trip_id: c.trip_start_unix for p in poles for c in calls.by_stop.get(p, [])}
+    if snapshot is not None:
+        for v in snapshot.vehicles:
+            if v.route_id is not None:
+                heard[v.route_id] = max(heard.get(v.route_id, 0.0), v.fix_unix)
+            if v.trip_id is None or v.route_id is None:
+                continue
+            for p in v.predictions:
+                if p.stop_id not in poles:
+                    continue
+                if not (now - PAST_SLACK_S <= p.arrival_unix <= now + HORIZON_S):
+                    continue  # never show an absurd prediction
+                live_trips.add(v.trip_id)
+                away = p.stop_sequence - v.stop_sequence if v.stop_sequence is not None else None
+                entry: list[object] = line(v.route_id, int(v.direction_id or 0))["arrivals"]  # type: ignore[assignment]
+                entry.append(
+                    {
+                        "trip_id": v.trip_id,
+                        "vehicle_id": v.vehicle_id,
+                        "label": v.label,
+                        "live": True,
+                        "arrival_unix": round(p.arrival_unix),
+                        "minutes": max(0, round((p.arrival_unix - now) / 60)),
+                        "stops_away": max(away, 0) if away is not None else None,
+                        "arriving": p.arrival_unix - now <= SOON_S,
+                        "prediction_age_s": None
+                        if v.predicted_at is None
+                        else round(now - v.predicted_at),
+                        "uncertainty_s": p.uncertainty_s,
+                        "not_yet_departed": starts.get(v.trip_id, now) > now,
+                    }
+                )
+    first_last: dict[tuple[str, int], tuple[float, float]] = {}
+    for pole in poles:
+        for c in calls.by_stop.get(pole, []):
+            key = (c.route_id, c.direction_id)
+            lo, hi = first_last.get(key, (c.arrival_unix, c.arrival_unix))
+            first_last[key] = (min(lo, c.arrival_unix), max(hi, c.arrival_unix))
+            if c.trip_id in live_trips or not now - 60 <= c.arrival_unix <= now + SCHEDULE_AHEAD_S:
+                continue
+            entries: list[object] = line(c.route_id, c.direction_id)["arrivals"]  # type: ignore[assignment]
+            entries.append(
+                {
+                    "trip_id": c.trip_id,
+                    "vehicle_id": None,
+                    "label": None,
+                    "live": False,
+                    "arrival_unix": round(c.arrival_unix),
+                    "minutes": max(0, round((c.arrival_unix - now) / 60)),
+                    "stops_away": None,
+                    "arriving": False,
+                    "prediction_age_s": None,
+                    "uncertainty_s": None,
+                    "not_yet_departed": c.trip_start_unix > now,
+                }
+            )
+    for key, (lo, hi) in first_last.items():
+        ln = line(*key)
+        ln["first_bus_unix"] = round(lo)
+        ln["last_bus_unix"] = round(hi)
+    out = []
+    for (route_id, _d), ln in sorted(lines.items(), key=lambda kv: (str(kv[1]["line"]), kv[0][1])):
+        arrivals: list[dict[str, object]] = ln["arrivals"]  # type: ignore[assignment]
+        arrivals.sort(key=lambda a: float(a["arrival_unix"]))  # type: ignore[arg-type]
+        ln["arrivals"] = arrivals[:per_line]
+        last = ln.get("last_bus_unix")
+        ln["last_bus_gone"] = bool(last is not None and now > float(last) + 60 and not arrivals)  # type: ignore[arg-type]
+        should_run = any(a <= now <= b for a, b in calls.running.get(route_id, []))
+        if route_id in heard and now - heard[route_id] <= STALE_S:
+            ln["live_status"] = "live"
+        elif should_run:
+            ln["live_status"] = "lost"  # buses should be out, none is reporting
+        else:
+            ln["live_status"] = "none"
+        out.append(ln)
+    return out
