@@ -13,7 +13,7 @@ from busbrain import __version__
 from busbrain.api.arrivals import TimetableCache
 from busbrain.api.cache import NetworkCache
 from busbrain.api.headers import SecurityHeadersMiddleware
-from busbrain.api.routes import fares, gtfsrt, health, network, stops
+from busbrain.api.routes import fares, gtfsrt, health, lines, network, stops
 from busbrain.api.routes.fares import FareUpload
 from busbrain.api.web import DEFAULT_WEB_DIR, mount_web
 from busbrain.domain.gtfstime import timezone_of
@@ -58,6 +58,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(network.router)
     app.include_router(stops.router)
+    app.include_router(lines.router)
     app.include_router(gtfsrt.router)
     app.include_router(fares.router)
     mount_web(app, DEFAULT_WEB_DIR if web_dir is None else web_dir)

@@ -20,6 +20,7 @@ from busbrain.api.jsonenc import dumps
 from busbrain.api.ordering import route_sort_key
 from busbrain.api.schemas import RouteOut
 from busbrain.domain.names import has_han
+from busbrain.domain.network import Pattern
 from busbrain.finder.nearby import NearbyIndex
 from busbrain.finder.search import SearchIndex
 from busbrain.finder.stations import Station, group_stations
@@ -61,6 +62,13 @@ class NetworkCache:
         self._bodies: dict[str, EncodedBody] = {}
         self._routes: list[RouteOut] | None = None
         self._finder: Finder | None = None
+        self._patterns: list[Pattern] | None = None
+
+    def patterns(self) -> list[Pattern]:
+        with self._lock:
+            if self._patterns is None:
+                self._patterns = self._queries.list_patterns()
+            return self._patterns
 
     def finder(self) -> Finder:
         with self._lock:

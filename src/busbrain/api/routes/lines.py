@@ -1,0 +1,181 @@
+"""A line's stops and buses, the live buses, and a trip's calls, under /api/v1.
+
+The line view is what a rider's line page draws: for each direction, the stops of its
+main pattern in order (stations, with names and pinyin) and each live bus placed between
+stops (`next_stop_sequence`: the stop it is heading for or standing at), and today's
+departures from the first stop.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Request
+
+from busbrain.api.deps import CacheDep, QueriesDep
+from busbrain.domain.live import LiveSnapshot, VehicleLive
+from busbrain.domain.names import pinyin_of
+from busbrain.domain.network import Pattern
+
+router = APIRouter(prefix="/api/v1", tags=["lines"])
+
+
+def _snapshot(request: Request) -> LiveSnapshot | None:
+    snap: LiveSnapshot | None = request.app.state.live()
+    return snap
+
+
+def _vehicle(v: VehicleLive, now: float, names: dict[str, str]) -> dict[str, object]:
+    return {
+        "vehicle_id": v.vehicle_id,
+        "label": v.label,
+        "lat": v.lat,
+        "lon": v.lon,
+        "bearing": v.bearing,
+        "speed_kmh": None if v.speed_ms is None else round(v.speed_ms * 3.6, 1),
+        "route_id": v.route_id,
+        "line": None if v.route_id is None else names.get(v.route_id, v.route_id),
+        "direction_id": v.direction_id,
+        "trip_id": v.trip_id,
+        "next_stop_id": v.stop_id,
+        "next_stop_sequence": v.stop_sequence,
+        "status": v.status.value,
+        "delay_s": None if v.delay_s is None else round(v.delay_s),
+        "off_route": v.off_route,
+        "fix_age_s": round(now - v.fix_unix),
+    }
+
+
+@router.get("/vehicles")
+def vehicles(request: Request, cache: CacheDep) -> dict[str, object]:
+    """Every live bus: position, line, trip, the stop it is heading for, delay, report age."""
+    snap = _snapshot(request)
+    now = float(request.app.state.clock())
+    names = cache.finder().route_names
+    return {
+        "snapshot_unix": None if snap is None else round(snap.made_at),
+        "vehicles": [] if snap is None else [_vehicle(v, now, names) for v in snap.vehicles],
+    }
+
+
+@router.get("/routes/{route_id}")
+def route_detail(
+    request: Request,
+    cache: CacheDep,
+    route_id: Annotated[str, Path(description="The line's route_id.")],
+) -> dict[str, object]:
+    """Both directions of a line: stops in order, live buses between them, and today's
+    departures from the first stop (unix seconds)."""
+    finder = cache.finder()
+    if route_id not in finder.route_names:
+        raise HTTPException(404, detail=f"no line {route_id!r}")
+    patterns = [p for p in cache.patterns() if p.route_id == route_id]
+    snap = _snapshot(request)
+    now = float(request.app.state.clock())
+    timetable = request.app.state.timetable
+    calls = timetable.today(now) if timetable is not None else None
+    station_of = {s: st.station_id for st in finder.stations.values() for s in st.stop_ids}
+    directions = []
+    by_dir: dict[int, list[Pattern]] = {}
+    for p in patterns:
+        by_dir.setdefault(int(p.direction_id or 0), []).append(p)
+    for direction, pats in sorted(by_dir.items()):
+        main = max(pats, key=lambda p: len(p.stops))
+        stops = []
+        for k, ps in enumerate(main.stops, start=1):
+            st = finder.stations.get(station_of.get(ps.stop_id, ""), None)
+            name = st.name if st else ps.stop_id
+            stops.append(
+                {
+                    "index": k,
+                    "stop_id": ps.stop_id,
+                    "station_id": st.station_id if st else None,
+                    "name": name,
+                    "pinyin": pinyin_of(name),
+                    "dist_m": round(ps.dist_m, 1),
+                }
+            )
+        buses = []
+        if snap is not None:
+            for v in snap.vehicles:
+                if v.route_id == route_id and int(v.direction_id or 0) == direction:
+                    buses.append(_vehicle(v, now, finder.route_names))
+        departures: list[int] = []
+        if calls is not None and main.stops:
+            first = main.stops[0].stop_id
+            departures = sorted(
+                round(c.arrival_unix)
+                for c in calls.by_stop.get(first, [])
+                if c.route_id == route_id and c.direction_id == direction and c.stop_sequence == 1
+            )
+        directions.append(
+            {
+                "direction_id": direction,
+                "headsign": main.headsign,
+                "stops": stops,
+                "buses": buses,
+                "departures_unix": departures,
+            }
+        )
+    live = 0
+    for d in directions:
+        buses_in = d["buses"]
+        assert isinstance(buses_in, list)
+        live += len(buses_in)
+    return {
+        "route_id": route_id,
+        "line": finder.route_names[route_id],
+        "directions": directions,
+        "live_buses": live,
+    }
+
+
+@router.get("/trips/{trip_id}")
+def trip_detail(
+    request: Request,
+    queries: QueriesDep,
+    cache: CacheDep,
+    trip_id: Annotated[str, Path(description="A trip_id of the network.")],
+) -> dict[str, object]:
+    """A trip's calls today: scheduled times, and the live bus's predictions when one
+    runs it."""
+    trip = queries.find_trip(trip_id)
+    if trip is None:
+        raise HTTPException(404, detail=f"no trip {trip_id!r}")
+    now = float(request.app.state.clock())
+    timetable = request.app.state.timetable
+    calls = timetable.today(now) if timetable is not None else None
+    scheduled = (
+        sorted(
+            (c for cs in calls.by_stop.values() for c in cs if c.trip_id == trip_id),
+            key=lambda c: c.stop_sequence,
+        )
+        if calls is not None
+        else []
+    )
+    snap = _snapshot(request)
+    bus = next((v for v in (snap.vehicles if snap else ()) if v.trip_id == trip_id), None)
+    predicted = {p.stop_sequence: p for p in bus.predictions} if bus is not None else {}
+    finder = cache.finder()
+    station_of = {s: st for st in finder.stations.values() for s in st.stop_ids}
+    return {
+        "trip_id": trip_id,
+        "route_id": trip.route_id,
+        "line": finder.route_names.get(trip.route_id, trip.route_id),
+        "direction_id": trip.direction_id,
+        "headsign": trip.headsign,
+        "runs_today": bool(scheduled),
+        "vehicle": None if bus is None else _vehicle(bus, now, finder.route_names),
+        "calls": [
+            {
+                "stop_sequence": c.stop_sequence,
+                "stop_id": c.stop_id,
+                "name": station_of[c.stop_id].name if c.stop_id in station_of else c.stop_id,
+                "scheduled_unix": round(c.arrival_unix),
+                "predicted_unix": round(predicted[c.stop_sequence].arrival_unix)
+                if c.stop_sequence in predicted
+                else None,
+            }
+            for c in scheduled
+        ],
+    }
