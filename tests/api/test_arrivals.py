@@ -88,3 +88,9 @@ def test_unknown_stops_get_404(store: Store) -> None:
     assert r.status_code == 404 and "NOPE" in r.json()["detail"]
     bad = TestClient(app).get("/api/v1/stops/A1/arrivals", params={"per_line": 0})
     assert bad.status_code == 422 and "per_line" in bad.text
+
+
+def test_lines_are_listed_in_number_order() -> None:
+    from busbrain.api.arrivals import _natural
+
+    assert sorted(["12路", "4路", "K1路", "1路"], key=_natural) == ["1路", "4路", "12路", "K1路"]

@@ -12,6 +12,7 @@ gone" come from the timetable.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import zoneinfo
 from collections.abc import Iterable
@@ -101,6 +102,13 @@ class TimetableCache:
         return self.day(service_date_of(now, self.tz))
 
 
+def _natural(name: str) -> tuple[tuple[int, int | str], ...]:
+    """4路 before 12路: numbers compare as numbers."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in re.findall(r"\d+|\D+", name)
+    )
+
+
 def board(
     poles: set[str],
     now: float,
@@ -187,7 +195,9 @@ def board(
         ln["first_bus_unix"] = round(lo)
         ln["last_bus_unix"] = round(hi)
     out = []
-    for (route_id, _d), ln in sorted(lines.items(), key=lambda kv: (str(kv[1]["line"]), kv[0][1])):
+    for (route_id, _d), ln in sorted(
+        lines.items(), key=lambda kv: (_natural(str(kv[1]["line"])), kv[0][1])
+    ):
         arrivals: list[dict[str, object]] = ln["arrivals"]  # type: ignore[assignment]
         arrivals.sort(key=lambda a: float(a["arrival_unix"]))  # type: ignore[arg-type]
         ln["arrivals"] = arrivals[:per_line]
