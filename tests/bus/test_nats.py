@@ -149,7 +149,12 @@ def start_worker(
 
 
 def lines(path: Path) -> list[dict[str, object]]:
-    return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+    """The complete lines a worker has written so far (it may be mid-line while we read)."""
+    if not path.exists():
+        return []
+    text = path.read_text()
+    done = text[: text.rfind("\n") + 1]
+    return [json.loads(x) for x in done.splitlines()]
 
 
 def wait_until(condition: Callable[[], bool], timeout_s: float) -> None:

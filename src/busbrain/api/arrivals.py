@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from busbrain.api.gtfsrt import HORIZON_S, PAST_SLACK_S
 from busbrain.domain.gtfstime import service_day_start
-from busbrain.domain.live import LiveSnapshot
+from busbrain.domain.live import LiveSnapshot, StopPrediction, VehicleLive
 from busbrain.domain.network import TripTimes
 from busbrain.realtime.live import service_date_of
 from busbrain.store.ports import ScheduleQueries
@@ -102,6 +102,36 @@ class TimetableCache:
         return self.day(service_date_of(now, self.tz))
 
 
+@dataclass(frozen=True, slots=True)
+class LiveIndex:
+    """A snapshot's predictions by stop pole, and when each line was last heard from."""
+
+    by_stop: dict[str, list[tuple[VehicleLive, StopPrediction]]]
+    heard: dict[str, float]
+
+
+_INDEX_LOCK = threading.Lock()
+_INDEX: list[tuple[LiveSnapshot, LiveIndex]] = []
+
+
+def live_index(snapshot: LiveSnapshot) -> LiveIndex:
+    """The index of `snapshot`, built once per snapshot (boards read it many times over)."""
+    with _INDEX_LOCK:
+        if _INDEX and _INDEX[0][0] is snapshot:
+            return _INDEX[0][1]
+    by_stop: dict[str, list[tuple[VehicleLive, StopPrediction]]] = {}
+    heard: dict[str, float] = {}
+    for v in snapshot.vehicles:
+        if v.route_id is not None:
+            heard[v.route_id] = max(heard.get(v.route_id, 0.0), v.fix_unix)
+        for p in v.predictions:
+            by_stop.setdefault(p.stop_id, []).append((v, p))
+    index = LiveIndex(by_stop, heard)
+    with _INDEX_LOCK:
+        _INDEX[:] = [(snapshot, index)]
+    return index
+
+
 def _natural(name: str) -> tuple[tuple[int, int | str], ...]:
     """4路 before 12路: numbers compare as numbers."""
     return tuple(
@@ -136,13 +166,11 @@ def board(
     heard: dict[str, float] = {}
     starts = {c.trip_id: c.trip_start_unix for p in poles for c in calls.by_stop.get(p, [])}
     if snapshot is not None:
-        for v in snapshot.vehicles:
-            if v.route_id is not None:
-                heard[v.route_id] = max(heard.get(v.route_id, 0.0), v.fix_unix)
-            if v.trip_id is None or v.route_id is None:
-                continue
-            for p in v.predictions:
-                if p.stop_id not in poles:
+        index = live_index(snapshot)
+        heard = index.heard
+        for pole in poles:
+            for v, p in index.by_stop.get(pole, ()):
+                if v.trip_id is None or v.route_id is None:
                     continue
                 if not (now - PAST_SLACK_S <= p.arrival_unix <= now + HORIZON_S):
                     continue  # never show an absurd prediction
