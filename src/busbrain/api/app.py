@@ -53,6 +53,7 @@ def create_app(
         else TimetableCache(schedule, timezone_of([a.timezone for a in queries.list_agencies()]))
     )
     app.state.clock = clock
+    app.state.arrival_boards = {}  # arrivals boards, reused briefly (routes/stops.py)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health.router)

@@ -51,6 +51,7 @@ class Finder:
     search: SearchIndex
     nearby: NearbyIndex
     route_names: dict[str, str]
+    station_of_pole: dict[str, str]
 
 
 class NetworkCache:
@@ -127,6 +128,7 @@ def _finder(queries: NetworkQueries) -> Finder:
         SearchIndex.build(stations, lines),
         NearbyIndex(stations),
         names,
+        {pole: s.station_id for s in stations for pole in s.stop_ids},
     )
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from busbrain.api.arrivals import DayCalls, board
 from busbrain.api.cache import Finder
 from busbrain.api.deps import CacheDep
+from busbrain.api.jsonenc import dumps
 from busbrain.domain.names import pinyin_of
 
 router = APIRouter(prefix="/api/v1/stops", tags=["stops"])
@@ -69,7 +70,7 @@ def _lines(finder: Finder, route_ids: tuple[str, ...]) -> list[LineOut]:
 
 
 @router.get("/nearby")
-def nearby(
+async def nearby(
     cache: CacheDep,
     lat: Annotated[float, Query(ge=-90, le=90, description="Latitude, WGS-84 degrees.")],
     lon: Annotated[float, Query(ge=-180, le=180, description="Longitude, WGS-84 degrees.")],
@@ -100,7 +101,7 @@ def nearby(
 
 
 @router.get("/search")
-def search(
+async def search(
     cache: CacheDep,
     q: Annotated[
         str,
@@ -143,39 +144,59 @@ def search(
     return SearchOut(query=q, results=out)
 
 
-@router.get("/{stop_id}/arrivals")
-def arrivals(
+_BOARD_CACHE_MAX = 4096
+_BOARD_TTL_S = 2.0
+
+
+@router.get(
+    "/{stop_id}/arrivals",
+    response_class=Response,
+    responses={
+        200: {"description": "The stop's arrivals board.", "content": {"application/json": {}}}
+    },
+)
+async def arrivals(
     request: Request,
     cache: CacheDep,
     stop_id: Annotated[
         str, Path(description="A station id (both sides of the road) or a pole id.")
     ],
     per_line: Annotated[int, Query(ge=1, le=10, description="Buses shown per line.")] = 3,
-) -> dict[str, object]:
+) -> Response:
     """The next buses at a stop, per line and direction: live ones (minutes and stops away,
     the prediction's age, 即将到站 when arriving) and scheduled ones (marked, with "not
     yet departed"), the first and last bus, "last bus gone", and whether the line's live
-    data is coming (`live_status`: live, lost, none)."""
+    data is coming (`live_status`: live, lost, none). A board is reused for two seconds
+    within one live snapshot (a busy stop is asked for many times a second)."""
     finder = cache.finder()
     station = finder.stations.get(stop_id)
     if station is not None:
         poles, name = set(station.stop_ids), station.name
+    elif stop_id in finder.station_of_pole:
+        poles, name = {stop_id}, finder.stations[finder.station_of_pole[stop_id]].name
     else:
-        holder = next((s for s in finder.stations.values() if stop_id in s.stop_ids), None)
-        if holder is None:
-            raise HTTPException(404, detail=f"no stop or station {stop_id!r}")
-        poles, name = {stop_id}, holder.name
+        raise HTTPException(404, detail=f"no stop or station {stop_id!r}")
     now = float(request.app.state.clock())
-    timetable = request.app.state.timetable
-    calls = timetable.today(now) if timetable is not None else DayCalls(day=None)  # type: ignore[arg-type]
     snapshot = request.app.state.live()
-    lines = board(poles, now, calls, snapshot, finder.route_names, per_line=per_line)
-    return {
-        "stop_id": stop_id,
-        "name": name,
-        "pinyin": pinyin_of(name),
-        "stop_ids": sorted(poles),
-        "now_unix": round(now),
-        "live_snapshot_unix": None if snapshot is None else round(snapshot.made_at),
-        "lines": lines,
-    }
+    boards: dict[tuple[object, ...], bytes] = request.app.state.arrival_boards
+    key = (stop_id, per_line, id(snapshot), int(now // _BOARD_TTL_S))
+    body = boards.get(key)
+    if body is None:
+        timetable = request.app.state.timetable
+        calls = timetable.today(now) if timetable is not None else DayCalls(day=None)  # type: ignore[arg-type]
+        lines = board(poles, now, calls, snapshot, finder.route_names, per_line=per_line)
+        body = dumps(
+            {
+                "stop_id": stop_id,
+                "name": name,
+                "pinyin": pinyin_of(name),
+                "stop_ids": sorted(poles),
+                "now_unix": round(now),
+                "live_snapshot_unix": None if snapshot is None else round(snapshot.made_at),
+                "lines": lines,
+            }
+        )
+        if len(boards) >= _BOARD_CACHE_MAX:
+            boards.clear()
+        boards[key] = body
+    return Response(body, media_type="application/json", headers={"Cache-Control": "no-cache"})
