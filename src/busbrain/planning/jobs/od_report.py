@@ -122,9 +122,10 @@ def _od_matrix(result: OdResult, inputs: OdInputs, zone_size_m: float, top: int 
     size = left + len(zones) * cell + 10
     return f"""
 <h2>OD 热力图（按区域）OD heat map by zone</h2>
-<p class=small>行：上车区域 origin，列：下车区域 destination；{len(zones)} 个客流最大的
-{inputs.zones.height} 个区域中的区域（边长 {zone_size_m:.0f} 米，以区内最常见站名标注），
-全部时段合计（扩样后乘次）。最大格 {vmax:,.0f}。</p>
+<p class=small>行：上车区域 origin，列：下车区域 destination；
+{inputs.zones.height} 个区域中客流最大的 {len(zones)} 个
+（边长 {zone_size_m:.0f} 米，以区内最常见站名标注），全部时段合计（扩样后乘次）。
+最大格 {vmax:,.0f}。</p>
 <svg role="img" aria-label="OD heat map" width="{size}" height="{head + len(zones) * cell + 10}">
 {"".join(parts)}</svg>
 """
@@ -147,10 +148,18 @@ def _profiles(result: OdResult, queries: NetworkQueries, limit: int = 40) -> str
         part = lp.filter(
             (pl.col("route_id") == route_id) & (pl.col("direction_id") == direction_id)
         )
+        # The segments most of the line's trips run (not a variant's few).
+        common = part.group_by("from_stop_id", "to_stop_id").agg(
+            pl.col("segment_trips").sum().alias("n"), pl.col("from_seq").min()
+        )
+        top = int(common.get_column("n").max() or 0)  # type: ignore[arg-type]
         segs = (
-            part.group_by("from_stop_id", "to_stop_id")
-            .agg(pl.col("from_seq").min())
+            common.filter(pl.col("n") >= top / 2)
+            .select("from_stop_id", "to_stop_id", "from_seq")
             .sort("from_seq")
+        )
+        part = part.join(
+            segs.select("from_stop_id", "to_stop_id"), on=["from_stop_id", "to_stop_id"]
         )
         hours = sorted(set(part.get_column("hour").to_list()))
         index = {(a, b): k for k, (a, b, _s) in enumerate(segs.iter_rows())}

@@ -484,7 +484,8 @@ def _results(con: duckdb.DuckDBPyConnection, p: OdParams) -> OdResult:
                max(s.load) AS max_load,
                sum(s.boardings) / any_value(tr.total) AS mean_boardings,
                sum(s.alightings) / any_value(tr.total) AS mean_alightings,
-               any_value(tr.total) AS trips
+               any_value(tr.total) AS trips,
+               count(*) AS segment_trips
         FROM seg s JOIN (SELECT route_id, direction_id, hour, sum(n) AS total
                          FROM trips GROUP BY ALL) tr
           ON tr.route_id = s.route_id AND tr.direction_id IS NOT DISTINCT FROM s.direction_id
