@@ -13,7 +13,8 @@ from busbrain import __version__
 from busbrain.api.arrivals import TimetableCache
 from busbrain.api.cache import NetworkCache
 from busbrain.api.headers import SecurityHeadersMiddleware
-from busbrain.api.routes import fares, gtfsrt, health, lines, network, stops
+from busbrain.api.reminders import ReminderBook
+from busbrain.api.routes import fares, gtfsrt, health, lines, network, reminders, stops
 from busbrain.api.routes.fares import FareUpload
 from busbrain.api.web import DEFAULT_WEB_DIR, mount_web
 from busbrain.domain.gtfstime import timezone_of
@@ -54,12 +55,15 @@ def create_app(
     )
     app.state.clock = clock
     app.state.arrival_boards = {}  # arrivals boards, reused briefly (routes/stops.py)
+    app.state.reminders = ReminderBook()
+    app.state.reminder_poll_s = 2.0
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health.router)
     app.include_router(network.router)
     app.include_router(stops.router)
     app.include_router(lines.router)
+    app.include_router(reminders.router)
     app.include_router(gtfsrt.router)
     app.include_router(fares.router)
     mount_web(app, DEFAULT_WEB_DIR if web_dir is None else web_dir)
