@@ -430,6 +430,7 @@ def _serve(
 ) -> None:
     """Serve the API and pages; with `gateway_port`, the terminal gateway in the same loop."""
     import asyncio
+    import time
 
     import uvicorn
 
@@ -444,14 +445,15 @@ def _serve(
     async def run() -> None:
         store = open_store(settings.db)
         latest: list[LiveSnapshot | None] = [None]
+        app = create_app(
+            store.queries,
+            live=lambda: latest[0],
+            fare_upload=_fare_upload(settings, store),
+            schedule=store.schedule,
+        )
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(
-                    store.queries,
-                    live=lambda: latest[0],
-                    fare_upload=_fare_upload(settings, store),
-                    schedule=store.schedule,
-                ),
+                app,
                 host=settings.host,
                 port=settings.port,
                 log_level="warning",
@@ -469,6 +471,9 @@ def _serve(
         extra = f"; JT/T 808 gateway on {settings.host}:{gw.port}" if gw else ""
         out.print(f"serving on [bold]{url}[/bold]{extra} (Ctrl-C stops)")
         processor = await asyncio.to_thread(_live_processor, store)
+        # Build today's timetable for the arrivals boards now, off the event loop, rather
+        # than on the first rider's request.
+        await asyncio.to_thread(app.state.timetable.today, time.time())
         offset = [0.0]
         live_task = asyncio.create_task(
             consume(
