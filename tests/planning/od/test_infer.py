@@ -219,3 +219,19 @@ def test_passenger_counts_scale_each_trips_boardings() -> None:
     assert result.rates["apc_boardings_per_tap"] == pytest.approx(6 / 3)
     with pytest.raises(ValueError, match="apc lacks the columns boarded"):
         infer_od(taps_frame(), visits(), stops_frame(), days_frame(), apc=apc.drop("boarded"))
+
+
+def test_a_second_tap_of_the_card_pays_for_a_companion() -> None:
+    taps = [
+        (1, "VA", "c9", at(7.0, 0)),
+        (2, "VA", "c9", at(7.0, 0, 12.0)),  # the same card again: a companion
+        (3, "VA", "c9", at(8.0, 1)),  # later, back from A4r
+    ]
+    rides = infer_od(taps_frame(taps), visits(), stops_frame(), days_frame()).rides
+    payer, companion = ride(rides, 1), ride(rides, 2)
+    assert companion["companion"] is True and payer["companion"] is False
+    assert payer["alight_stop_id"] == companion["alight_stop_id"] == "A4"
+    assert companion["chained"] is True and companion["transfer_next"] is False
+    assert payer["journey_no"] == companion["journey_no"]
+    # Without the companion rule the second tap would be a ride ending at its own stop.
+    assert ride(rides, 3)["alight_stop_id"] == "A1r"

@@ -223,8 +223,21 @@ def _boarding(con: duckdb.DuckDBPyConnection, p: OdParams) -> None:
 
 
 def _chaining(con: duckdb.DuckDBPyConnection, p: OdParams) -> None:
-    # The card's rides of the day in order; the target of each is the next boarding stop
-    # (for the last ride, the day's first one).
+    # Taps of one card on one bus within `companion_s` of each other pay for companions:
+    # they ride with the first tap (the party's leader) and get off with it.
+    con.execute(f"""
+        CREATE TEMP TABLE party AS
+        SELECT tap_id, first_value(tap_id) OVER (
+                   PARTITION BY service_date, card_hash, grp ORDER BY tt, tap_id) AS leader
+        FROM (SELECT *, sum(CASE WHEN prev_vehicle = vehicle_id
+                                  AND tt - prev_tt <= {p.companion_s} THEN 0 ELSE 1 END)
+                          OVER (PARTITION BY service_date, card_hash ORDER BY tt, tap_id) AS grp
+              FROM (SELECT *, lag(vehicle_id) OVER w AS prev_vehicle, lag(tt) OVER w AS prev_tt
+                    FROM rides WHERE card_hash IS NOT NULL AND trip_id IS NOT NULL
+                    WINDOW w AS (PARTITION BY service_date, card_hash ORDER BY tt, tap_id)))
+    """)
+    # The card's rides of the day in order (leaders only); the target of each is the next
+    # boarding stop (for the last ride, the day's first one).
     con.execute("""
         CREATE TEMP TABLE chain AS
         SELECT tap_id, service_date, card_hash, tt, trip_id, route_id, vehicle_id,
@@ -236,8 +249,8 @@ def _chaining(con: duckdb.DuckDBPyConnection, p: OdParams) -> None:
                first_value(board_x) OVER w AS first_x, first_value(board_y) OVER w AS first_y,
                row_number() OVER w AS k,
                count(*) OVER (PARTITION BY service_date, card_hash) AS n
-        FROM rides
-        WHERE card_hash IS NOT NULL AND trip_id IS NOT NULL
+        FROM rides JOIN party USING (tap_id)
+        WHERE party.leader = rides.tap_id
         WINDOW w AS (PARTITION BY service_date, card_hash ORDER BY tt, tap_id)
     """)
     con.execute(f"""
@@ -287,8 +300,12 @@ def _chaining(con: duckdb.DuckDBPyConnection, p: OdParams) -> None:
     con.execute(f"""
         CREATE TEMP TABLE inferred AS
         SELECT r.*, c.alight_seq, c.alight_stop_id, c.alight_t, c.walk_m,
-               coalesce(c.ok, false) AS chained, coalesce(c.transfer_next, false) AS transfer_next,
-               j.journey_no, coalesce(j.transfer_from_prev, false) AS transfer_from_prev,
+               coalesce(c.ok, false) AS chained,
+               coalesce(c.transfer_next AND pt.leader = r.tap_id, false) AS transfer_next,
+               j.journey_no,
+               coalesce(j.transfer_from_prev AND pt.leader = r.tap_id, false)
+                 AS transfer_from_prev,
+               pt.leader IS NOT NULL AND pt.leader <> r.tap_id AS companion,
                CASE
                  WHEN r.trip_id IS NULL THEN 'no_boarding_stop'
                  WHEN r.card_hash IS NULL THEN 'no_card'
@@ -296,7 +313,9 @@ def _chaining(con: duckdb.DuckDBPyConnection, p: OdParams) -> None:
                  WHEN c.walk_m IS NULL THEN 'no_stop_before_next_tap'
                  WHEN c.walk_m > {p.walk_limit_m} THEN 'beyond_walk_limit'
                END AS unchained_reason
-        FROM rides r LEFT JOIN chained c USING (tap_id) LEFT JOIN journeys j USING (tap_id)
+        FROM rides r LEFT JOIN party pt ON pt.tap_id = r.tap_id
+        LEFT JOIN chained c ON c.tap_id = coalesce(pt.leader, r.tap_id)
+        LEFT JOIN journeys j ON j.tap_id = coalesce(pt.leader, r.tap_id)
     """)
 
 
@@ -408,7 +427,7 @@ def _results(con: duckdb.DuckDBPyConnection, p: OdParams) -> OdResult:
         SELECT i.tap_id, i.service_date, i.vehicle_id, i.card_hash, i.channel,
                i.tt AS board_t, i.trip_id, i.route_id, i.direction_id, i.board_seq,
                i.board_stop_id, i.board_gap_s, i.at_stop, i.alight_seq, i.alight_stop_id,
-               i.alight_t, i.walk_m, i.chained, i.unchained_reason, i.journey_no,
+               i.alight_t, i.walk_m, i.chained, i.unchained_reason, i.journey_no, i.companion,
                i.transfer_next, i.transfer_from_prev, coalesce(w.weight, 0) AS weight
         FROM inferred i LEFT JOIN w USING (tap_id)
         ORDER BY i.tap_id

@@ -35,6 +35,9 @@ class OdParams:
     (tight, so the best offsets form a narrow range whose middle is taken)."""
     clock_sample: int = 100
     """Taps per bus and day used to find its reader's clock offset."""
+    companion_s: float = 120.0
+    """A card tapped again on the same bus within this many seconds pays for a companion,
+    who rides with the first tap and gets off with it."""
     not_stopped_penalty_s: float = 15.0
     """Added to the time gap of a call the bus seemed to pass without stopping."""
     not_stopped_penalty_m: float = 150.0
