@@ -91,6 +91,6 @@ def test_unknown_stops_get_404(store: Store) -> None:
 
 
 def test_lines_are_listed_in_number_order() -> None:
-    from busbrain.api.arrivals import _natural
+    from busbrain.api.ordering import natural_key
 
-    assert sorted(["12路", "4路", "K1路", "1路"], key=_natural) == ["1路", "4路", "12路", "K1路"]
+    assert sorted(["12路", "4路", "K1路", "1路"], key=natural_key) == ["1路", "4路", "12路", "K1路"]

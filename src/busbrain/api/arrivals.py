@@ -12,13 +12,13 @@ gone" come from the timetable.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from busbrain.api.gtfsrt import HORIZON_S, PAST_SLACK_S
+from busbrain.api.ordering import natural_key
 from busbrain.domain.gtfstime import service_day_start
 from busbrain.domain.live import LiveSnapshot, StopPrediction, VehicleLive
 from busbrain.domain.network import TripTimes
@@ -132,13 +132,6 @@ def live_index(snapshot: LiveSnapshot) -> LiveIndex:
     return index
 
 
-def _natural(name: str) -> tuple[tuple[int, int | str], ...]:
-    """4路 before 12路: numbers compare as numbers."""
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part) for part in re.findall(r"\d+|\D+", name)
-    )
-
-
 def board(
     poles: set[str],
     now: float,
@@ -224,7 +217,7 @@ def board(
         ln["last_bus_unix"] = round(hi)
     out = []
     for (route_id, _d), ln in sorted(
-        lines.items(), key=lambda kv: (_natural(str(kv[1]["line"])), kv[0][1])
+        lines.items(), key=lambda kv: (natural_key(str(kv[1]["line"])), kv[0][1])
     ):
         arrivals: list[dict[str, object]] = ln["arrivals"]  # type: ignore[assignment]
         arrivals.sort(key=lambda a: float(a["arrival_unix"]))  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ from typing import Any
 from busbrain.api.colors import route_color, route_text_color
 from busbrain.api.geojson import routes_feature_collection, stops_feature_collection
 from busbrain.api.jsonenc import dumps
-from busbrain.api.ordering import route_sort_key
+from busbrain.api.ordering import route_label, route_sort_key
 from busbrain.api.schemas import RouteOut
 from busbrain.domain.names import has_han
 from busbrain.domain.network import Pattern
@@ -119,7 +119,7 @@ def _finder(queries: NetworkQueries) -> Finder:
         for ps in pattern.stops:
             routes_at.setdefault(ps.stop_id, set()).add(pattern.route_id)
     routes = sorted(queries.list_routes(), key=route_sort_key)
-    names = {r.route_id: _line_name(r.short_name or r.long_name or r.route_id) for r in routes}
+    names = {r.route_id: _line_name(route_label(r)) for r in routes}
     stations = group_stations(queries.list_stops(), routes_at)
     served = Counter(r for s in stations for r in s.route_ids)
     lines = [(r.route_id, names[r.route_id], float(served.get(r.route_id, 0))) for r in routes]

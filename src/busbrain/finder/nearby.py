@@ -7,7 +7,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from busbrain.finder.stations import Station, metres
+from busbrain.domain.geo import haversine_m
+from busbrain.finder.stations import Station
 
 CELL_DEG = 0.0025
 
@@ -42,7 +43,7 @@ class NearbyIndex:
             for b in range(lo[1], hi[1] + 1):
                 for i in self._cells.get((a, b), ()):
                     s = self.stations[i]
-                    d = metres(lat, lon, s.lat, s.lon)
+                    d = haversine_m(lat, lon, s.lat, s.lon)
                     if d <= radius_m:
                         out.append(Near(s, d))
         out.sort(key=lambda n: (n.distance_m, n.station.station_id))

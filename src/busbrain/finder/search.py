@@ -24,8 +24,9 @@ from itertools import product
 from pypinyin import Style, pinyin
 from rapidfuzz import fuzz, process
 
+from busbrain.domain.geo import haversine_m
 from busbrain.domain.names import has_han, pinyin_of
-from busbrain.finder.stations import Station, metres
+from busbrain.finder.stations import Station
 
 MAX_KEY = 16
 """Longest prefix indexed (characters); longer queries are checked against the whole form."""
@@ -241,7 +242,7 @@ class SearchIndex:
         for i, (score, how) in found.items():
             e = self.entries[i]
             dist = (
-                metres(near[0], near[1], e.lat, e.lon)
+                haversine_m(near[0], near[1], e.lat, e.lon)
                 if near is not None and e.lat is not None and e.lon is not None
                 else None
             )

@@ -8,10 +8,10 @@ per day), which ranks it in search.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from busbrain.domain.geo import haversine_m
 from busbrain.domain.network import LocationType, Stop
 
 MERGE_M = 400.0
@@ -29,12 +29,6 @@ class Station:
     importance: float
     """How much it matters to riders: the lines serving it, or trips calling per day
     when the caller knows them."""
-
-
-def metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Distance on a local plane (equirectangular), metres; fine within a city."""
-    kx = 111_320.0 * math.cos(math.radians((lat1 + lat2) / 2))
-    return math.hypot((lon2 - lon1) * kx, (lat2 - lat1) * 110_574.0)
 
 
 def group_stations(
@@ -56,7 +50,7 @@ def group_stations(
         key = None
         for g in by_name.get(s.name, []):
             first = groups[g][0]
-            if metres(first.lat, first.lon, s.lat, s.lon) <= MERGE_M:
+            if haversine_m(first.lat, first.lon, s.lat, s.lon) <= MERGE_M:
                 key = g
                 break
         if key is None:

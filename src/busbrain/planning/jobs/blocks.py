@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from busbrain.domain.errors import BadInputError
+from busbrain.domain.geo import haversine_m
 from busbrain.planning.scheduling.daily import DayBlocks, DayTrip, schedule_day
 
 
@@ -120,9 +120,7 @@ def _deadhead(stops: pl.DataFrame, p: BlockParams) -> Callable[[str, str], float
     def seconds(a: str, b: str) -> float | None:
         if a not in where or b not in where:
             return None
-        (la1, lo1), (la2, lo2) = where[a], where[b]
-        kx = 111_320.0 * math.cos(math.radians((la1 + la2) / 2))
-        dist = 1.3 * math.hypot((lo2 - lo1) * kx, (la2 - la1) * 110_574.0)
+        dist = 1.3 * haversine_m(*where[a], *where[b])
         if dist > p.max_deadhead_m:
             return None
         return 120.0 + dist / (p.deadhead_speed_kmh / 3.6)

@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 import polars as pl
 
 from busbrain.domain.errors import BadInputError
+from busbrain.domain.geo import to_local_m
 from busbrain.planning.od.infer import OdResult, infer_od
 from busbrain.planning.od.params import OdParams
 from busbrain.store.days import network_timezone, service_day_start
@@ -64,18 +65,17 @@ def stop_plane(queries: NetworkQueries, zone_size_m: float) -> tuple[pl.DataFram
     stops = [s for s in queries.list_stops() if s.location_type == 0 or s.parent_station]
     if not stops:
         raise BadInputError("the store has no stops: import a network first")
-    lat0 = sum(s.lat for s in stops) / len(stops)
-    lon0 = sum(s.lon for s in stops) / len(stops)
-    kx = 111_320.0 * math.cos(math.radians(lat0))
-    ky = 110_574.0
+    lat = np.array([s.lat for s in stops])
+    lon = np.array([s.lon for s in stops])
+    x, y = to_local_m(lat, lon, float(lat.mean()), float(lon.mean()))
     frame = pl.DataFrame(
         {
             "stop_id": [s.stop_id for s in stops],
             "name": [s.name for s in stops],
-            "lat": [s.lat for s in stops],
-            "lon": [s.lon for s in stops],
-            "x": [(s.lon - lon0) * kx for s in stops],
-            "y": [(s.lat - lat0) * ky for s in stops],
+            "lat": lat,
+            "lon": lon,
+            "x": x,
+            "y": y,
         }
     ).with_columns(
         pl.format(
