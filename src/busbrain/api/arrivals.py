@@ -47,8 +47,10 @@ class Call:
 class DayCalls:
     """One service day's timetable by stop pole."""
 
-    day: dt.date
+    day: dt.date | None
+    """None for the empty timetable of an app without a schedule."""
     by_stop: dict[str, list[Call]] = field(default_factory=dict)
+    by_trip: dict[str, list[Call]] = field(default_factory=dict)
     running: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     """route_id -> (start, end) of each trip, for "should buses be out now"."""
 
@@ -75,6 +77,10 @@ def day_calls(trips: Iterable[TripTimes], day: dt.date, start_unix: float) -> Da
             )  # fmt: skip
     for calls in out.by_stop.values():
         calls.sort(key=lambda c: c.arrival_unix)
+        for c in calls:
+            out.by_trip.setdefault(c.trip_id, []).append(c)
+    for calls in out.by_trip.values():
+        calls.sort(key=lambda c: c.stop_sequence)
     return out
 
 
@@ -100,6 +106,11 @@ class TimetableCache:
 
     def today(self, now: float) -> DayCalls:
         return self.day(service_date_of(now, self.tz))
+
+
+def calls_at(timetable: TimetableCache | None, now: float) -> DayCalls:
+    """Today's calls, or none when the app was built without a schedule."""
+    return timetable.today(now) if timetable is not None else DayCalls(day=None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,6 +53,19 @@ class Finder:
     route_names: dict[str, str]
     station_of_pole: dict[str, str]
 
+    def station_of(self, pole: str) -> Station | None:
+        """The station a stop pole belongs to."""
+        key = self.station_of_pole.get(pole)
+        return None if key is None else self.stations[key]
+
+    def resolve(self, stop_id: str) -> tuple[frozenset[str], str] | None:
+        """The poles and name a stop id stands for: a station's poles, or one pole."""
+        station = self.stations.get(stop_id)
+        if station is not None:
+            return frozenset(station.stop_ids), station.name
+        holder = self.station_of(stop_id)
+        return None if holder is None else (frozenset({stop_id}), holder.name)
+
 
 class NetworkCache:
     """The app's network responses, each computed from `queries` on first request."""

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
 
+from busbrain.api.arrivals import calls_at
 from busbrain.api.deps import CacheDep, QueriesDep
 from busbrain.domain.live import LiveSnapshot, VehicleLive
 from busbrain.domain.names import pinyin_of
@@ -72,9 +73,7 @@ def route_detail(
     patterns = [p for p in cache.patterns() if p.route_id == route_id]
     snap = _snapshot(request)
     now = float(request.app.state.clock())
-    timetable = request.app.state.timetable
-    calls = timetable.today(now) if timetable is not None else None
-    station_of = {s: st.station_id for st in finder.stations.values() for s in st.stop_ids}
+    calls = calls_at(request.app.state.timetable, now)
     directions = []
     by_dir: dict[int, list[Pattern]] = {}
     for p in patterns:
@@ -83,7 +82,7 @@ def route_detail(
         main = max(pats, key=lambda p: len(p.stops))
         stops = []
         for k, ps in enumerate(main.stops, start=1):
-            st = finder.stations.get(station_of.get(ps.stop_id, ""), None)
+            st = finder.station_of(ps.stop_id)
             name = st.name if st else ps.stop_id
             stops.append(
                 {
@@ -101,7 +100,7 @@ def route_detail(
                 if v.route_id == route_id and int(v.direction_id or 0) == direction:
                     buses.append(_vehicle(v, now, finder.route_names))
         departures: list[int] = []
-        if calls is not None and main.stops:
+        if main.stops:
             first = main.stops[0].stop_id
             departures = sorted(
                 round(c.arrival_unix)
@@ -143,21 +142,12 @@ def trip_detail(
     if trip is None:
         raise HTTPException(404, detail=f"no trip {trip_id!r}")
     now = float(request.app.state.clock())
-    timetable = request.app.state.timetable
-    calls = timetable.today(now) if timetable is not None else None
-    scheduled = (
-        sorted(
-            (c for cs in calls.by_stop.values() for c in cs if c.trip_id == trip_id),
-            key=lambda c: c.stop_sequence,
-        )
-        if calls is not None
-        else []
-    )
+    calls = calls_at(request.app.state.timetable, now)
+    scheduled = calls.by_trip.get(trip_id, [])
     snap = _snapshot(request)
     bus = next((v for v in (snap.vehicles if snap else ()) if v.trip_id == trip_id), None)
     predicted = {p.stop_sequence: p for p in bus.predictions} if bus is not None else {}
     finder = cache.finder()
-    station_of = {s: st for st in finder.stations.values() for s in st.stop_ids}
     return {
         "trip_id": trip_id,
         "route_id": trip.route_id,
@@ -170,7 +160,7 @@ def trip_detail(
             {
                 "stop_sequence": c.stop_sequence,
                 "stop_id": c.stop_id,
-                "name": station_of[c.stop_id].name if c.stop_id in station_of else c.stop_id,
+                "name": (st.name if (st := finder.station_of(c.stop_id)) else c.stop_id),
                 "scheduled_unix": round(c.arrival_unix),
                 "predicted_unix": round(predicted[c.stop_sequence].arrival_unix)
                 if c.stop_sequence in predicted

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, model_validator
 
-from busbrain.api.arrivals import DayCalls, board
+from busbrain.api.arrivals import board, calls_at
 from busbrain.api.deps import CacheDep, QueriesDep
 from busbrain.api.reminders import (
     EXPIRES_S,
@@ -54,8 +54,7 @@ def _evaluate(
     snapshot = request.app.state.live()
     if r.kind == "alight":
         return check_alight(r, snapshot, now)
-    timetable = request.app.state.timetable
-    calls = timetable.today(now) if timetable is not None else DayCalls(day=None)  # type: ignore[arg-type]
+    calls = calls_at(request.app.state.timetable, now)
     lines = board(set(r.stop_ids), now, calls, snapshot, cache.finder().route_names, per_line=3)
     return check_arrival(r, lines, now)
 
@@ -66,14 +65,10 @@ def create(
 ) -> dict[str, object]:
     """Subscribe; then listen on /api/v1/reminders/{id}/events (SSE) for the one message."""
     finder = cache.finder()
-    station = finder.stations.get(body.stop_id)
-    if station is not None:
-        poles, name = frozenset(station.stop_ids), station.name
-    elif body.stop_id in finder.station_of_pole:
-        poles = frozenset({body.stop_id})
-        name = finder.stations[finder.station_of_pole[body.stop_id]].name
-    else:
+    found = finder.resolve(body.stop_id)
+    if found is None:
         raise HTTPException(404, detail=f"no stop or station {body.stop_id!r}")
+    poles, name = found
     if body.route_id is not None and body.route_id not in finder.route_names:
         raise HTTPException(404, detail=f"no line {body.route_id!r}")
     if body.trip_id is not None and queries.find_trip(body.trip_id) is None:

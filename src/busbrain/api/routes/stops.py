@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel
 
-from busbrain.api.arrivals import DayCalls, board
+from busbrain.api.arrivals import board, calls_at
 from busbrain.api.cache import Finder
 from busbrain.api.deps import CacheDep
 from busbrain.api.jsonenc import dumps
@@ -169,21 +169,17 @@ async def arrivals(
     data is coming (`live_status`: live, lost, none). A board is reused for two seconds
     within one live snapshot (a busy stop is asked for many times a second)."""
     finder = cache.finder()
-    station = finder.stations.get(stop_id)
-    if station is not None:
-        poles, name = set(station.stop_ids), station.name
-    elif stop_id in finder.station_of_pole:
-        poles, name = {stop_id}, finder.stations[finder.station_of_pole[stop_id]].name
-    else:
+    found = finder.resolve(stop_id)
+    if found is None:
         raise HTTPException(404, detail=f"no stop or station {stop_id!r}")
+    poles, name = set(found[0]), found[1]
     now = float(request.app.state.clock())
     snapshot = request.app.state.live()
     boards: dict[tuple[object, ...], bytes] = request.app.state.arrival_boards
     key = (stop_id, per_line, id(snapshot), int(now // _BOARD_TTL_S))
     body = boards.get(key)
     if body is None:
-        timetable = request.app.state.timetable
-        calls = timetable.today(now) if timetable is not None else DayCalls(day=None)  # type: ignore[arg-type]
+        calls = calls_at(request.app.state.timetable, now)
         lines = board(poles, now, calls, snapshot, finder.route_names, per_line=per_line)
         body = dumps(
             {
