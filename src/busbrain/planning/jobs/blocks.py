@@ -9,8 +9,6 @@ minutes, up to `max_deadhead_m`; it lays over at least `layover_s` before each t
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -21,6 +19,7 @@ import polars as pl
 
 from busbrain.domain.errors import BadInputError
 from busbrain.domain.geo import haversine_m
+from busbrain.planning.jobs.files import csv_text
 from busbrain.planning.scheduling.daily import DayBlocks, DayTrip, schedule_day
 
 
@@ -173,17 +172,14 @@ def write_blocks(feed: Path, service_id: str, plans: list[RouteBlocks], out: Pat
         .with_columns(pl.coalesce("new_block", "block_id").alias("block_id"))
         .drop("new_block")
     )
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(trips.columns)
-    w.writerows(trips.fill_null("").iter_rows())
+    text = csv_text(trips)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         part = Path(tmp) / "feed.zip"
         with zipfile.ZipFile(feed) as src, zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED) as dst:
             for info in src.infolist():
                 if info.filename == "trips.txt":
-                    dst.writestr("trips.txt", buf.getvalue())
+                    dst.writestr("trips.txt", text)
                 else:
                     dst.writestr(info, src.read(info.filename))
         part.replace(out)

@@ -30,6 +30,7 @@ import polars as pl
 
 from busbrain.domain.errors import BadInputError
 from busbrain.domain.geo import to_local_m
+from busbrain.planning.fares.intake import service_dates
 from busbrain.planning.od.infer import OdResult, infer_od
 from busbrain.planning.od.params import OdParams
 from busbrain.store.days import network_timezone, service_day_start
@@ -37,13 +38,18 @@ from busbrain.store.ports import NetworkQueries, RealtimeHistory, ScheduleQuerie
 from busbrain.store.sql_fares import SqlFareTaps
 
 
-class OdStore(Protocol):
+class AvlStore(Protocol):
+    """What planning reads from the store: the network, its schedule, the AVL history."""
+
     @property
     def queries(self) -> NetworkQueries: ...
     @property
     def schedule(self) -> ScheduleQueries: ...
     @property
     def history(self) -> RealtimeHistory: ...
+
+
+class OdStore(AvlStore, Protocol):
     @property
     def fares(self) -> SqlFareTaps: ...
 
@@ -206,16 +212,10 @@ def read_door_counts(paths: list[Path], tz: str) -> pl.DataFrame:
             }
         )
     )
-    return out.with_columns(
-        (
-            pl.from_epoch((pl.col("t") * 1e6).cast(pl.Int64), time_unit="us")
-            .dt.replace_time_zone("UTC")
-            .dt.convert_time_zone(tz)
-            - pl.duration(hours=3)
-        )
-        .dt.date()
-        .alias("service_date")
-    ).select("service_date", "vehicle_id", "t", "boarded", "alighted")
+    stamp = pl.from_epoch((pl.col("t") * 1e6).cast(pl.Int64), time_unit="us")
+    return out.with_columns(service_dates(stamp.dt.replace_time_zone("UTC"), tz)).select(
+        "service_date", "vehicle_id", "t", "boarded", "alighted"
+    )
 
 
 def _csv(frame: pl.DataFrame, path: Path) -> None:

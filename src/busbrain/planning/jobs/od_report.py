@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
+from busbrain.planning.jobs.files import write_page
 from busbrain.planning.jobs.od import OdInputs
 from busbrain.planning.od.infer import OdResult
 from busbrain.store.ports import NetworkQueries
@@ -23,16 +24,6 @@ REASONS_ZH = {
     "no_stop_before_next_tap": "下次刷卡前无可下车站",
     "beyond_walk_limit": "换乘步行距离超限",
 }
-
-CSS = """
-body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:24px;
-color:#1d2733;max-width:1200px}
-h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ccd;padding-bottom:4px}
-table{border-collapse:collapse;font-size:13px}td,th{padding:3px 8px;border-bottom:1px solid #e4e7eb;
-text-align:right}th:first-child,td:first-child{text-align:left}
-.small{font-size:12px;color:#5b6775}.grid{display:flex;flex-wrap:wrap;gap:18px}
-svg text{font-size:10px;fill:#33404d}
-"""
 
 
 def _heat(v: float, vmax: float) -> str:
@@ -247,13 +238,4 @@ def write_report(
         + _profiles(result, queries)
         + _transfers(result, queries)
     )
-    page = (
-        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>客流 OD 分析</title><style>{CSS}</style></head><body>{body}</body></html>"
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_page(path, "客流 OD 分析", body)

@@ -11,9 +11,7 @@ stored network with that service's trips of those lines replaced; blocks come fr
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import itertools
 import tempfile
 import zipfile
@@ -21,13 +19,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import polars as pl
 
 from busbrain.domain.errors import BadInputError
 from busbrain.domain.network import TripTimes
+from busbrain.planning.jobs.files import csv_text
+from busbrain.planning.jobs.od import AvlStore
 from busbrain.planning.timetable.plan import (
     LineDemand,
     LinePlan,
@@ -39,22 +38,9 @@ from busbrain.planning.timetable.plan import (
     line_frequencies,
     plan_line,
 )
-from busbrain.store.ports import (
-    NetworkQueries,
-    RealtimeHistory,
-    ScheduleQueries,
-)
+from busbrain.store.days import network_timezone, service_day_start
 
 HOURS = 48
-
-
-class TimetableStore(Protocol):
-    @property
-    def queries(self) -> NetworkQueries: ...
-    @property
-    def schedule(self) -> ScheduleQueries: ...
-    @property
-    def history(self) -> RealtimeHistory: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +54,7 @@ class LineResult:
     shape_id: str
 
 
-def _days_running(store: TimetableStore, service_id: str, days: list[dt.date]) -> list[dt.date]:
+def _days_running(store: AvlStore, service_id: str, days: list[dt.date]) -> list[dt.date]:
     services = {s.service_id: s for s in store.schedule.list_services()}
     if service_id not in services:
         known = ", ".join(sorted(services)) or "none"
@@ -132,7 +118,7 @@ def _runtimes(
 
 
 def gather_lines(
-    store: TimetableStore,
+    store: AvlStore,
     od_dir: Path,
     service_id: str,
     policy: Policy,
@@ -150,8 +136,6 @@ def gather_lines(
     seg = seg.filter(pl.col("service_date").is_in(days))
     n_days = len(days)
     ref = days[0]
-    from busbrain.store.days import network_timezone, service_day_start
-
     tz = network_timezone(store.queries)
     starts = {d: service_day_start(d, tz) for d in days}
     trips = store.schedule.trip_times_on(ref)
@@ -332,18 +316,10 @@ def write_feed(base: Path, lines: list[LineResult], service_id: str, out: Path) 
         with zipfile.ZipFile(tmp_zip, "w", zipfile.ZIP_DEFLATED) as zf:
             for f in sorted(folder.iterdir()):
                 if f.name == "trips.txt":
-                    zf.writestr(f.name, _csv_text(trips))
+                    zf.writestr(f.name, csv_text(trips))
                 elif f.name == "stop_times.txt":
-                    zf.writestr(f.name, _csv_text(times))
+                    zf.writestr(f.name, csv_text(times))
                 else:
                     zf.write(f, f.name)
         tmp_zip.replace(out)
     return counts
-
-
-def _csv_text(frame: pl.DataFrame) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(frame.columns)
-    w.writerows(frame.fill_null("").iter_rows())
-    return buf.getvalue()

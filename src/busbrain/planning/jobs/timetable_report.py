@@ -14,18 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from busbrain.planning.jobs.blocks import RouteBlocks
+from busbrain.planning.jobs.files import write_page
 from busbrain.planning.jobs.timetable import LineResult
 from busbrain.planning.timetable.plan import Policy
 
-CSS = """
-body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:24px;
-color:#1d2733;max-width:1200px}h1{font-size:22px}
-h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ccd;padding-bottom:4px}
-table{border-collapse:collapse;font-size:13px}td,th{padding:3px 8px;border-bottom:1px solid #e4e7eb;
-text-align:right}th:first-child,td:first-child{text-align:left}.small{font-size:12px;color:#5b6775}
-.grid{display:flex;flex-wrap:wrap;gap:18px}svg text{font-size:10px;fill:#33404d}
-.old{stroke:#9aa5b1}.new{stroke:#d64545}polyline{fill:none}
-"""
+CSS = ".old{stroke:#9aa5b1}.new{stroke:#d64545}polyline{fill:none}"
+
 HOUR = 3600.0
 
 
@@ -217,13 +211,4 @@ def write_report(
         + f"<div class=grid>{charts}</div>"
         + _time_space(busiest)
     )
-    page = (
-        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>车次计划</title><style>{CSS}</style></head><body>{body}</body></html>"
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_page(path, "车次计划", body, CSS)
