@@ -416,6 +416,42 @@ def _od_table(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+def segments_sql(flows: str) -> str:
+    """A query for the load on every segment between consecutive calls of each trip, from
+    `flows` (a query giving service_date, trip_id, seq, boardings, alightings at calls),
+    over the calls in table `v` and the service days in `days_in`: the running sum of
+    boardings less alightings, never below zero."""
+    return f"""
+        WITH f AS (
+            SELECT service_date, trip_id, seq, sum(boardings) AS boardings,
+                   sum(alightings) AS alightings
+            FROM ({flows}) GROUP BY ALL),
+        calls AS (
+            SELECT v.service_date, v.trip_id, any_value(v.route_id) AS route_id,
+                   any_value(v.direction_id) AS direction_id, v.seq,
+                   any_value(v.stop_id) AS stop_id,
+                   min(v.dep) AS dep
+            FROM v GROUP BY v.service_date, v.trip_id, v.seq),
+        c AS (
+            SELECT calls.*, coalesce(f.boardings, 0)::DOUBLE AS boardings,
+                   coalesce(f.alightings, 0)::DOUBLE AS alightings
+            FROM calls LEFT JOIN f USING (service_date, trip_id, seq)),
+        run AS (
+            SELECT *,
+                   sum(boardings - alightings) OVER w AS load,
+                   lead(seq) OVER w AS to_seq, lead(stop_id) OVER w AS to_stop_id,
+                   first_value(dep) OVER w AS trip_start
+            FROM c
+            WINDOW w AS (PARTITION BY service_date, trip_id ORDER BY seq))
+        SELECT run.service_date, trip_id, route_id, direction_id, seq AS from_seq,
+               stop_id AS from_stop_id, to_seq, to_stop_id, boardings, alightings,
+               greatest(load, 0) AS load,
+               floor((trip_start - d.day_start) / 3600)::INT AS hour
+        FROM run JOIN days_in d USING (service_date)
+        WHERE to_seq IS NOT NULL
+    """
+
+
 def _frame(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
     return pl.from_arrow(con.sql(sql).to_arrow_table())  # type: ignore[return-value]
 
@@ -451,45 +487,16 @@ def _results(con: duckdb.DuckDBPyConnection, p: OdParams) -> OdResult:
         GROUP BY ALL ORDER BY ALL
         """,
     )
-    con.execute("""
-        CREATE TEMP TABLE seg AS
-        WITH flows AS (
+    con.execute(
+        "CREATE TEMP TABLE seg AS "
+        + segments_sql("""
             SELECT service_date, trip_id, board_seq AS seq, sum(weight) AS boardings,
                    0.0 AS alightings
             FROM od GROUP BY ALL
             UNION ALL
-            SELECT service_date, trip_id, alight_seq, 0.0, sum(weight) FROM od GROUP BY ALL),
-        calls AS (
-            SELECT v.service_date, v.trip_id, any_value(v.route_id) AS route_id,
-                   any_value(v.direction_id) AS direction_id, v.seq,
-                   any_value(v.stop_id) AS stop_id,
-                   min(v.dep) AS dep
-            FROM v GROUP BY v.service_date, v.trip_id, v.seq),
-        f AS (
-            SELECT service_date, trip_id, seq, sum(boardings) AS boardings,
-                   sum(alightings) AS alightings
-            FROM flows GROUP BY ALL),
-        c AS (
-            SELECT calls.*, coalesce(f.boardings, 0) AS boardings,
-                   coalesce(f.alightings, 0) AS alightings
-            FROM calls LEFT JOIN f USING (service_date, trip_id, seq)),
-        run AS (
-            SELECT *,
-                   sum(boardings - alightings) OVER (
-                     PARTITION BY service_date, trip_id ORDER BY seq) AS load,
-                   lead(seq) OVER (PARTITION BY service_date, trip_id ORDER BY seq) AS to_seq,
-                   lead(stop_id) OVER (PARTITION BY service_date, trip_id ORDER BY seq)
-                     AS to_stop_id,
-                   first_value(dep) OVER (PARTITION BY service_date, trip_id ORDER BY seq)
-                     AS trip_start
-            FROM c)
-        SELECT run.service_date, trip_id, route_id, direction_id, seq AS from_seq,
-               stop_id AS from_stop_id, to_seq, to_stop_id, boardings, alightings,
-               greatest(load, 0) AS load,
-               floor((trip_start - d.day_start) / 3600)::INT AS hour
-        FROM run JOIN days_in d USING (service_date)
-        WHERE to_seq IS NOT NULL
-    """)
+            SELECT service_date, trip_id, alight_seq, 0.0, sum(weight) FROM od GROUP BY ALL
+        """)
+    )
     segment_loads = _frame(con, "SELECT * FROM seg ORDER BY service_date, trip_id, from_seq")
     load_profile = _frame(
         con,
