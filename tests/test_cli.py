@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -151,3 +154,67 @@ def test_postgres_url_works_from_the_cli(tiny: TinyFeed, pg_url: str) -> None:
     r = runner.invoke(app, ["--db", pg_url, "gtfs", "import", str(tiny.zip())])
     assert r.exit_code == 0, r.output
     assert _summary(pg_url) == (8, 14)
+
+
+AMAP = "https://webrd0{s}.is.autonavi.com/appmaptile?style=8&x={x}&y={y}&z={z}"
+
+
+def test_serve_gives_the_map_page_its_base_map(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "BUSBRAIN_TILE_CRS": "gcj02", "BUSBRAIN_TILE_SUBDOMAINS": "12"}
+    args = ["--db", f"sqlite:///{tmp_path / 'serve.db'}", "serve", "--port", str(port)]
+    args += ["--tile-url", AMAP, "--tile-attribution", "© 高德地图"]
+    proc = subprocess.Popen(
+        [BUSBRAIN, *args],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, proc.communicate()[0]
+            try:
+                url = f"http://127.0.0.1:{port}/api/v1/web/config"
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    config = json.load(response)
+                    policy = response.headers["Content-Security-Policy"]
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "busbrain serve did not answer"
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert config == {
+        "tiles": {
+            "url": AMAP,
+            "crs": "gcj02",
+            "attribution": "© 高德地图",
+            "subdomains": ["1", "2"],
+        }
+    }
+    servers = "https://webrd01.is.autonavi.com https://webrd02.is.autonavi.com"
+    assert f"img-src 'self' data: {servers};" in policy
+
+
+def test_a_bad_base_map_is_bad_input_before_anything_is_served_or_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    r = runner.invoke(app, ["--db", db, "serve", "--tile-url", "ftp://tiles.example.org/{z}"])
+    assert r.exit_code == 2
+    assert "BUSBRAIN_TILE_URL" in r.output
+    r = runner.invoke(app, ["--db", db, "demo", "--no-serve", "--tile-url", "tiles/{z}/{x}/{y}"])
+    assert r.exit_code == 2
+    assert "BUSBRAIN_TILE_URL" in r.output
+    assert not (tmp_path / "var" / "demo").exists()  # refused before the city was built
+    monkeypatch.setenv("BUSBRAIN_TILE_CRS", "bd09")
+    r = runner.invoke(app, ["--db", db, "serve", "--tile-url", AMAP])
+    assert r.exit_code == 2
+    assert "tile_crs" in r.output

@@ -12,8 +12,9 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,6 +24,9 @@ from rich.table import Table
 from busbrain.config import Settings
 from busbrain.domain.errors import BadInputError, BusbrainError
 from busbrain.domain.notices import NoticeBag, Severity
+
+if TYPE_CHECKING:
+    from busbrain.api.routes.webconfig import TileConfig
 
 app = typer.Typer(
     help="busbrain: the bus cloud brain (公交云脑).",
@@ -69,11 +73,90 @@ def _root(
 
 
 def _settings(ctx: typer.Context, **overrides: Any) -> Settings:
+    from pydantic import ValidationError
+
     db = ctx.obj.get("db") if ctx.obj else None
     values = {k: v for k, v in overrides.items() if v is not None}
     if db:
         values["db"] = db
-    return Settings(**values)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise BadInputError(f"bad setting: {problems}") from exc
+
+
+class TileCrs(StrEnum):
+    """The coordinate system of a base map's tiles (--tile-crs)."""
+
+    wgs84 = "wgs84"
+    gcj02 = "gcj02"
+
+
+TileUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tile-url",
+        help="Base map tiles for the map page: a URL template with {z} {x} {y} (and {s}); "
+        "env BUSBRAIN_TILE_URL. Default: no base map, nothing loaded from elsewhere.",
+    ),
+]
+TileCrsOpt = Annotated[
+    TileCrs | None,
+    typer.Option(
+        "--tile-crs",
+        help="What the tiles are drawn in (gcj02: AMap, Tencent); env BUSBRAIN_TILE_CRS.",
+    ),
+]
+TileAttributionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tile-attribution", help="Credit shown for the base map; env BUSBRAIN_TILE_ATTRIBUTION."
+    ),
+]
+
+
+ClockOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--clock",
+        help="Run the server's clock (and the demo's buses) from this local time today, "
+        "HH:MM, at real speed: a rush hour at any hour, and tests that do not depend on "
+        "when they run. Default: the real time.",
+    ),
+]
+
+
+def _clock_offset(store_queries: Any, hhmm: str | None) -> float:
+    """Seconds to add to the real clock so that it reads `hhmm` (local to the network)
+    now; 0 without one. Raises BadInputError for a malformed time."""
+    if hhmm is None:
+        return 0.0
+    import time
+
+    from busbrain.domain.gtfstime import timezone_of
+
+    try:
+        hour, minute = (int(x) for x in hhmm.split(":"))
+        wanted = dt.time(hour, minute)
+    except ValueError:
+        raise BadInputError(f"--clock {hhmm!r}: give a local time as HH:MM, e.g. 08:00") from None
+    tz = timezone_of([a.timezone for a in store_queries.list_agencies()])
+    today = dt.datetime.now(tz).date()
+    return dt.datetime.combine(today, wanted, tz).timestamp() - time.time()
+
+
+def _tile_settings(
+    url: str | None, crs: TileCrs | None, attribution: str | None
+) -> dict[str, str | None]:
+    """The tile options as settings overrides (None: keep the environment's or default)."""
+    return {
+        "tile_url": url,
+        "tile_crs": None if crs is None else crs.value,
+        "tile_attribution": attribution,
+    }
 
 
 @contextmanager
@@ -427,8 +510,13 @@ def _serve(
     gateway_port: int | None = None,
     open_registration: bool = False,
     simulate: Callable[..., Any] | None = None,
+    tiles: TileConfig | None = None,
+    clock: str | None = None,
 ) -> None:
-    """Serve the API and pages; with `gateway_port`, the terminal gateway in the same loop."""
+    """Serve the API and pages; with `gateway_port`, the terminal gateway in the same loop.
+    `tiles` is the map page's base map (from `wiring.tile_config`), or None. `clock`
+    (HH:MM) starts the server's clock at that local time; the simulator may move it too
+    (set_offset), and the API, the live side and the buses then share one clock."""
     import asyncio
     import time
 
@@ -445,11 +533,14 @@ def _serve(
     async def run() -> None:
         store = open_store(settings.db)
         latest: list[LiveSnapshot | None] = [None]
+        offset = [_clock_offset(store.queries, clock)]
         app = create_app(
             store.queries,
             live=lambda: latest[0],
             fare_upload=_fare_upload(settings, store),
             schedule=store.schedule,
+            tiles=tiles,
+            clock=lambda: time.time() + offset[0],
         )
         server = uvicorn.Server(
             uvicorn.Config(
@@ -469,12 +560,13 @@ def _serve(
             await gw.start()
         url = f"http://{settings.host}:{settings.port}"
         extra = f"; JT/T 808 gateway on {settings.host}:{gw.port}" if gw else ""
+        if tiles is not None:
+            extra += f"; base map {tiles.url} ({tiles.crs})"
         out.print(f"serving on [bold]{url}[/bold]{extra} (Ctrl-C stops)")
         processor = await asyncio.to_thread(_live_processor, store)
         # Build today's timetable for the arrivals boards now, off the event loop, rather
         # than on the first rider's request.
-        await asyncio.to_thread(app.state.timetable.today, time.time())
-        offset = [0.0]
+        await asyncio.to_thread(app.state.timetable.today, time.time() + offset[0])
         live_task = asyncio.create_task(
             consume(
                 processor,
@@ -487,7 +579,13 @@ def _serve(
         sim_task = None
         if simulate is not None and gw is not None:
             sim_task = asyncio.create_task(
-                simulate("127.0.0.1", gw.port, lambda s: offset.__setitem__(0, s), processor.plan)
+                simulate(
+                    "127.0.0.1",
+                    gw.port,
+                    lambda s: offset.__setitem__(0, s),
+                    processor.plan,
+                    offset[0],
+                )
             )
         try:
             await server.serve()
@@ -516,10 +614,18 @@ def serve(
         typer.Option("--gateway-port", help="Also serve JT/T 808 terminals on this port."),
     ] = None,
     bus: Annotated[str | None, typer.Option("--bus", help="'memory' or nats://host:port.")] = None,
+    tile_url: TileUrlOpt = None,
+    tile_crs: TileCrsOpt = None,
+    tile_attribution: TileAttributionOpt = None,
+    clock: ClockOpt = None,
 ) -> None:
     """Serve the API and web pages for the network in the store (and terminals, if asked)."""
+    from busbrain.wiring import tile_config
+
     with _errors():
-        _serve(_settings(ctx, host=host, port=port, bus=bus), gateway_port)
+        tiles = _tile_settings(tile_url, tile_crs, tile_attribution)
+        settings = _settings(ctx, host=host, port=port, bus=bus, **tiles)
+        _serve(settings, gateway_port, tiles=tile_config(settings), clock=clock)
 
 
 @app.command("gateway")
@@ -596,16 +702,25 @@ def demo(
     no_sim: Annotated[
         bool, typer.Option("--no-sim", help="Serve without the simulated buses.")
     ] = False,
+    tile_url: TileUrlOpt = None,
+    tile_crs: TileCrsOpt = None,
+    tile_attribution: TileAttributionOpt = None,
+    clock: ClockOpt = None,
 ) -> None:
     """Build the Jinzhou-like demo city, import it, and serve it on localhost.
 
     Uses ./var/demo.db unless --db or BUSBRAIN_DB names another store.
     """
     from busbrain.democity import DEFAULT_SEED, write_demo_feed
+    from busbrain.wiring import tile_config
 
     with _errors():
         explicit = (ctx.obj or {}).get("db") or os.environ.get("BUSBRAIN_DB")
-        settings = _settings(ctx, host=host, port=port, db=None if explicit else DEMO_DB)
+        tile_options = _tile_settings(tile_url, tile_crs, tile_attribution)
+        settings = _settings(
+            ctx, host=host, port=port, db=None if explicit else DEMO_DB, **tile_options
+        )
+        tiles = tile_config(settings)  # a bad base map fails now, not after the build
         s = DEFAULT_SEED if seed is None else seed
         feed = Path("var") / "demo" / f"jinzhou-{s}.zip"
         with err.status(f"building the demo city (seed {s})"):
@@ -614,18 +729,27 @@ def demo(
             raise typer.Exit(1)
         if not no_serve:
             runner = None if no_sim else _demo_simulator(settings, s)
-            _serve(settings, gateway_port=gateway_port, open_registration=True, simulate=runner)
+            _serve(
+                settings,
+                gateway_port=gateway_port,
+                open_registration=True,
+                simulate=runner,
+                tiles=tiles,
+                clock=clock,
+            )
 
 
 def _demo_simulator(settings: Settings, seed: int) -> Callable[..., Any]:
-    """The demo's simulated buses: today's service in real time, from now (or from
-    07:30 on a simulated clock when no buses run at this hour)."""
+    """The demo's simulated buses: today's service in real time, from now (the server's
+    clock, when --clock set it), or from 07:30 on a simulated clock when few buses run at
+    this hour."""
 
     async def run(
         host: str,
         port: int,
         set_offset: Callable[[float], None],
         set_plan: Callable[[dict[str, str]], None],
+        offset_s: float = 0.0,
     ) -> None:
         import asyncio
         import time
@@ -655,12 +779,16 @@ def _demo_simulator(settings: Settings, seed: int) -> Callable[..., Any]:
                 store.close()
 
         world = await asyncio.to_thread(build)
-        now_s = time.time() - world.day_start_unix
+        real_s = time.time() - world.day_start_unix
+        now_s = real_s + offset_s
         first = min(b.power_on for b in world.day.buses)
         last = max(b.power_off for b in world.day.buses)
-        start = now_s if first <= now_s <= last - 3600 else 7.5 * 3600
-        clock = "" if start == now_s else " on a simulated clock from 07:30"
-        set_offset(start - now_s)  # the live side runs on the same clock as the buses
+        out_now = sum(1 for b in world.day.buses if b.power_on <= now_s <= b.power_off)
+        busy = out_now >= 0.25 * len(world.day.buses)  # a quarter of the fleet or more
+        start = now_s if offset_s or (busy and first <= now_s <= last - 3600) else 7.5 * 3600
+        hh, mm = int(start // 3600) % 24, int(start % 3600 // 60)
+        clock = "" if start == real_s else f" on a simulated clock from {hh:02d}:{mm:02d}"
+        set_offset(start - real_s)  # the API and live side run on the buses' clock
         # the dispatch plan (which bus runs which block) is known to a city's brain
         set_plan(
             {t.vehicle_id: d.block_id for t, d in zip(world.terminals, world.duties, strict=True)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -36,4 +38,24 @@ class Settings(BaseSettings):
         default=None,
         description="Bearer token the clearing system sends to POST /api/v1/fares/batches; "
         "the endpoint refuses every upload while unset",
+    )
+    tile_url: str | None = Field(
+        default=None,
+        description="Base map of the map page: a tile URL template with {z}, {x}, {y} and "
+        "optionally {s}, e.g. https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1"
+        "&scale=1&style=8&x={x}&y={y}&z={z}; unset: no base map (nothing loaded from "
+        "elsewhere, works offline)",
+    )
+    tile_crs: Literal["wgs84", "gcj02"] = Field(
+        default="wgs84",
+        description="Coordinate system the tiles are drawn in: 'gcj02' for Chinese web maps "
+        "(AMap, Tencent), whose offset the page then applies to everything it draws",
+    )
+    tile_attribution: str = Field(
+        default="", description="Credit for the base map, shown on the map as plain text"
+    )
+    tile_subdomains: str = Field(
+        default="1234",
+        description="What {s} in tile_url stands for: each character one subdomain, or a "
+        "comma-separated list",
     )

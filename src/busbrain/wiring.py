@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from busbrain.api.routes.webconfig import TileConfig
 from busbrain.bus.memory import InMemoryBus
 from busbrain.bus.nats import NatsBus, NatsSettings
 from busbrain.bus.ports import EventBus
@@ -92,3 +93,18 @@ def card_key(settings: Settings) -> bytes:
     if not 16 <= len(key) <= 64:
         raise BadInputError(f"{where}: the card key must be 32 to 128 hex digits, not {len(text)}")
     return key
+
+
+def tile_config(settings: Settings) -> TileConfig | None:
+    """The map page's base map from the tile_* settings, or None when tile_url is unset."""
+    if not settings.tile_url:
+        return None
+    try:
+        return TileConfig(
+            url=settings.tile_url,
+            crs=settings.tile_crs,
+            attribution=settings.tile_attribution,
+            subdomains=settings.tile_subdomains,
+        )
+    except ValueError as exc:
+        raise BadInputError(f"BUSBRAIN_TILE_URL: {exc}") from exc

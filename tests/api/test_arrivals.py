@@ -48,8 +48,10 @@ def test_live_buses_come_with_minutes_stops_away_and_age(store: Store) -> None:
     back = line(body, "R1", 1)  # T2 on its way to A2
     a = back["arrivals"][0]
     assert a["live"] and a["vehicle_id"] == "V1" and a["label"] == "辽G12345"
-    assert a["minutes"] == 9 and a["stops_away"] == 1 and a["prediction_age_s"] == 3
+    # heading for C1, then A2: two stops to go, as riders count them
+    assert a["minutes"] == 9 and a["stops_away"] == 2 and a["prediction_age_s"] == 3
     assert back["live_status"] == "live" and back["line"] == "1路"
+    assert back["headsign"] == "中央大街"
     out = line(body, "R2", 0)  # T4 waiting at A1 until 07:00
     b = out["arrivals"][0]
     assert b["live"] and b["minutes"] == 38 and b["not_yet_departed"] is True
@@ -94,3 +96,16 @@ def test_lines_are_listed_in_number_order() -> None:
     from busbrain.api.ordering import natural_key
 
     assert sorted(["12路", "4路", "K1路", "1路"], key=natural_key) == ["1路", "4路", "12路", "K1路"]
+
+
+def test_crowding_comes_from_the_counters_load_when_known(store: Store) -> None:
+    import dataclasses
+
+    from tests.api.test_gtfsrt import V1
+
+    for percent, word in ((None, None), (35, "comfortable"), (75, "busy"), (96, "crowded")):
+        snap = LiveSnapshot(NOW, (dataclasses.replace(V1, occupancy_percent=percent),))
+        a = line(board(store, "S_A", NOW, snap), "R1", 1)["arrivals"][0]
+        assert a["live"] and a["crowding"] == word, percent
+    scheduled = line(board(store, "A2", local(6, 5), None), "R1", 1)["arrivals"][0]
+    assert scheduled["crowding"] is None

@@ -41,6 +41,28 @@ def test_a_line_shows_its_stops_in_order_and_its_buses_between_them(client: Test
     assert bus["vehicle_id"] == "V1" and bus["next_stop_id"] == "C1"
     assert bus["next_stop_sequence"] == 2 and bus["delay_s"] == 30
     assert out["departures_unix"] == [round(local(6, 0)), round(local(0, 40)) + 86_400]
+    assert out["stops"][2]["lat"] == pytest.approx(41.12) and out["stops"][2]["lon"] == 121.142
+    # V1 is 280 m past D1 (stop 1) and 390 m short of C1 (stop 2)
+    assert bus["strip_at"] == pytest.approx(1.42, abs=0.02)
+
+
+def test_a_bus_standing_at_a_stop_sits_on_it_and_a_loop_picks_the_nearer_visit() -> None:
+    from busbrain.api.cache import Finder
+    from busbrain.api.routes.lines import strip_at
+    from busbrain.domain.live import StopStatus, VehicleLive
+
+    poles = {"A": (41.0, 121.0), "B": (41.0, 121.01), "C": (41.0, 121.02)}
+    finder = Finder({}, None, None, {}, {}, poles)  # type: ignore[arg-type]
+    loop = ["A", "B", "C", "B", "A"]
+    standing = VehicleLive(
+        "V", 0, 41.0, 121.01, stop_id="B", stop_sequence=4, status=StopStatus.STOPPED_AT
+    )
+    assert strip_at(standing, loop, finder) == 4.0
+    # on the way back, a quarter of the way from C to B
+    moving = VehicleLive("V", 0, 41.0, 121.0175, stop_id="B", stop_sequence=4)
+    assert strip_at(moving, loop, finder) == pytest.approx(3.25, abs=0.01)
+    elsewhere = VehicleLive("V", 0, 41.0, 121.0, stop_id="Z", stop_sequence=2)
+    assert strip_at(elsewhere, loop, finder) is None
 
 
 def test_live_vehicles_are_listed_with_their_report_age(client: TestClient) -> None:

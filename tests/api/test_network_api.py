@@ -414,7 +414,7 @@ def test_openapi_lists_the_endpoints(client: TestClient) -> None:
 
 
 def test_map_page_loads_only_from_this_server(client: TestClient) -> None:
-    page = client.get("/")
+    page = client.get("/map")
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     html = page.text

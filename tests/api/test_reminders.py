@@ -50,14 +50,14 @@ def first_event(client: TestClient, reminder_id: str) -> tuple[str, Any]:
 def test_a_reminder_fires_once_when_the_bus_is_near(client: TestClient) -> None:
     made = client.post(
         "/api/v1/reminders",
-        json={"stop_id": "S_A", "route_id": "R1", "direction_id": 1, "stops_away": 1},
+        json={"stop_id": "S_A", "route_id": "R1", "direction_id": 1, "stops_away": 2},
     )
     assert made.status_code == 201, made.text
     rid = made.json()["reminder_id"]
     event, data = first_event(client, rid)
     assert event == "reminder"
-    assert data["message"]["vehicle_id"] == "V1" and data["message"]["stops_away"] == 1
-    assert data["message"]["text"] == "1路还有1站到达中央大街"
+    assert data["message"]["vehicle_id"] == "V1" and data["message"]["stops_away"] == 2
+    assert data["message"]["text"] == "1路还有2站到达中央大街"
     assert client.get(f"/api/v1/reminders/{rid}").json()["fired_unix"] == round(NOW)
     again, _ = first_event(client, rid)  # a second listener hears the same, once fired
     assert again == "reminder"
@@ -68,7 +68,7 @@ def test_a_reminder_fires_once_when_the_bus_is_near(client: TestClient) -> None:
 def test_a_get_off_reminder_follows_the_trip(client: TestClient) -> None:
     made = client.post(
         "/api/v1/reminders",
-        json={"kind": "alight", "stop_id": "A2", "trip_id": "T2", "stops_away": 1},
+        json={"kind": "alight", "stop_id": "A2", "trip_id": "T2", "stops_away": 2},
     )
     assert made.status_code == 201, made.text
     event, data = first_event(client, made.json()["reminder_id"])
@@ -153,10 +153,10 @@ def test_a_live_reminder_ignores_the_timetable_and_a_schedule_one_uses_it() -> N
 
 
 def test_get_off_comes_when_the_stop_is_near_enough() -> None:
-    r = reminder(kind="alight", trip_id="T2", stops_away=0, stop_ids=frozenset({"A2"}))
-    assert check_alight(r, SNAPSHOT, NOW) is None  # A2 is one stop ahead of V1
+    r = reminder(kind="alight", trip_id="T2", stops_away=1, stop_ids=frozenset({"A2"}))
+    assert check_alight(r, SNAPSHOT, NOW) is None  # V1 heads for C1: A2 is two stops on
     closer = dataclasses.replace(V1, stop_sequence=3, predictions=(
         StopPrediction("A2", 3, local(6, 29), None, 30),
     ))  # fmt: skip
     message = check_alight(r, LiveSnapshot(NOW, (closer,)), NOW)
-    assert message is not None and message["stops_away"] == 0
+    assert message is not None and message["stops_away"] == 1

@@ -47,7 +47,17 @@ def demo(demo_dir: Path) -> Iterator[tuple[str, int]]:
     cwd = demo_dir
     port, gateway_port = _free_port(), _free_port()
     proc = subprocess.Popen(
-        [BUSBRAIN, "demo", "--port", str(port), "--gateway-port", str(gateway_port)],
+        # a morning, whenever the test runs: at night few buses are out
+        [
+            BUSBRAIN,
+            "demo",
+            "--port",
+            str(port),
+            "--gateway-port",
+            str(gateway_port),
+            "--clock",
+            "08:00",
+        ],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -94,7 +104,7 @@ def test_demo_page_draws_the_network_from_its_own_shapes(demo: tuple[str, int]) 
     with chromium() as browser:
         page = browser.new_page()
         page.set_viewport(1280, 800)
-        page.goto(url + "/")
+        page.goto(url + "/map")
         page.wait_for("document.body.dataset.mapReady || document.body.dataset.mapError")
         data = page.evaluate("({...document.body.dataset})")
         assert data.get("mapError") is None, data
@@ -168,3 +178,52 @@ def test_demo_publishes_live_buses_as_gtfs_realtime(demo: tuple[str, int]) -> No
     for e in with_times:
         times = [int(u["arrival"]["time"]) for u in e["trip_update"]["stop_time_update"]]
         assert times == sorted(times) and made - 120 <= times[0] <= made + 3 * 3600
+
+
+def test_demo_rider_finds_a_stop_by_initials_and_sees_its_bus_live(demo: tuple[str, int]) -> None:
+    """On a phone-sized page: type a stop's pinyin initials, open it, see the simulated
+    bus heading there counting down live."""
+    from busbrain.domain.names import pinyin_of
+
+    url, _ = demo
+    target: tuple[str, str] | None = None
+    deadline = time.monotonic() + 180
+    while target is None and time.monotonic() < deadline:
+        for v in _get(url + "/api/v1/vehicles")["vehicles"]:
+            if v["trip_id"] is None or v["route_id"] is None:
+                continue
+            calls = _get(url + f"/api/v1/trips/{v['trip_id']}")["calls"]
+            ahead = [c for c in calls if c["predicted_unix"] is not None]
+            if len(ahead) >= 4:  # a stop some way ahead: still ahead when the page opens
+                target = (ahead[3]["name"], v["route_id"])
+                break
+        else:
+            time.sleep(2.0)
+    assert target is not None, "a live bus with predictions ahead"
+    name, route_id = target
+    initials = "".join(syllable[0] for syllable in pinyin_of(name).split())
+    with chromium() as browser:
+        page = browser.new_page()
+        page.set_viewport(390, 844, mobile=True)
+        page.goto(url + "/?refresh=2")
+        page.wait_for("document.body.dataset.appReady")
+        page.evaluate("document.getElementById('search').focus()")
+        page.call("Input.insertText", {"text": initials})
+        page.wait_for(f"document.body.dataset.searchDone === {json.dumps(initials)}")
+        page.evaluate(
+            f"""[...document.querySelectorAll('#search-results a')]
+                 .find((a) => a.querySelector('.name')?.textContent === {json.dumps(name)})
+                 .click()"""
+        )
+        page.wait_for("document.body.dataset.view === 'stop'")
+        rows = (
+            f".line-card[data-route-id={json.dumps(route_id)}] "
+            "li.arrival:is([data-state=live], [data-state=arriving])"
+        )
+        live = page.wait_for(
+            f"(() => {{ const row = document.querySelector({json.dumps(rows)});"
+            " return row && row.textContent; })()",
+            timeout_s=30,
+        )
+        assert "分钟" in live or "即将到站" in live
+        assert page.log.errors == []

@@ -14,8 +14,18 @@ from busbrain.api.arrivals import TimetableCache
 from busbrain.api.cache import NetworkCache
 from busbrain.api.headers import SecurityHeadersMiddleware
 from busbrain.api.reminders import ReminderBook
-from busbrain.api.routes import fares, gtfsrt, health, lines, network, reminders, stops
+from busbrain.api.routes import (
+    fares,
+    gtfsrt,
+    health,
+    lines,
+    network,
+    reminders,
+    stops,
+    webconfig,
+)
 from busbrain.api.routes.fares import FareUpload
+from busbrain.api.routes.webconfig import TileConfig
 from busbrain.api.web import DEFAULT_WEB_DIR, mount_web
 from busbrain.domain.gtfstime import timezone_of
 from busbrain.domain.live import LiveSnapshot
@@ -31,15 +41,18 @@ def create_app(
     fare_upload: FareUpload | None = None,
     schedule: ScheduleQueries | None = None,
     clock: Callable[[], float] = time.time,
+    tiles: TileConfig | None = None,
 ) -> FastAPI:
-    """The HTTP app serving `queries`: JSON under /api/v1, the map page at /.
+    """The HTTP app serving `queries`: JSON under /api/v1, the rider app at /, the map at /map.
 
     `web_dir` is the folder with index.html, static/ and node_modules/ (default: the
     package's own `web` folder). `live` returns the current live picture (None while
     nothing is live), read on every GTFS-Realtime request under /gtfs-rt; without it those
     feeds are always empty. `fare_upload` takes fare batches at POST
     /api/v1/fares/batches (without it, or without its token, that answers 503).
-    `schedule` gives the arrivals boards their timetable; `clock` is their "now". The
+    `schedule` gives the arrivals boards their timetable; `clock` is their "now". `tiles`
+    is the map page's base map (GET /api/v1/web/config; the content security policy then
+    lets images come from its tile servers); without it the map has none. The
     interactive docs pages (/docs, /redoc) are off: they load their scripts from a CDN,
     which this offline server cannot reach; the schema stays at /openapi.json.
     """
@@ -54,11 +67,14 @@ def create_app(
         else TimetableCache(schedule, timezone_of([a.timezone for a in queries.list_agencies()]))
     )
     app.state.clock = clock
+    app.state.tiles = tiles
     app.state.arrival_boards = {}  # arrivals boards, reused briefly (routes/stops.py)
     app.state.reminders = ReminderBook()
     app.state.reminder_poll_s = 2.0
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(
+        SecurityHeadersMiddleware, img_origins=() if tiles is None else tiles.origins()
+    )
     app.include_router(health.router)
     app.include_router(network.router)
     app.include_router(stops.router)
@@ -66,6 +82,7 @@ def create_app(
     app.include_router(reminders.router)
     app.include_router(gtfsrt.router)
     app.include_router(fares.router)
+    app.include_router(webconfig.router)
     mount_web(app, DEFAULT_WEB_DIR if web_dir is None else web_dir)
     return app
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from busbrain.api.gtfsrt import HORIZON_S, PAST_SLACK_S
 from busbrain.api.ordering import natural_key
 from busbrain.domain.gtfstime import service_day_start
-from busbrain.domain.live import LiveSnapshot, StopPrediction, VehicleLive
+from busbrain.domain.live import LiveSnapshot, StopPrediction, StopStatus, VehicleLive
 from busbrain.domain.network import TripTimes
 from busbrain.realtime.live import service_date_of
 from busbrain.store.ports import ScheduleQueries
@@ -29,6 +29,31 @@ STALE_S = 300.0
 """A line whose buses have all been silent this long while trips should run is 'lost'."""
 SCHEDULE_AHEAD_S = 3 * 3600.0
 SOON_S = 60.0
+BUSY_PERCENT = 60
+"""From this load (满载率, % of rated capacity) a bus is 较拥挤 (busy)..."""
+CROWDED_PERCENT = 90
+"""...and from this one 拥挤 (crowded); below BUSY_PERCENT 舒适 (comfortable)."""
+
+
+def stops_away(v: VehicleLive, p: StopPrediction) -> int | None:
+    """Stops until the bus reaches the predicted stop, counted as riders count them: the
+    stop it is heading for is one away (the rider's own stop when that is theirs); standing
+    at a stop, the next one is one away."""
+    if v.stop_sequence is None:
+        return None
+    gap = p.stop_sequence - v.stop_sequence
+    if v.status != StopStatus.STOPPED_AT:
+        gap += 1
+    return max(gap, 0)
+
+
+def crowding(occupancy_percent: int | None) -> str | None:
+    """A rider's word for a bus's load: comfortable, busy or crowded (None: unknown)."""
+    if occupancy_percent is None:
+        return None
+    if occupancy_percent >= CROWDED_PERCENT:
+        return "crowded"
+    return "busy" if occupancy_percent >= BUSY_PERCENT else "comfortable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +204,7 @@ def board(
                 if not (now - PAST_SLACK_S <= p.arrival_unix <= now + HORIZON_S):
                     continue  # never show an absurd prediction
                 live_trips.add(v.trip_id)
-                away = p.stop_sequence - v.stop_sequence if v.stop_sequence is not None else None
+                away = stops_away(v, p)
                 entry: list[object] = line(v.route_id, int(v.direction_id or 0))["arrivals"]  # type: ignore[assignment]
                 entry.append(
                     {
@@ -189,13 +214,14 @@ def board(
                         "live": True,
                         "arrival_unix": round(p.arrival_unix),
                         "minutes": max(0, round((p.arrival_unix - now) / 60)),
-                        "stops_away": max(away, 0) if away is not None else None,
+                        "stops_away": away,
                         "arriving": p.arrival_unix - now <= SOON_S,
                         "prediction_age_s": None
                         if v.predicted_at is None
                         else round(now - v.predicted_at),
                         "uncertainty_s": p.uncertainty_s,
                         "not_yet_departed": starts.get(v.trip_id, now) > now,
+                        "crowding": crowding(v.occupancy_percent),
                     }
                 )
     first_last: dict[tuple[str, int], tuple[float, float]] = {}
@@ -220,6 +246,7 @@ def board(
                     "prediction_age_s": None,
                     "uncertainty_s": None,
                     "not_yet_departed": c.trip_start_unix > now,
+                    "crowding": None,
                 }
             )
     for key, (lo, hi) in first_last.items():

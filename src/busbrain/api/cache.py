@@ -52,6 +52,8 @@ class Finder:
     nearby: NearbyIndex
     route_names: dict[str, str]
     station_of_pole: dict[str, str]
+    pole_latlon: dict[str, tuple[float, float]]
+    """Each stop pole's position, WGS-84 degrees (lat, lon)."""
 
     def station_of(self, pole: str) -> Station | None:
         """The station a stop pole belongs to."""
@@ -77,12 +79,26 @@ class NetworkCache:
         self._routes: list[RouteOut] | None = None
         self._finder: Finder | None = None
         self._patterns: list[Pattern] | None = None
+        self._headsigns: dict[tuple[str, int], str] | None = None
 
     def patterns(self) -> list[Pattern]:
         with self._lock:
             if self._patterns is None:
                 self._patterns = self._queries.list_patterns()
             return self._patterns
+
+    def headsigns(self) -> dict[tuple[str, int], str]:
+        """(route_id, direction_id) -> the headsign of its longest pattern (what the bus
+        shows), for labelling a line's direction on boards."""
+        with self._lock:
+            if self._headsigns is None:
+                best: dict[tuple[str, int], Pattern] = {}
+                for p in self._queries.list_patterns():
+                    key = (p.route_id, int(p.direction_id or 0))
+                    if p.headsign and (key not in best or len(p.stops) > len(best[key].stops)):
+                        best[key] = p
+                self._headsigns = {k: str(p.headsign) for k, p in best.items()}
+            return self._headsigns
 
     def finder(self) -> Finder:
         with self._lock:
@@ -142,6 +158,7 @@ def _finder(queries: NetworkQueries) -> Finder:
         NearbyIndex(stations),
         names,
         {pole: s.station_id for s in stations for pole in s.stop_ids},
+        {s.stop_id: (s.lat, s.lon) for s in queries.list_stops()},
     )
 
 

@@ -10,9 +10,11 @@ minutes away, so nobody misses it because the bus came early. It fires once, the
 from __future__ import annotations
 
 import itertools
+import secrets
 import threading
 from dataclasses import dataclass, field
 
+from busbrain.api.arrivals import stops_away
 from busbrain.domain.live import LiveSnapshot
 
 EXPIRES_S = 3 * 3600.0
@@ -108,7 +110,7 @@ def check_alight(
     for p in bus.predictions:
         if p.stop_id not in r.stop_ids:
             continue
-        stops = None if bus.stop_sequence is None else p.stop_sequence - bus.stop_sequence
+        stops = stops_away(bus, p)
         minutes_left = (p.arrival_unix - float(p.uncertainty_s or 0) - now) / 60.0
         if _due(minutes_left, stops, r):
             return {
@@ -131,7 +133,8 @@ class ReminderBook:
 
     def add(self, r: Reminder) -> Reminder:
         with self._lock:
-            r.reminder_id = f"R{next(self._ids):06d}"
+            # unguessable: whoever holds the id may cancel the reminder
+            r.reminder_id = f"R{next(self._ids):06d}-{secrets.token_urlsafe(9)}"
             self._items[r.reminder_id] = r
             return r
 

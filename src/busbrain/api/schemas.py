@@ -29,6 +29,8 @@ class SummaryOut(BaseModel):
     bbox: BBoxOut | None
     source: str | None
     imported_at: dt.datetime | None
+    timezone: str = "Asia/Shanghai"
+    """The network's timezone (IANA): clock times shown to riders are in it."""
 
 
 class RouteOut(BaseModel):

@@ -62,6 +62,9 @@ class VehicleLive:
     predictions: tuple[StopPrediction, ...] = ()
     predicted_at: float | None = None
     """When `predictions` were made (unix seconds): their age is `made_at - predicted_at`."""
+    occupancy_percent: int | None = None
+    """Riders on board as a share of the bus's rated capacity (满载率), from the automatic
+    passenger counter; None when no counter reports."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,9 @@
 
 The line view is what a rider's line page draws: for each direction, the stops of its
 main pattern in order (stations, with names and pinyin) and each live bus placed between
-stops (`next_stop_sequence`: the stop it is heading for or standing at), and today's
-departures from the first stop.
+stops (`next_stop_sequence`: the stop it is heading for or standing at; `strip_at`: where
+it is along the strip in stop numbers, 2.0 at the second stop, 2.5 halfway from there to
+the third), and today's departures from the first stop.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
 
-from busbrain.api.arrivals import calls_at
+from busbrain.api.arrivals import calls_at, crowding
+from busbrain.api.cache import Finder
 from busbrain.api.deps import CacheDep, QueriesDep
-from busbrain.domain.live import LiveSnapshot, VehicleLive
+from busbrain.domain.geo import haversine_m
+from busbrain.domain.live import LiveSnapshot, StopStatus, VehicleLive
 from busbrain.domain.names import pinyin_of
 from busbrain.domain.network import Pattern
 
@@ -44,7 +47,34 @@ def _vehicle(v: VehicleLive, now: float, names: dict[str, str]) -> dict[str, obj
         "delay_s": None if v.delay_s is None else round(v.delay_s),
         "off_route": v.off_route,
         "fix_age_s": round(now - v.fix_unix),
+        "crowding": crowding(v.occupancy_percent),
     }
+
+
+def strip_at(v: VehicleLive, strip: list[str], finder: Finder) -> float | None:
+    """Where `v` is along a line's stop strip, in stop numbers (1-based, fractional between
+    stops), from the stop it heads for and its distances to that stop and the one before.
+
+    A stop id may come twice on a loop: the occurrence nearest the trip's stop_sequence
+    wins. None when the bus's next stop is not on this strip (a variant's own stop)."""
+    if v.stop_id is None:
+        return None
+    hits = [k for k, sid in enumerate(strip) if sid == v.stop_id]
+    if not hits:
+        return None
+    seq = v.stop_sequence if v.stop_sequence is not None else hits[0] + 1
+    k = min(hits, key=lambda i: abs(i + 1 - seq))
+    if v.status == StopStatus.STOPPED_AT or k == 0:
+        return float(k + 1)
+    here = finder.pole_latlon.get(strip[k])
+    before = finder.pole_latlon.get(strip[k - 1])
+    if here is None or before is None:
+        return float(k + 1)
+    to_next = haversine_m(v.lat, v.lon, *here)
+    from_prev = haversine_m(v.lat, v.lon, *before)
+    total = to_next + from_prev
+    share = 0.5 if total <= 0 else from_prev / total
+    return round(k + min(max(share, 0.0), 0.99), 3)
 
 
 @router.get("/vehicles")
@@ -84,6 +114,7 @@ def route_detail(
         for k, ps in enumerate(main.stops, start=1):
             st = finder.station_of(ps.stop_id)
             name = st.name if st else ps.stop_id
+            latlon = finder.pole_latlon.get(ps.stop_id)
             stops.append(
                 {
                     "index": k,
@@ -92,13 +123,18 @@ def route_detail(
                     "name": name,
                     "pinyin": pinyin_of(name),
                     "dist_m": round(ps.dist_m, 1),
+                    "lat": None if latlon is None else latlon[0],
+                    "lon": None if latlon is None else latlon[1],
                 }
             )
+        strip = [ps.stop_id for ps in main.stops]
         buses = []
         if snap is not None:
             for v in snap.vehicles:
                 if v.route_id == route_id and int(v.direction_id or 0) == direction:
-                    buses.append(_vehicle(v, now, finder.route_names))
+                    bus = _vehicle(v, now, finder.route_names)
+                    bus["strip_at"] = strip_at(v, strip, finder)
+                    buses.append(bus)
         departures: list[int] = []
         if main.stops:
             first = main.stops[0].stop_id
@@ -126,6 +162,7 @@ def route_detail(
         "line": finder.route_names[route_id],
         "directions": directions,
         "live_buses": live,
+        "now_unix": round(now),
     }
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from busbrain.api.deps import CacheDep, QueriesDep
 from busbrain.api.responses import GEOJSON_MEDIA_TYPE, encoded_response
 from busbrain.api.schemas import BBoxOut, RouteOut, SummaryOut
+from busbrain.domain.gtfstime import timezone_of
 
 router = APIRouter(prefix="/api/v1", tags=["network"])
 
@@ -40,6 +41,7 @@ def network_summary(queries: QueriesDep) -> SummaryOut:
         ),
         source=s.source,
         imported_at=s.imported_at,
+        timezone=timezone_of([a.timezone for a in queries.list_agencies()]).key,
     )
 
 

@@ -181,6 +181,9 @@ async def arrivals(
     if body is None:
         calls = calls_at(request.app.state.timetable, now)
         lines = board(poles, now, calls, snapshot, finder.route_names, per_line=per_line)
+        headsigns = cache.headsigns()
+        for ln in lines:
+            ln["headsign"] = headsigns.get((str(ln["route_id"]), int(ln["direction_id"])))  # type: ignore[call-overload]
         body = dumps(
             {
                 "stop_id": stop_id,

@@ -1,13 +1,16 @@
-// The map page: loads the network from /api/v1 and draws it. No build step, no CDN.
+// The map page: loads the network from /api/v1 and draws it, with the live buses on it.
+// No build step, no CDN; a base map only when the operator configured one.
 //
 // Once drawn, <body> carries markers that tests (and curious people) can read:
-// data-map-ready, data-routes-drawn, data-stops-drawn, data-tile-layers,
-// data-resource-origins, data-csp-violations; data-map-error when it could not draw.
+// data-map-ready, data-routes-drawn, data-stops-drawn, data-tile-layers, data-tile-crs,
+// data-resource-origins, data-csp-violations; data-map-error when it could not draw;
+// data-buses-drawn (kept up to date), data-bus-polls, data-bus-error (the last poll failed).
 
+import { createBusLayer } from './buses.js';
 import { h } from './dom.js';
 import { VENDOR_MISSING, applyStaticTexts, onLangChange, setLang, t } from './i18n.js';
 import { createNetworkMap } from './map.js';
-import { createRouteList, renderSummary } from './panel.js';
+import { createBusList, createRouteList, renderSummary } from './panel.js';
 import { readUrlState, writeUrlState } from './urlstate.js';
 
 const body = document.body;
@@ -94,17 +97,19 @@ async function main() {
   }
 
   showNotice(t('loading'));
-  const [summary, routes, lines, stops] = await Promise.all([
+  const [summary, routes, lines, stops, config] = await Promise.all([
     fetchJson('/api/v1/network/summary'),
     fetchJson('/api/v1/routes'),
     fetchJson('/api/v1/network/routes.geojson'),
     fetchJson('/api/v1/network/stops.geojson'),
+    fetchJson('/api/v1/web/config'),
   ]);
 
   const urlState = readUrlState();
   let selected = null;
   let list = null;
   let netmap = null;
+  let buses = null;
 
   // On a narrow screen the panel covers the bottom of the map: keep what we fit above it.
   const padding = () =>
@@ -116,17 +121,40 @@ async function main() {
     if (narrow.matches && routeId !== null) setPanelOpen(false); // show the map
     selected = netmap.selectRoute(routeId, { fit: fit && routeId !== null, padding: padding() });
     list.markSelected(selected);
+    buses.setRoute(selected);
     saveView();
   };
 
-  netmap = createNetworkMap($('map'), { summary, routes, lines, stops }, { onRouteClick: select });
-  window.busbrain = { map: netmap.map, select }; // for the console, and the browser tests
+  netmap = createNetworkMap(
+    $('map'), { summary, routes, lines, stops }, { onRouteClick: select, tiles: config.tiles },
+  );
   list = createRouteList(
     { list: $('route-list'), filter: $('route-filter'), empty: $('route-empty'),
       showAll: $('show-all') },
     routes,
     { onSelect: select },
   );
+  const routesById = new Map(routes.map((r) => [r.route_id, r]));
+  const busList = createBusList(
+    { section: $('bus-section'), title: $('bus-title'), list: $('bus-list'),
+      empty: $('bus-empty') },
+    {
+      onOpen: (vehicleId) => {
+        if (narrow.matches) setPanelOpen(false); // show the map
+        buses.open(vehicleId);
+      },
+    },
+  );
+  const showBuses = () => {
+    const drawn = buses.drawn();
+    body.dataset.busesDrawn = String(drawn.length);
+    list.setLiveCounts(buses.countsByRoute());
+    busList.render(selected === null ? null : routesById.get(selected), drawn.map(buses.facts));
+  };
+  buses = createBusLayer(netmap.map, { routes, stops, lines, coords: netmap.coords },
+    { onChange: showBuses });
+  showBuses();
+  window.busbrain = { map: netmap.map, select, buses }; // for the console, and the browser tests
   renderSummary($('summary'), summary);
   wirePanelToggle();
 
@@ -135,6 +163,7 @@ async function main() {
   netmap.start();
   if (urlState.route) select(urlState.route, { fit: !urlState.view });
   netmap.map.on('moveend', saveView);
+  await buses.start(); // the first buses are drawn before the page says it is ready
 
   const empty = lines.features.length === 0 && stops.features.length === 0;
   if (empty) showNotice(t('emptyNetwork'));
@@ -144,12 +173,14 @@ async function main() {
     renderSummary($('summary'), summary);
     list.render();
     netmap.refreshLanguage();
+    buses.refreshLanguage();
     if (empty) showNotice(t('emptyNetwork'));
   });
 
   body.dataset.routesDrawn = String(netmap.routesDrawn);
   body.dataset.stopsDrawn = String(netmap.stopsDrawn);
   body.dataset.tileLayers = String(netmap.tileLayers);
+  body.dataset.tileCrs = netmap.coords.crs;
   recordOrigins();
   body.dataset.mapReady = 'true';
 }

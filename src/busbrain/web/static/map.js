@@ -1,6 +1,9 @@
-// The network map: Leaflet with no tile layer; route lines and stops on one canvas.
+// The network map: route lines and stops on one canvas, over a plain background, or over
+// the operator's base map when one is configured (tiles). Everything drawn is WGS-84 data
+// passed through `coords` (gcj02.js): shifted onto a GCJ-02 base map, unchanged otherwise.
 
 import { h, routeChip, titleCasePinyin } from './dom.js';
+import { coordEdge } from './gcj02.js';
 import { getLang, t } from './i18n.js';
 
 const L = window.L;
@@ -9,7 +12,8 @@ export const STOPS_MIN_ZOOM = 15; // from here on the poles either side of a roa
 const LABELS_MIN_ZOOM = 16;
 const MAX_LABELS = 250;
 const STOP_STYLE = { color: '#3d4b5c', weight: 1.5, fillColor: '#ffffff', fillOpacity: 1 };
-const JINZHOU = [41.119, 121.127]; // where to look when the network is empty
+const JINZHOU = [41.119, 121.127]; // where to look when the network is empty (WGS-84)
+const TILE_MAX_NATIVE_ZOOM = 18; // what Chinese tile servers serve; deeper zooms scale it up
 
 function lineWeight(zoom) {
   return zoom < 12 ? 2 : zoom < 14 ? 3 : zoom < 16 ? 4 : 5;
@@ -26,7 +30,11 @@ function stopRadius(zoom) {
   return zoom >= 17 ? 5 : zoom >= 16 ? 4.2 : 3.5;
 }
 
-export function createNetworkMap(element, { summary, routes, lines, stops }, { onRouteClick }) {
+// `tiles` is the base map from /api/v1/web/config (url, crs, attribution, subdomains) or null.
+export function createNetworkMap(
+  element, { summary, routes, lines, stops }, { onRouteClick, tiles = null },
+) {
+  const coords = coordEdge(tiles ? tiles.crs : 'wgs84');
   const renderer = L.canvas({ padding: 0.5, tolerance: 5 });
   const map = L.map(element, {
     preferCanvas: true,
@@ -39,6 +47,7 @@ export function createNetworkMap(element, { summary, routes, lines, stops }, { o
     zoomDelta: 0.5,
     wheelPxPerZoomLevel: 100,
   });
+  if (tiles) addBaseMap(map, tiles);
   const zoomControl = L.control.zoom({ position: 'topright' }).addTo(map);
   L.control.scale({ imperial: false, position: 'bottomleft', maxWidth: 160 }).addTo(map);
   const hint = new (L.Control.extend({
@@ -55,7 +64,7 @@ export function createNetworkMap(element, { summary, routes, lines, stops }, { o
   const lineLayer = L.featureGroup().addTo(map);
   for (const feature of lines.features) {
     const p = feature.properties;
-    const latlngs = feature.geometry.coordinates.map(([lon, lat]) => [lat, lon]);
+    const latlngs = feature.geometry.coordinates.map(([lon, lat]) => coords.toMap(lat, lon));
     const line = L.polyline(latlngs, {
       renderer, color: p.color, lineCap: 'round', lineJoin: 'round', bubblingMouseEvents: false,
       ...lineStyle(12, 'normal'),
@@ -89,7 +98,7 @@ export function createNetworkMap(element, { summary, routes, lines, stops }, { o
 
   function stopMarker(feature, style, radius) {
     const [lon, lat] = feature.geometry.coordinates;
-    const marker = L.circleMarker([lat, lon], {
+    const marker = L.circleMarker(coords.toMap(lat, lon), {
       renderer, radius, bubblingMouseEvents: false, ...style,
     });
     marker.bindTooltip(() => stopTooltip(feature.properties), {
@@ -118,7 +127,7 @@ export function createNetworkMap(element, { summary, routes, lines, stops }, { o
   }
 
   // Where names go: a station's beside its poles, clear of the street they stand on.
-  const labelSpots = placeLabels(stops.features, stopsById);
+  const labelSpots = placeLabels(stops.features, stopsById, coords);
 
   function updateLabels() {
     labelLayer.clearLayers();
@@ -183,7 +192,8 @@ export function createNetworkMap(element, { summary, routes, lines, stops }, { o
       if (!feature || named.has(feature.properties.name)) continue;
       named.add(feature.properties.name);
       const [lon, lat] = feature.geometry.coordinates;
-      selectedStopsLayer.addLayer(nameLabel([lat, lon], feature.properties, 'right terminus'));
+      const latlng = coords.toMap(lat, lon);
+      selectedStopsLayer.addLayer(nameLabel(latlng, feature.properties, 'right terminus'));
     }
   }
 
@@ -198,12 +208,15 @@ export function createNetworkMap(element, { summary, routes, lines, stops }, { o
   function fitAll(padding) {
     const bbox = summary.bbox;
     if (bbox) {
-      const bounds = [[bbox.min_lat, bbox.min_lon], [bbox.max_lat, bbox.max_lon]];
+      const bounds = L.latLngBounds([
+        coords.toMap(bbox.min_lat, bbox.min_lon), coords.toMap(bbox.min_lat, bbox.max_lon),
+        coords.toMap(bbox.max_lat, bbox.min_lon), coords.toMap(bbox.max_lat, bbox.max_lon),
+      ]);
       map.fitBounds(bounds, fitOptions(padding));
     } else if (lineLayer.getLayers().length) {
       map.fitBounds(lineLayer.getBounds(), fitOptions(padding));
     } else {
-      map.setView(JINZHOU, 12, { animate: false });
+      map.setView(coords.toMap(...JINZHOU), 12, { animate: false });
     }
   }
 
@@ -219,8 +232,12 @@ export function createNetworkMap(element, { summary, routes, lines, stops }, { o
   }
 
   function refreshLanguage() {
-    zoomControl._zoomInButton.title = t('zoomIn');
-    zoomControl._zoomOutButton.title = t('zoomOut');
+    for (const [button, key] of [
+      [zoomControl._zoomInButton, 'zoomIn'], [zoomControl._zoomOutButton, 'zoomOut'],
+    ]) {
+      button.title = t(key);
+      button.setAttribute('aria-label', t(key)); // what a screen reader says
+    }
     hint.getContainer().textContent = t('zoomHint');
     map.closePopup();
     updateLabels();
@@ -242,10 +259,16 @@ export function createNetworkMap(element, { summary, routes, lines, stops }, { o
 
   return {
     map,
+    coords,
     selectRoute,
     fitAll,
-    setView: ({ zoom, lat, lon }) => map.setView([lat, lon], zoom, { animate: false }),
-    getView: () => ({ zoom: map.getZoom(), lat: map.getCenter().lat, lon: map.getCenter().lng }),
+    // views in and out are WGS-84, whatever the map draws in
+    setView: ({ zoom, lat, lon }) => map.setView(coords.toMap(lat, lon), zoom, { animate: false }),
+    getView() {
+      const centre = map.getCenter();
+      const [lat, lon] = coords.toWgs(centre.lat, centre.lng);
+      return { zoom: map.getZoom(), lat, lon };
+    },
     // call once a view is set: draws what depends on the zoom
     start() {
       updateStops();
@@ -257,6 +280,24 @@ export function createNetworkMap(element, { summary, routes, lines, stops }, { o
     stopsDrawn,
     tileLayers,
   };
+}
+
+// The operator's tiles under everything, credited in plain text (never as HTML).
+function addBaseMap(map, tiles) {
+  const attribution = escapeHtml(tiles.attribution || '');
+  L.tileLayer(tiles.url, {
+    subdomains: tiles.subdomains && tiles.subdomains.length ? tiles.subdomains : 'abc',
+    attribution,
+    maxNativeZoom: TILE_MAX_NATIVE_ZOOM,
+    maxZoom: map.getMaxZoom(),
+    className: 'base-tiles',
+  }).addTo(map);
+  if (attribution) L.control.attribution({ prefix: false, position: 'bottomright' }).addTo(map);
+}
+
+function escapeHtml(text) {
+  const escapes = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+  return text.replace(/[&<>"']/g, (c) => escapes[c]);
 }
 
 function lineTooltip(p, route) {
@@ -276,7 +317,7 @@ function lineTooltip(p, route) {
 }
 
 // [main name, secondary name]: Chinese first in Chinese, pinyin first in English.
-function stopNames(p) {
+export function stopNames(p) {
   const pinyin = titleCasePinyin(p.name_pinyin);
   return getLang() === 'zh' || !pinyin ? [p.name, p.name_pinyin] : [pinyin, p.name];
 }
@@ -323,8 +364,8 @@ function overlaps(a, b) {
 }
 
 // A station with poles across an east-west street is named above its northern pole;
-// otherwise (north-south street, lone pole) right of its eastern one.
-function placeLabels(features, stopsById) {
+// otherwise (north-south street, lone pole) right of its eastern one. Spots in map coords.
+function placeLabels(features, stopsById, coords) {
   const poles = new Map();
   for (const f of features) {
     const parent = f.properties.parent_station;
@@ -344,8 +385,8 @@ function placeLabels(features, stopsById) {
     const eastWest = (Math.max(...lons) - Math.min(...lons)) * Math.cos((mean(lats) * Math.PI) / 180);
     spots.push(
       points.length > 1 && northSouth > eastWest
-        ? { props: p, latlng: [Math.max(...lats), mean(lons)], placement: 'top' }
-        : { props: p, latlng: [mean(lats), Math.max(...lons)], placement: 'right' },
+        ? { props: p, latlng: coords.toMap(Math.max(...lats), mean(lons)), placement: 'top' }
+        : { props: p, latlng: coords.toMap(mean(lats), Math.max(...lons)), placement: 'right' },
     );
   }
   return spots;
