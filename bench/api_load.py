@@ -1,11 +1,16 @@
 """HTTP load on the passenger API while the demo city runs: arrivals and search.
 
-    .venv/bin/python bench/api_load.py [--seconds 20] [--connections 64] [--work var/bench/api]
+    .venv/bin/python bench/api_load.py [--layout demo|split] [--seconds 20]
+        [--connections 16,64] [--work var/bench/api]
 
-Starts `busbrain demo` (its simulated buses driving the real-time side) on a port of its
-own, waits until buses are live, then drives it with wrk (Debian's, installed by
-`scripts/setup --bench`) from a second process: `/healthz` first (the server's ceiling on
-this machine, the baseline), then arrivals boards for every station in turn, then
+Layout `demo`: starts `busbrain demo --clock 08:00` (one process: gateway, simulated
+buses, real-time side and HTTP server). Layout `split`: builds the demo city, then runs
+`busbrain serve --clock 08:00` (gateway, real-time side, HTTP) and the simulator
+(`busbrain simulate --gateway`) as two processes, as a city would run the buses apart
+from the brain. Either way it waits until buses are live, then drives it with wrk
+(Debian's, installed by `scripts/setup --bench`) from a second process: `/healthz` first
+(the server's ceiling on this machine, the baseline), then arrivals boards for every
+station in turn, then
 searches made from the stations' names (characters, pinyin initials, halves). Figures:
 requests per second and latency p50/p90/p99 from wrk, non-2xx counts. Output: stdout and
 bench/out/api_load.json. The issue's goal: 2,000 arrivals requests/s with p99 under 50 ms.
@@ -75,7 +80,8 @@ def wrk(url: str, seconds: int, connections: int, script: Path | None) -> dict[s
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=int, default=20)
-    ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--connections", default="16,64", help="wrk connections, comma-separated")
+    ap.add_argument("--layout", choices=("demo", "split"), default="demo")
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--work", type=Path, default=REPO / "var" / "bench" / "api")
     args = ap.parse_args()
@@ -85,11 +91,22 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     base = f"http://127.0.0.1:{args.port}"
     exe = str(Path(sys.executable).with_name("busbrain"))
-    demo = subprocess.Popen(
-        [exe, "--db", f"sqlite:///{work / 'demo.db'}", "demo", "--port", str(args.port),
-         "--gateway-port", str(args.port + 1)],
-        cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    db = ["--db", f"sqlite:///{work / 'demo.db'}"]
+    ports = ["--port", str(args.port), "--gateway-port", str(args.port + 1)]
+    quiet: dict[str, Any] = {
+        "cwd": work,
+        "stdout": subprocess.DEVNULL,
+        "stderr": subprocess.DEVNULL,
+    }
+    procs: list[subprocess.Popen[bytes]] = []
+    if args.layout == "demo":
+        procs.append(subprocess.Popen([exe, *db, "demo", *ports, "--clock", "08:00"], **quiet))
+    else:
+        subprocess.run([exe, *db, "demo", "--no-serve"], check=True, **quiet)
+        procs.append(subprocess.Popen([exe, *db, "serve", *ports, "--clock", "08:00"], **quiet))
+        time.sleep(5)  # the gateway listens
+        sim = [exe, *db, "simulate", "--gateway", f"127.0.0.1:{args.port + 1}", "--from", "08:00"]
+        procs.append(subprocess.Popen([*sim, "--out", str(work / "sim")], **quiet))
     try:
         print("starting the demo city ...", flush=True)
         deadline = time.time() + 300
@@ -115,7 +132,13 @@ def main() -> None:
             for q in (name, "".join(p[:1] for p in pinyin_of(name).split()), name[:2]):
                 searches.append("/api/v1/stops/search?q=" + urllib.parse.quote(q))
         rng.shuffle(searches)
-        results: dict[str, Any] = {"live_buses": live, "stations": len(stations)}
+        results: dict[str, Any] = {
+            "layout": args.layout,
+            "live_buses": live,
+            "stations": len(stations),
+            "runs": [],
+        }
+        conns = [int(c) for c in str(args.connections).split(",")]
         for label, paths in (("healthz", None), ("arrivals", arrivals), ("search", searches)):
             script = None
             if paths is not None:
@@ -124,21 +147,24 @@ def main() -> None:
                 script = work / f"{label}.lua"
                 script.write_text(LUA % listing, encoding="utf-8")
             url = base + ("/healthz" if paths is None else "")
-            print(f"wrk: {label} ...", flush=True)
-            results[label] = wrk(url, args.seconds, args.connections, script)
+            for c in conns:
+                print(f"wrk: {label}, {c} connections ...", flush=True)
+                run = wrk(url, args.seconds, c, script)
+                results["runs"].append({"endpoint": label, "connections": c, **run})
         results["cpu"] = os.cpu_count()
     finally:
-        demo.terminate()
-        demo.wait(timeout=30)
-    print("\n| endpoint | requests/s | p50 ms | p90 ms | p99 ms | non-2xx |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for label in ("healthz", "arrivals", "search"):
-        r = results[label]
+        for proc in reversed(procs):
+            proc.terminate()
+            proc.wait(timeout=30)
+    print(f"\nlayout {args.layout}, {live} buses live on trips")
+    print("| endpoint | connections | requests/s | p50 ms | p90 ms | p99 ms | non-2xx |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for r in results["runs"]:
         print(
-            f"| {label} | {r['requests_per_s']:,.0f} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | "
-            f"{r['p99_ms']:.1f} | {int(r['non_2xx'])} |"
+            f"| {r['endpoint']} | {r['connections']} | {r['requests_per_s']:,.0f} | "
+            f"{r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | {int(r['non_2xx'])} |"
         )
-    dest = REPO / "bench" / "out" / "api_load.json"
+    dest = REPO / "bench" / "out" / f"api_load_{args.layout}.json"
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(json.dumps(results, indent=2), encoding="utf-8")
 

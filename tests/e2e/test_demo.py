@@ -7,6 +7,7 @@ port), waits until it answers, and looks at the page in headless Chromium.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sqlite3
 import subprocess
@@ -24,6 +25,7 @@ from .cdp import chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 BUSBRAIN = str(Path(sys.executable).parent / "busbrain")
+SCREENSHOTS = os.environ.get("BUSBRAIN_SCREENSHOTS")  # a folder to keep screenshots in
 
 
 def _free_port() -> int:
@@ -227,3 +229,16 @@ def test_demo_rider_finds_a_stop_by_initials_and_sees_its_bus_live(demo: tuple[s
         )
         assert "分钟" in live or "即将到站" in live
         assert page.log.errors == []
+        if SCREENSHOTS:  # the pictures in docs/passenger-api.md
+            folder = Path(SCREENSHOTS)
+            folder.mkdir(parents=True, exist_ok=True)
+            page.screenshot(folder / "demo-stop.png")
+            page.goto(url + f"/?refresh=2#/line/{route_id}")
+            page.wait_for("document.querySelectorAll('.bus').length > 0")
+            page.evaluate("document.querySelector('.bus').scrollIntoView({block: 'center'})")
+            time.sleep(1.5)  # the buses glide to their places
+            page.screenshot(folder / "demo-line.png")
+            page.goto(url + f"/map#route={route_id}")
+            page.wait_for("document.body.dataset.busesDrawn > 0")
+            time.sleep(2.0)  # the map's zoom animation
+            page.screenshot(folder / "demo-map.png")
