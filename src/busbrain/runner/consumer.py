@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from busbrain.bus.ports import EventBus
 from busbrain.domain.events import Event, VehicleLocation
@@ -56,25 +57,40 @@ async def consume(
     `to_sim` (unchanged, unless a simulator plays another hour or speed)."""
     sub = await bus.subscribe(GROUP)
     last_snapshot = last_flush = 0.0
+
+    def work(
+        deliveries: list[Any], now: float, snapshot_due: bool
+    ) -> tuple[list[Event], LiveSnapshot | None]:
+        """One batch through the processor, off the event loop: the loop keeps serving
+        riders and terminals while a city's positions are matched (the interpreter
+        switches threads every few milliseconds). Only this function touches the
+        processor, one batch at a time, so it stays the single writer."""
+        out: list[Event] = []
+        for d in deliveries:
+            event = d.event
+            if isinstance(event, VehicleLocation):
+                try:
+                    fix = fix_of(event, to_sim)
+                    caused = processor.process(fix, now, event.phone)
+                    out.extend(caused)
+                    if history is not None:
+                        history.take(processor, fix, caused, now)
+                except Exception:  # one bad fix must not stop the city's live picture
+                    log.exception("position of %s not processed", event.phone)
+        snap = None
+        if snapshot_due:
+            out.extend(processor.tick(now))
+            snap = processor.snapshot(now)
+        return out, snap
+
     try:
         while stop is None or not stop.is_set():
             deliveries = await sub.fetch(batch, timeout_s=0.5)
-            out: list[Event] = []
             now = to_sim(time.time())
-            for d in deliveries:
-                event = d.event
-                if isinstance(event, VehicleLocation):
-                    try:
-                        fix = fix_of(event, to_sim)
-                        caused = processor.process(fix, now, event.phone)
-                        out.extend(caused)
-                        if history is not None:
-                            history.take(processor, fix, caused, now)
-                    except Exception:  # one bad fix must not stop the city's live picture
-                        log.exception("position of %s not processed", event.phone)
-            if now - last_snapshot >= SNAPSHOT_EVERY_S:
-                out.extend(processor.tick(now))
-                on_snapshot(processor.snapshot(now))
+            due = now - last_snapshot >= SNAPSHOT_EVERY_S
+            out, snap = await asyncio.to_thread(work, deliveries, now, due)
+            if snap is not None:
+                on_snapshot(snap)
                 last_snapshot = now
             if history is not None and now - last_flush >= HISTORY_EVERY_S:
                 await history.flush(now)
