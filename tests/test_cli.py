@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import socket
@@ -12,10 +13,16 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from typer.testing import CliRunner
 
+from busbrain.access.passwords import Passwords
+from busbrain.access.records import AuditEntry
+from busbrain.access.roles import Role
+from busbrain.access.tokens import new_session
 from busbrain.cli import app
-from busbrain.wiring import open_store
+from busbrain.domain.errors import BadInputError
+from busbrain.wiring import Store, open_store
 from tests.tinyfeed import TinyFeed
 
 runner = CliRunner()
@@ -41,6 +48,11 @@ BUSBRAIN = str(Path(sys.executable).parent / "busbrain")
         ["simulate"],
         ["capture"],
         ["capture", "replay"],
+        ["users"],
+        ["users", "add"],
+        ["users", "list"],
+        ["users", "disable"],
+        ["users", "passwd"],
     ],
 )
 def test_every_command_has_help(args: list[str]) -> None:
@@ -218,3 +230,191 @@ def test_a_bad_base_map_is_bad_input_before_anything_is_served_or_built(
     r = runner.invoke(app, ["--db", db, "serve", "--tile-url", AMAP])
     assert r.exit_code == 2
     assert "tile_crs" in r.output
+
+
+# ---- busbrain users: the dispatch console's accounts ----
+
+GOOD_PASSWORD = "锦州公交 2026 dispatch"
+
+
+def _users_store(db: str) -> Store:
+    return open_store(db)
+
+
+def _add(db: str, *args: str, password: str = GOOD_PASSWORD) -> Result:
+    return runner.invoke(
+        app, ["--db", db, "users", "add", *args, "--password-stdin"], input=password + "\n"
+    )
+
+
+def test_users_add_list_disable_and_passwd_are_audited_as_the_cli(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'users.db'}"
+    r = runner.invoke(app, ["--db", db, "users", "list"])
+    assert r.exit_code == 0 and "busbrain users add NAME --role admin" in r.output
+    r = _add(db, "Admin", "--role", "admin", "--name", "系统管理员")
+    assert r.exit_code == 0, r.output
+    assert "added admin (管理员, admin)" in r.output
+    r = runner.invoke(
+        app,
+        ["--db", db, "users", "add", "diaodu", "--role", "dispatcher"],
+        input=f"{GOOD_PASSWORD}\nsomething else\n{GOOD_PASSWORD}\n{GOOD_PASSWORD}\n",
+    )
+    assert r.exit_code == 0, r.output
+    assert "do not match" in r.output  # asked twice, and again when the two differ
+    r = runner.invoke(app, ["--db", db, "users", "list"])
+    assert r.exit_code == 0
+    assert "系统管理员" in r.output and "调度员 dispatcher" in r.output and "active" in r.output
+
+    store = _users_store(db)
+    try:
+        user = store.users.find_user("diaodu")
+        assert user is not None and Passwords().check(user.password_hash, GOOD_PASSWORD).ok
+        assert GOOD_PASSWORD not in user.password_hash
+        _token, session = new_session("diaodu", now=dt.datetime.now(dt.UTC), hours=12)
+        store.users.add_session(session, audit=AuditEntry(session.created_utc, "diaodu", "login"))
+    finally:
+        store.close()
+
+    r = runner.invoke(
+        app,
+        ["--db", db, "users", "passwd", "DIAODU", "--password-stdin"],
+        input="新密码 new password\n",
+    )
+    assert r.exit_code == 0 and "sessions have ended" in r.output
+    r = runner.invoke(app, ["--db", db, "users", "disable", "diaodu"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["--db", db, "users", "list"])
+    assert "disabled" in r.output
+
+    store = _users_store(db)
+    try:
+        user = store.users.find_user("diaodu")
+        assert user is not None and user.disabled
+        assert Passwords().check(user.password_hash, "新密码 new password").ok
+        assert store.users.find_session(session.token_hash) is None
+        log = list(reversed(store.users.audit_log()))
+    finally:
+        store.close()
+    changes = [(e.username, e.action, e.target) for e in log if e.action != "login"]
+    assert changes == [
+        ("cli", "user_added", "admin"),
+        ("cli", "user_added", "diaodu"),
+        ("cli", "password_changed", "diaodu"),
+        ("cli", "user_disabled", "diaodu"),
+    ]
+    assert log[0].detail["role"] == "admin" and log[0].detail["display_name"] == "系统管理员"
+    assert all(e.at_utc.tzinfo is not None for e in log)
+
+
+@pytest.mark.parametrize(
+    ("args", "password", "message"),
+    [
+        (["zhang", "--role", "safety"], "short", "at least 10 characters"),
+        (["admin", "--role", "admin"], GOOD_PASSWORD, "taken"),
+        (["王", "--role", "admin"], GOOD_PASSWORD, "2 to 32 letters"),
+        (["boss", "--role", "boss"], GOOD_PASSWORD, "Invalid value"),
+    ],
+)
+def test_users_add_refuses_bad_input_with_exit_2(
+    tmp_path: Path, args: list[str], password: str, message: str
+) -> None:
+    db = f"sqlite:///{tmp_path / 'users.db'}"
+    assert _add(db, "admin", "--role", "admin").exit_code == 0
+    r = _add(db, *args, password=password)
+    assert r.exit_code == 2
+    assert message in r.output
+    store = _users_store(db)
+    try:
+        assert [u.username for u in store.users.list_users()] == ["admin"]
+        assert len(store.users.audit_log()) == 1
+    finally:
+        store.close()
+
+
+def test_users_disable_and_passwd_name_an_unknown_user(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'users.db'}"
+    for args in (["disable", "nobody"], ["passwd", "nobody", "--password-stdin"]):
+        r = runner.invoke(app, ["--db", db, "users", *args], input=GOOD_PASSWORD + "\n")
+        assert r.exit_code == 2 and "no user 'nobody'" in r.output
+
+
+def test_the_demo_makes_a_user_per_role_with_one_password(tmp_path: Path) -> None:
+    from busbrain.cli import DEMO_USERS, _demo_users
+    from busbrain.config import Settings
+
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    random_password = _demo_users(Settings(db=db))
+    assert len(random_password) >= 10
+    chosen = Settings(db=db, demo_password="演示密码 demo 2026")
+    assert _demo_users(chosen) == "演示密码 demo 2026"
+    store = _users_store(db)
+    try:
+        users = {u.username: u for u in store.users.list_users()}
+        assert {name: users[name].role for name, _, _ in DEMO_USERS} == {
+            "diaodu": Role.DISPATCHER,
+            "anquan": Role.SAFETY,
+            "jingli": Role.MANAGER,
+            "guanli": Role.ADMIN,
+        }
+        assert all(
+            Passwords().check(u.password_hash, "演示密码 demo 2026").ok for u in users.values()
+        )
+        entries = len(store.users.audit_log())
+    finally:
+        store.close()
+    assert entries == 8  # four added, then four given the chosen password
+    _demo_users(chosen)  # the same password again changes nothing
+    store = _users_store(db)
+    try:
+        assert len(store.users.audit_log()) == entries
+    finally:
+        store.close()
+    with pytest.raises(BadInputError, match="BUSBRAIN_DEMO_PASSWORD"):
+        _demo_users(Settings(db=db, demo_password="short"))
+
+
+def test_serve_lets_a_user_made_with_the_cli_log_in(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'serve.db'}"
+    add = subprocess.run(
+        [BUSBRAIN, "--db", db, "users", "add", "admin", "--role", "admin", "--password-stdin"],
+        input=GOOD_PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert add.returncode == 0, add.stderr
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [BUSBRAIN, "--db", db, "serve", "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}/api/v1/dispatch"
+    body = json.dumps({"username": "admin", "password": GOOD_PASSWORD}).encode()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, proc.communicate()[0]
+            try:
+                login = urllib.request.Request(
+                    f"{base}/login", data=body, headers={"Content-Type": "application/json"}
+                )
+                with urllib.request.urlopen(login, timeout=5) as response:
+                    token = json.load(response)["token"]
+                    cookie = response.headers["Set-Cookie"]
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "busbrain serve did not answer"
+                time.sleep(0.2)
+        me = urllib.request.Request(f"{base}/me", headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(me, timeout=5) as response:
+            who = json.load(response)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert cookie.startswith("busbrain_session=") and "HttpOnly" in cookie
+    assert who["role"] == "admin" and "manage:users" in who["permissions"]

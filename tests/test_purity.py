@@ -15,6 +15,7 @@ PURE = [
     "protocol",
     "realtime",
     "finder",
+    "access",
     "planning/fares",
     "planning/od",
     "planning/scheduling",

@@ -21,12 +21,16 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from busbrain.access.roles import ROLE_NAMES_ZH, Role
 from busbrain.config import Settings
 from busbrain.domain.errors import BadInputError, BusbrainError
 from busbrain.domain.notices import NoticeBag, Severity
 
 if TYPE_CHECKING:
+    from busbrain.access.passwords import Passwords
+    from busbrain.access.records import AuditEntry
     from busbrain.api.routes.webconfig import TileConfig
+    from busbrain.store.ports import UserStore
 
 app = typer.Typer(
     help="busbrain: the bus cloud brain (公交云脑).",
@@ -41,6 +45,11 @@ terminals_app = typer.Typer(help="The terminal registry (phone -> vehicle).", no
 app.add_typer(gtfs_app, name="gtfs")
 app.add_typer(db_app, name="db")
 app.add_typer(terminals_app, name="terminals")
+users_app = typer.Typer(
+    help="Accounts of the dispatch console (/dispatch): add, list, disable, change passwords.",
+    no_args_is_help=True,
+)
+app.add_typer(users_app, name="users")
 capture_app = typer.Typer(help="Captured terminal traffic (BBCAP1 files).", no_args_is_help=True)
 app.add_typer(capture_app, name="capture")
 taps_app = typer.Typer(
@@ -463,6 +472,251 @@ def terminals_import(
         )
 
 
+PasswordStdinOpt = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin",
+        help="Read the password from the first line of standard input (for scripts) "
+        "instead of asking for it twice.",
+    ),
+]
+DEMO_USERS = (
+    ("diaodu", "王调度", Role.DISPATCHER),
+    ("anquan", "李安全", Role.SAFETY),
+    ("jingli", "张经理", Role.MANAGER),
+    ("guanli", "系统管理员", Role.ADMIN),
+)
+"""The console accounts `busbrain demo` keeps: one per role (usernames in pinyin)."""
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The new password, from stdin's first line or asked twice without echo; refused
+    (BadInputError) when it breaks the rules (at least 10 characters)."""
+    from busbrain.access.passwords import password_problem
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problem = password_problem(password)
+    if problem is not None:
+        raise BadInputError(problem)
+    return password
+
+
+def _cli_audit(action: str, target: str, **detail: object) -> AuditEntry:
+    """An audit entry for a change made with this command: actor "cli", with the
+    operating-system user who ran it, when known."""
+    import contextlib
+    import getpass
+
+    from busbrain.access.records import CLI_ACTOR, AuditEntry
+
+    with contextlib.suppress(KeyError, OSError):  # no name for this uid (containers)
+        detail["os_user"] = getpass.getuser()
+    return AuditEntry(dt.datetime.now(dt.UTC), CLI_ACTOR, action, target, dict(detail))
+
+
+def _existing_user(users: UserStore, username: str) -> str:
+    from busbrain.access.accounts import normalise_username
+
+    name = normalise_username(username)
+    if users.find_user(name) is None:
+        raise BadInputError(f"no user {name!r} (busbrain users list shows them)")
+    return name
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    username: Annotated[
+        str, typer.Argument(help="Login name: 2-32 letters, digits, . _ - (a staff number).")
+    ],
+    role: Annotated[
+        Role,
+        typer.Option(
+            help="dispatcher (调度员), safety (安全员), manager (经理) or admin (管理员)."
+        ),
+    ],
+    name: Annotated[
+        str | None, typer.Option("--name", help="Display name, e.g. 王调度 (default: USERNAME).")
+    ] = None,
+    password_stdin: PasswordStdinOpt = False,
+) -> None:
+    """Add a console account (the first admin, then anyone). The password needs at least
+    10 characters."""
+    from busbrain.access.accounts import new_user, normalise_username, username_problem
+    from busbrain.access.passwords import Passwords
+    from busbrain.access.records import AuditAction
+    from busbrain.wiring import open_store
+
+    with _errors():
+        wanted = normalise_username(username)
+        problem = username_problem(wanted)
+        if problem is not None:
+            raise BadInputError(problem)
+        store = open_store(_settings(ctx).db)
+        try:
+            if store.users.find_user(wanted) is not None:
+                raise BadInputError(f"the username {wanted!r} is taken")
+            user = new_user(
+                username=wanted,
+                display_name=name,
+                role=role,
+                password=_read_password(password_stdin),
+                passwords=Passwords(),
+                now=dt.datetime.now(dt.UTC),
+            )
+            entry = _cli_audit(
+                AuditAction.USER_ADDED,
+                user.username,
+                role=role.value,
+                display_name=user.display_name,
+            )
+            if not store.users.add_user(user, audit=entry):
+                raise BadInputError(f"the username {wanted!r} is taken")
+        finally:
+            store.close()
+        out.print(f"[green]added[/green] {user.username} ({ROLE_NAMES_ZH[role]}, {role.value})")
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context) -> None:
+    """The console's accounts, disabled ones too."""
+    from busbrain.wiring import open_store
+
+    with _errors():
+        store = open_store(_settings(ctx).db)
+        try:
+            users = store.users.list_users()
+        finally:
+            store.close()
+        if not users:
+            out.print(
+                "no users yet: add the first admin with `busbrain users add NAME --role admin`"
+            )
+            return
+        table = Table(title="console users")
+        for col in ("username", "name", "role", "status", "created (UTC)"):
+            table.add_column(col)
+        for u in users:
+            table.add_row(
+                u.username,
+                u.display_name,
+                f"{ROLE_NAMES_ZH[u.role]} {u.role.value}",
+                "[red]disabled[/red]" if u.disabled else "active",
+                u.created_utc.strftime("%Y-%m-%d %H:%M"),
+            )
+        out.print(table)
+
+
+@users_app.command("disable")
+def users_disable(
+    ctx: typer.Context, username: Annotated[str, typer.Argument(help="The account to disable.")]
+) -> None:
+    """Disable an account: it can no longer log in, and its sessions end now."""
+    from busbrain.access.records import AuditAction
+    from busbrain.wiring import open_store
+
+    with _errors():
+        store = open_store(_settings(ctx).db)
+        try:
+            name = _existing_user(store.users, username)
+            store.users.disable_user(name, audit=_cli_audit(AuditAction.USER_DISABLED, name))
+        finally:
+            store.close()
+        out.print(f"[green]disabled[/green] {name}; its sessions have ended")
+
+
+@users_app.command("passwd")
+def users_passwd(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="The account whose password to set.")],
+    password_stdin: PasswordStdinOpt = False,
+) -> None:
+    """Set an account's password (at least 10 characters); its sessions end now."""
+    from busbrain.access.passwords import Passwords
+    from busbrain.access.records import AuditAction
+    from busbrain.wiring import open_store
+
+    with _errors():
+        store = open_store(_settings(ctx).db)
+        try:
+            name = _existing_user(store.users, username)
+            password_hash = Passwords().hash(_read_password(password_stdin))
+            entry = _cli_audit(AuditAction.PASSWORD_CHANGED, name)
+            store.users.set_password(name, password_hash, audit=entry)
+        finally:
+            store.close()
+        out.print(f"[green]password set[/green] for {name}; its sessions have ended")
+
+
+def _demo_users(settings: Settings) -> str:
+    """Make sure the demo's console accounts (DEMO_USERS) exist with the demo password:
+    `demo_password` if set, else a new random one. Returns the password."""
+    from busbrain.access.passwords import Passwords, new_password, password_problem
+    from busbrain.wiring import open_store
+
+    password = settings.demo_password or new_password()
+    problem = password_problem(password)
+    if problem is not None:
+        raise BadInputError(f"BUSBRAIN_DEMO_PASSWORD: {problem}")
+    passwords = Passwords()
+    now = dt.datetime.now(dt.UTC)
+    store = open_store(settings.db)
+    try:
+        for username, display_name, role in DEMO_USERS:
+            _demo_user(store.users, passwords, username, display_name, role, password, now)
+    finally:
+        store.close()
+    return password
+
+
+def _demo_user(
+    users: UserStore,
+    passwords: Passwords,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
+    now: dt.datetime,
+) -> None:
+    """Add one demo account, or give an existing one the demo password (kept as is when
+    it has it already; its role and disabled flag are never touched)."""
+    from busbrain.access.accounts import new_user
+    from busbrain.access.records import AuditAction
+
+    found = users.find_user(username)
+    if found is None:
+        user = new_user(
+            username=username,
+            display_name=display_name,
+            role=role,
+            password=password,
+            passwords=passwords,
+            now=now,
+        )
+        entry = _cli_audit(AuditAction.USER_ADDED, username, role=role.value, command="demo")
+        users.add_user(user, audit=entry)
+    elif not passwords.check(found.password_hash, password).ok:
+        entry = _cli_audit(AuditAction.PASSWORD_CHANGED, username, command="demo")
+        users.set_password(username, passwords.hash(password), audit=entry)
+
+
+def _print_demo_users(settings: Settings) -> None:
+    """Set up the demo's console accounts and say, once, how to log in."""
+    password = _demo_users(settings)
+    shown = (
+        "the one in BUSBRAIN_DEMO_PASSWORD"
+        if settings.demo_password
+        else f"[bold]{password}[/bold] (new at every start)"
+    )
+    names = ", ".join(f"{username} ({ROLE_NAMES_ZH[role]})" for username, _, role in DEMO_USERS)
+    out.print(f"dispatch console: http://{settings.host}:{settings.port}/dispatch")
+    out.print(f"  users: {names}")
+    out.print(f"  password: {shown}")
+
+
 def _live_processor(store: Any) -> Any:
     """The real-time processor for the network in `store`, today's network loaded."""
     import time
@@ -541,6 +795,8 @@ def _serve(
             schedule=store.schedule,
             tiles=tiles,
             clock=lambda: time.time() + offset[0],
+            users=store.users,
+            session_hours=settings.session_hours,
         )
         server = uvicorn.Server(
             uvicorn.Config(
@@ -563,6 +819,11 @@ def _serve(
         if tiles is not None:
             extra += f"; base map {tiles.url} ({tiles.crs})"
         out.print(f"serving on [bold]{url}[/bold]{extra} (Ctrl-C stops)")
+        if not store.users.list_users():
+            out.print(
+                f"the dispatch console ({url}/dispatch) has no users yet: add the first admin "
+                "with `busbrain users add NAME --role admin`"
+            )
         processor = await asyncio.to_thread(_live_processor, store)
         # Build today's timetable for the arrivals boards now, off the event loop, rather
         # than on the first rider's request.
@@ -728,6 +989,7 @@ def demo(
         if not _import(settings, feed, False, None):
             raise typer.Exit(1)
         if not no_serve:
+            _print_demo_users(settings)
             runner = None if no_sim else _demo_simulator(settings, s)
             _serve(
                 settings,

@@ -59,3 +59,15 @@ class Settings(BaseSettings):
         description="What {s} in tile_url stands for: each character one subdomain, or a "
         "comma-separated list",
     )
+    session_hours: float = Field(
+        default=12.0,
+        gt=0,
+        le=24 * 30,
+        description="How long a dispatch console login lasts, hours (from the login: using "
+        "the console does not extend it)",
+    )
+    demo_password: str | None = Field(
+        default=None,
+        description="The password of `busbrain demo`'s console users (at least 10 "
+        "characters); unset: a random one, printed when the demo starts",
+    )

@@ -24,6 +24,7 @@ from busbrain.store.sql_network import SqlNetworkRepository
 from busbrain.store.sql_queries import SqlNetworkQueries
 from busbrain.store.sql_schedule import SqlScheduleQueries
 from busbrain.store.sql_terminals import SqlCommandOutbox, SqlTerminalRegistry
+from busbrain.store.sql_users import SqlUserStore
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Store:
     outbox: SqlCommandOutbox
     history: SqlRealtimeHistory
     fares: SqlFareTaps
+    users: SqlUserStore
 
     def close(self) -> None:
         self.engine.dispose()
@@ -55,6 +57,7 @@ def open_store(url: str, *, upgrade: bool = True) -> Store:
         SqlCommandOutbox(engine),
         SqlRealtimeHistory(engine),
         SqlFareTaps(engine),
+        SqlUserStore(engine),
     )
 
 

@@ -10,11 +10,16 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from busbrain import __version__
+from busbrain.access.passwords import Passwords
 from busbrain.api.arrivals import TimetableCache
+from busbrain.api.auth import DispatchAccess
 from busbrain.api.cache import NetworkCache
 from busbrain.api.headers import SecurityHeadersMiddleware
 from busbrain.api.reminders import ReminderBook
 from busbrain.api.routes import (
+    dispatch_audit,
+    dispatch_login,
+    dispatch_users,
     fares,
     gtfsrt,
     health,
@@ -29,7 +34,9 @@ from busbrain.api.routes.webconfig import TileConfig
 from busbrain.api.web import DEFAULT_WEB_DIR, mount_web
 from busbrain.domain.gtfstime import timezone_of
 from busbrain.domain.live import LiveSnapshot
-from busbrain.store.ports import NetworkQueries, ScheduleQueries
+from busbrain.store.ports import NetworkQueries, ScheduleQueries, UserStore
+
+DEFAULT_SESSION_HOURS = 12.0
 
 
 def create_app(
@@ -42,8 +49,12 @@ def create_app(
     schedule: ScheduleQueries | None = None,
     clock: Callable[[], float] = time.time,
     tiles: TileConfig | None = None,
+    users: UserStore | None = None,
+    session_hours: float = DEFAULT_SESSION_HOURS,
+    passwords: Passwords | None = None,
 ) -> FastAPI:
-    """The HTTP app serving `queries`: JSON under /api/v1, the rider app at /, the map at /map.
+    """The HTTP app serving `queries`: JSON under /api/v1, the rider app at /, the map at
+    /map, the dispatch console at /dispatch.
 
     `web_dir` is the folder with index.html, static/ and node_modules/ (default: the
     package's own `web` folder). `live` returns the current live picture (None while
@@ -52,9 +63,13 @@ def create_app(
     /api/v1/fares/batches (without it, or without its token, that answers 503).
     `schedule` gives the arrivals boards their timetable; `clock` is their "now". `tiles`
     is the map page's base map (GET /api/v1/web/config; the content security policy then
-    lets images come from its tile servers); without it the map has none. The
-    interactive docs pages (/docs, /redoc) are off: they load their scripts from a CDN,
-    which this offline server cannot reach; the schema stays at /openapi.json.
+    lets images come from its tile servers); without it the map has none. `users` holds
+    the dispatch console's accounts, sessions and audit log (the console at /dispatch,
+    its API under /api/v1/dispatch; without it that API answers 503); a session lasts
+    `session_hours` by `clock`; `passwords` checks passwords (default: argon2id with
+    argon2-cffi's parameters; tests pass cheaper ones). The interactive docs pages
+    (/docs, /redoc) are off: they load their scripts from a CDN, which this offline
+    server cannot reach; the schema stays at /openapi.json.
     """
     app = FastAPI(title=title, version=__version__, docs_url=None, redoc_url=None)
     app.state.queries = queries
@@ -68,6 +83,11 @@ def create_app(
     )
     app.state.clock = clock
     app.state.tiles = tiles
+    app.state.dispatch = (
+        None
+        if users is None
+        else DispatchAccess(users, Passwords() if passwords is None else passwords, session_hours)
+    )
     app.state.arrival_boards = {}  # arrivals boards, reused briefly (routes/stops.py)
     app.state.reminders = ReminderBook()
     app.state.reminder_poll_s = 2.0
@@ -83,6 +103,9 @@ def create_app(
     app.include_router(gtfsrt.router)
     app.include_router(fares.router)
     app.include_router(webconfig.router)
+    app.include_router(dispatch_login.router)
+    app.include_router(dispatch_users.router)
+    app.include_router(dispatch_audit.router)
     mount_web(app, DEFAULT_WEB_DIR if web_dir is None else web_dir)
     return app
 

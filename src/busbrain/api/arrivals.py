@@ -11,6 +11,7 @@ gone" come from the timetable.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import threading
 import zoneinfo
@@ -78,6 +79,10 @@ class DayCalls:
     by_trip: dict[str, list[Call]] = field(default_factory=dict)
     running: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     """route_id -> (start, end) of each trip, for "should buses be out now"."""
+    times: dict[str, list[float]] = field(default_factory=dict)
+    """stop -> the arrival times of `by_stop[stop]`, for finding a window by bisection."""
+    first_last: dict[str, dict[tuple[str, int], tuple[float, float]]] = field(default_factory=dict)
+    """stop -> (route_id, direction_id) -> the day's first and last call there."""
 
 
 def day_calls(trips: Iterable[TripTimes], day: dt.date, start_unix: float) -> DayCalls:
@@ -100,10 +105,14 @@ def day_calls(trips: Iterable[TripTimes], day: dt.date, start_unix: float) -> Da
                     start_unix + when, begin, end,
                 )
             )  # fmt: skip
-    for calls in out.by_stop.values():
+    for stop, calls in out.by_stop.items():
         calls.sort(key=lambda c: c.arrival_unix)
+        out.times[stop] = [c.arrival_unix for c in calls]
+        ends = out.first_last[stop] = {}
         for c in calls:
             out.by_trip.setdefault(c.trip_id, []).append(c)
+            key = (c.route_id, c.direction_id)
+            ends[key] = (ends[key][0], c.arrival_unix) if key in ends else (c.arrival_unix,) * 2
     for calls in out.by_trip.values():
         calls.sort(key=lambda c: c.stop_sequence)
     return out
@@ -193,7 +202,11 @@ def board(
 
     live_trips: set[str] = set()
     heard: dict[str, float] = {}
-    starts = {c.trip_id: c.trip_start_unix for p in poles for c in calls.by_stop.get(p, [])}
+
+    def trip_start(trip_id: str) -> float:
+        got = calls.by_trip.get(trip_id)
+        return got[0].trip_start_unix if got else now
+
     if snapshot is not None:
         index = live_index(snapshot)
         heard = index.heard
@@ -220,17 +233,20 @@ def board(
                         if v.predicted_at is None
                         else round(now - v.predicted_at),
                         "uncertainty_s": p.uncertainty_s,
-                        "not_yet_departed": starts.get(v.trip_id, now) > now,
+                        "not_yet_departed": trip_start(v.trip_id) > now,
                         "crowding": crowding(v.occupancy_percent),
                     }
                 )
     first_last: dict[tuple[str, int], tuple[float, float]] = {}
     for pole in poles:
-        for c in calls.by_stop.get(pole, []):
-            key = (c.route_id, c.direction_id)
-            lo, hi = first_last.get(key, (c.arrival_unix, c.arrival_unix))
-            first_last[key] = (min(lo, c.arrival_unix), max(hi, c.arrival_unix))
-            if c.trip_id in live_trips or not now - 60 <= c.arrival_unix <= now + SCHEDULE_AHEAD_S:
+        for key, (lo, hi) in calls.first_last.get(pole, {}).items():
+            was = first_last.get(key)
+            first_last[key] = (lo, hi) if was is None else (min(was[0], lo), max(was[1], hi))
+        times = calls.times.get(pole, [])
+        begin = bisect.bisect_left(times, now - 60)
+        end = bisect.bisect_right(times, now + SCHEDULE_AHEAD_S)
+        for c in calls.by_stop[pole][begin:end] if end > begin else ():
+            if c.trip_id in live_trips:
                 continue
             entries: list[object] = line(c.route_id, c.direction_id)["arrivals"]  # type: ignore[assignment]
             entries.append(

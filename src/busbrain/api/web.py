@@ -1,5 +1,5 @@
-"""The web pages: `/` (the rider app), `/map` (the network map), `/static/` (our js/css)
-and `/vendor/leaflet/` (npm).
+"""The web pages: `/` (the rider app), `/map` (the network map), `/dispatch` (the dispatch
+console), `/static/` (our js/css) and `/vendor/leaflet/` (npm).
 
 Leaflet comes from `node_modules/` (installed by `npm ci` in the web folder, never
 committed). When it is missing the page still loads and says so; the vendor files answer
@@ -44,6 +44,7 @@ class VendorFiles(StaticFiles):
 def mount_web(app: FastAPI, web_dir: Path) -> None:
     index = web_dir / "index.html"
     map_html = web_dir / "map.html"
+    dispatch_html = web_dir / "dispatch.html"
     vendor = leaflet_dir(web_dir)
     if not vendor.is_dir():
         log.warning("%s (looked in %s)", VENDOR_MISSING.replace("\n", " ").strip(), vendor)
@@ -58,3 +59,9 @@ def mount_web(app: FastAPI, web_dir: Path) -> None:
     @app.get("/map", include_in_schema=False)
     def map_page() -> FileResponse:
         return FileResponse(map_html, media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/dispatch", include_in_schema=False)
+    def dispatch_console() -> FileResponse:
+        return FileResponse(
+            dispatch_html, media_type="text/html", headers={"Cache-Control": "no-cache"}
+        )

@@ -13,6 +13,7 @@ from typing import Protocol
 
 import polars as pl
 
+from busbrain.access.records import AuditEntry, Session, User
 from busbrain.domain.history import PositionRecord, PredictionRecord, StopEventRecord
 from busbrain.domain.network import (
     Agency,
@@ -270,4 +271,67 @@ class RealtimeHistory(Protocol):
         by made_utc, stop events (kept unless asked: they train the models) by
         departure_utc. Returns the rows deleted per kind asked, keyed "positions",
         "predictions", "stop_events"."""
+        ...
+
+
+class UserStore(Protocol):
+    """The dispatch console's accounts, their sessions, and the audit log.
+
+    Every change to an account or a session is written in one transaction with its audit
+    entry, so no change goes unrecorded and no entry records a change that did not
+    happen. Times are aware datetimes (a naive one is refused with BadInputError); they
+    come back in UTC. Usernames are taken as given: busbrain.access normalises them.
+    """
+
+    def add_user(self, user: User, *, audit: AuditEntry) -> bool:
+        """Add the account; False, with nothing written, when the username is taken."""
+        ...
+
+    def find_user(self, username: str) -> User | None: ...
+
+    def list_users(self) -> list[User]:
+        """Every account, disabled ones too, by username."""
+        ...
+
+    def disable_user(self, username: str, *, audit: AuditEntry) -> bool:
+        """Disable the account and end all its sessions; False when there is no such user."""
+        ...
+
+    def set_password(self, username: str, password_hash: str, *, audit: AuditEntry) -> bool:
+        """Replace the account's password hash and end all its sessions (whoever knew the
+        old password is out); False when there is no such user."""
+        ...
+
+    def rehash_password(self, username: str, old_hash: str, new_hash: str) -> None:
+        """Store `new_hash` (the same password under new hashing parameters) if the stored
+        hash is still `old_hash`; a password changed meanwhile is left alone. Not audited:
+        nothing about the account changes."""
+        ...
+
+    def add_session(self, session: Session, *, audit: AuditEntry) -> None: ...
+
+    def find_session(self, token_hash: str) -> tuple[Session, User] | None:
+        """The session with this token hash and its user, expired or not (the caller
+        decides with its own clock), or None."""
+        ...
+
+    def touch_session(self, token_hash: str, now: dt.datetime) -> None:
+        """Record that the session was used at `now` (last seen)."""
+        ...
+
+    def end_session(self, token_hash: str, *, audit: AuditEntry) -> bool:
+        """Delete the session (logout); False, with nothing recorded, when there was none."""
+        ...
+
+    def purge_sessions(self, now: dt.datetime) -> int:
+        """Delete the sessions expired by `now`; returns how many."""
+        ...
+
+    def record(self, entry: AuditEntry) -> int:
+        """Append an entry to the audit log; returns its audit_id."""
+        ...
+
+    def audit_log(self, *, limit: int = 100, before: int | None = None) -> list[AuditEntry]:
+        """The newest `limit` entries, newest first, with audit_id below `before` if given
+        (to page back: pass the last audit_id seen)."""
         ...

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -320,6 +321,43 @@ fare_batch = Table(
     Column("rows", Integer, nullable=False),
     Column("added", Integer, nullable=False),
     Column("problems", Text, nullable=False),
+)
+
+# The dispatch console's accounts, their logins and the audit log (busbrain.access says
+# what they mean). A password is kept only as argon2's encoded hash, a session only as the
+# SHA-256 of its token: neither table holds anything that logs in.
+user_account = Table(
+    "user_account",
+    metadata,
+    Column("username", Text, primary_key=True),  # normalised: lower case
+    Column("display_name", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("disabled", Boolean, nullable=False),
+    Column("created_utc", DateTime(timezone=True), nullable=False),
+)
+
+user_session = Table(
+    "user_session",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("username", Text, ForeignKey("user_account.username"), nullable=False, index=True),
+    Column("created_utc", DateTime(timezone=True), nullable=False),
+    Column("expires_utc", DateTime(timezone=True), nullable=False),
+    Column("last_seen_utc", DateTime(timezone=True), nullable=False),
+)
+
+# Append-only: who did what, when, from where. Read newest first, paged by audit_id.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("audit_id", Integer, primary_key=True, autoincrement=True),
+    Column("at_utc", DateTime(timezone=True), nullable=False),
+    Column("username", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("target", Text),
+    Column("detail", Text, nullable=False),  # JSON object
+    Column("client", Text),
 )
 
 FARE_TABLES: tuple[Table, ...] = (fare_tap, fare_batch)
