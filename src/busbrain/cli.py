@@ -797,6 +797,8 @@ def _serve(
             clock=lambda: time.time() + offset[0],
             users=store.users,
             session_hours=settings.session_hours,
+            outbox=store.outbox,
+            terminals=store.terminals,
         )
         server = uvicorn.Server(
             uvicorn.Config(

@@ -93,3 +93,27 @@ def test_a_quick_answer_is_not_overwritten_by_the_late_send_record(store: Store)
     box.mark_sent(cid, serial=5, now=NOW)
     got = box.get(cid)
     assert got is not None and got.status is CommandStatus.ACKED and got.serial == 5
+
+
+def test_phones_of_vehicles_and_recent_commands_of_a_kind(store: Store) -> None:
+    store.terminals.upsert_terminals(
+        [
+            TerminalRecord("13900000031", "辽G1", 1, "V1", None, None, None),
+            TerminalRecord("13900000032", "辽G2", 1, "V2", None, None, None),
+            TerminalRecord("13900000033", None, None, None, None, None, None),
+        ]
+    )
+    assert store.terminals.phones_of({"V1", "V2", "V9"}) == {
+        "V1": "13900000031",
+        "V2": "13900000032",
+    }
+    assert store.terminals.phones_of(set()) == {}
+    box = store.outbox
+    first = box.enqueue("13900000031", CommandKind.TEXT, {"text": "一"}, NOW)
+    box.enqueue("13900000031", CommandKind.LOCATION_QUERY, {}, NOW)
+    second = box.enqueue("13900000032", CommandKind.TEXT, {"text": "二"}, NOW)
+    box.finish(first, CommandStatus.ACKED, NOW)
+    texts = box.recent(CommandKind.TEXT)
+    assert [c.command_id for c in texts] == [second, first]
+    assert texts[1].status is CommandStatus.ACKED
+    assert [c.command_id for c in box.recent(CommandKind.TEXT, limit=1)] == [second]

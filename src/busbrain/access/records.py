@@ -48,6 +48,7 @@ class AuditAction(StrEnum):
     USER_ADDED = "user_added"
     USER_DISABLED = "user_disabled"
     PASSWORD_CHANGED = "password_changed"
+    MESSAGE_SENT = "message_sent"  # 调度指挥: a text message to buses (JT/T 808 0x8300)
 
 
 CLI_ACTOR = "cli"

@@ -18,7 +18,9 @@ from busbrain.api.headers import SecurityHeadersMiddleware
 from busbrain.api.reminders import ReminderBook
 from busbrain.api.routes import (
     dispatch_audit,
+    dispatch_command,
     dispatch_login,
+    dispatch_messages,
     dispatch_users,
     fares,
     gtfsrt,
@@ -34,7 +36,13 @@ from busbrain.api.routes.webconfig import TileConfig
 from busbrain.api.web import DEFAULT_WEB_DIR, mount_web
 from busbrain.domain.gtfstime import timezone_of
 from busbrain.domain.live import LiveSnapshot
-from busbrain.store.ports import NetworkQueries, ScheduleQueries, UserStore
+from busbrain.store.ports import (
+    CommandOutbox,
+    NetworkQueries,
+    ScheduleQueries,
+    TerminalRegistry,
+    UserStore,
+)
 
 DEFAULT_SESSION_HOURS = 12.0
 
@@ -52,6 +60,8 @@ def create_app(
     users: UserStore | None = None,
     session_hours: float = DEFAULT_SESSION_HOURS,
     passwords: Passwords | None = None,
+    outbox: CommandOutbox | None = None,
+    terminals: TerminalRegistry | None = None,
 ) -> FastAPI:
     """The HTTP app serving `queries`: JSON under /api/v1, the rider app at /, the map at
     /map, the dispatch console at /dispatch.
@@ -67,9 +77,11 @@ def create_app(
     the dispatch console's accounts, sessions and audit log (the console at /dispatch,
     its API under /api/v1/dispatch; without it that API answers 503); a session lasts
     `session_hours` by `clock`; `passwords` checks passwords (default: argon2id with
-    argon2-cffi's parameters; tests pass cheaper ones). The interactive docs pages
-    (/docs, /redoc) are off: they load their scripts from a CDN, which this offline
-    server cannot reach; the schema stays at /openapi.json.
+    argon2-cffi's parameters; tests pass cheaper ones). `outbox` and `terminals` (the
+    store's command outbox and terminal registry) let 调度指挥 send text messages to buses
+    through the gateway (without them, /api/v1/dispatch/messages answers 503). The
+    interactive docs pages (/docs, /redoc) are off: they load their scripts from a CDN,
+    which this offline server cannot reach; the schema stays at /openapi.json.
     """
     app = FastAPI(title=title, version=__version__, docs_url=None, redoc_url=None)
     app.state.queries = queries
@@ -88,6 +100,8 @@ def create_app(
         if users is None
         else DispatchAccess(users, Passwords() if passwords is None else passwords, session_hours)
     )
+    app.state.outbox = outbox
+    app.state.terminals = terminals
     app.state.arrival_boards = {}  # arrivals boards, reused briefly (routes/stops.py)
     app.state.reminders = ReminderBook()
     app.state.reminder_poll_s = 2.0
@@ -106,6 +120,8 @@ def create_app(
     app.include_router(dispatch_login.router)
     app.include_router(dispatch_users.router)
     app.include_router(dispatch_audit.router)
+    app.include_router(dispatch_command.router)
+    app.include_router(dispatch_messages.router)
     mount_web(app, DEFAULT_WEB_DIR if web_dir is None else web_dir)
     return app
 

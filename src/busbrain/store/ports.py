@@ -196,6 +196,11 @@ class TerminalRegistry(Protocol):
         """Every vehicle id the registry knows."""
         ...
 
+    def phones_of(self, vehicle_ids: set[str]) -> dict[str, str]:
+        """The terminal phone of each of `vehicle_ids` the registry knows (vehicle_id ->
+        phone); a vehicle without a terminal is left out."""
+        ...
+
 
 class CommandOutbox(Protocol):
     """Commands queued for terminals; the gateway sends them and records the outcome."""
@@ -219,6 +224,10 @@ class CommandOutbox(Protocol):
         ...
 
     def get(self, command_id: int) -> Command | None: ...
+
+    def recent(self, kind: CommandKind, *, limit: int = 50) -> list[Command]:
+        """The latest commands of `kind`, newest first, whatever their status."""
+        ...
 
 
 class RealtimeHistory(Protocol):

@@ -97,6 +97,22 @@ class SqlTerminalRegistry:
                 r[0] for r in conn.execute(select(t.vehicle_id).where(t.vehicle_id.is_not(None)))
             }
 
+    def phones_of(self, vehicle_ids: set[str]) -> dict[str, str]:
+        """vehicle_id -> phone for the vehicles asked for (the registry is one row per
+        bus: read it whole rather than build a long IN (...) clause)."""
+        if not vehicle_ids:
+            return {}
+        t = s.terminal.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.vehicle_id, t.phone).where(t.vehicle_id.is_not(None)).order_by(t.phone)
+            ).all()
+        found: dict[str, str] = {}
+        for vehicle_id, phone in rows:
+            if vehicle_id in vehicle_ids:
+                found.setdefault(vehicle_id, phone)
+        return found
+
     def upsert_terminals(self, records: list[TerminalRecord]) -> int:
         t = s.terminal.c
         try:
@@ -187,6 +203,17 @@ class SqlCommandOutbox:
         with self.engine.connect() as conn:
             r = conn.execute(select(s.command_outbox).where(c.command_id == command_id)).first()
         return None if r is None else _command(r)
+
+    def recent(self, kind: CommandKind, *, limit: int = 50) -> list[Command]:
+        c = s.command_outbox.c
+        query = (
+            select(s.command_outbox)
+            .where(c.kind == kind.value)
+            .order_by(c.command_id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_command(r) for r in conn.execute(query).all()]
 
     def _set(self, command_id: int, **values: object) -> None:
         c = s.command_outbox.c

@@ -27,7 +27,7 @@ function checkSeconds() {
 
 // The pages this user may open, in the navigation's order.
 function pagesOf(who) {
-  const pages = who.modules.map((name) => ({ name, make: (el) => modulePage(el, name) }));
+  const pages = who.modules.map((name) => ({ name, make: (el, context) => modulePage(el, name, context) }));
   if (who.permissions.includes('manage:users')) pages.push({ name: 'users', make: usersPage });
   if (who.permissions.includes('read:audit')) pages.push({ name: 'audit', make: auditPage });
   return pages;
