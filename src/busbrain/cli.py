@@ -779,7 +779,7 @@ def _serve(
     from busbrain.api.app import create_app
     from busbrain.domain.live import LiveSnapshot
     from busbrain.gateway.config import GatewayConfig
-    from busbrain.gateway.server import Gateway
+    from busbrain.gateway.server import Gateway, tune_gc
     from busbrain.runner.consumer import consume
     from busbrain.runner.history import HistoryBuffer
     from busbrain.wiring import open_bus, open_store
@@ -830,6 +830,11 @@ def _serve(
         # Build today's timetable for the arrivals boards now, off the event loop, rather
         # than on the first rider's request.
         await asyncio.to_thread(app.state.timetable.today, time.time() + offset[0])
+        # the network, search index and timetable now in memory live as long as the
+        # server: freeze them out of the collector, whose full passes over them paused
+        # every request for 100-200 ms (the API's latency tail)
+        await asyncio.to_thread(app.state.network_cache.finder)
+        tune_gc()
         live_task = asyncio.create_task(
             consume(
                 processor,

@@ -6,6 +6,7 @@ name (`stop_ids` lists them, for arrivals per pole).
 
 from __future__ import annotations
 
+import zlib
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
@@ -180,7 +181,10 @@ async def arrivals(
     now = float(request.app.state.clock())
     snapshot = request.app.state.live()
     boards: dict[tuple[object, ...], bytes] = request.app.state.arrival_boards
-    key = (stop_id, per_line, snapshot is None, int(now // _BOARD_TTL_S))
+    # each stop's boards expire at its own phase of the window, so that a busy server
+    # rebuilds a few boards all the time rather than every board at once
+    phase = (zlib.crc32(stop_id.encode()) % 1024) / 1024 * _BOARD_TTL_S
+    key = (stop_id, per_line, snapshot is None, int((now + phase) // _BOARD_TTL_S))
     body = boards.get(key)
     if body is None:
         calls = calls_at(request.app.state.timetable, now)
