@@ -89,6 +89,24 @@ class Page:
                 {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1},
             )
 
+    def click_on(self, selector: str) -> None:
+        """A real click or tap (mouse events at the element's centre), once the element is
+        there and visible, after scrolling it into view."""
+        box = self.wait_for(
+            f"""(() => {{ const el = document.querySelector({json.dumps(selector)});
+            if (!el) return null; el.scrollIntoView({{block: 'center'}});
+            const r = el.getBoundingClientRect();
+            if (!r.width || !r.height) return null;
+            return {{x: r.x + r.width / 2, y: r.y + r.height / 2}}; }})()"""
+        )
+        self.click(box["x"], box["y"])
+
+    def type_into(self, selector: str, text: str) -> None:
+        """Clicks the field, selects what it holds, and types `text` over it."""
+        self.click_on(selector)
+        self.evaluate(f"document.querySelector({json.dumps(selector)}).select()")
+        self.call("Input.insertText", {"text": text})
+
     def screenshot(self, path: Path) -> Path:
         data = self.call("Page.captureScreenshot", {"format": "png"})["data"]
         path.write_bytes(base64.b64decode(data))
@@ -132,6 +150,17 @@ class Browser:
             raise CdpError(f"{method}: {reply['error']}")
         result: dict[str, Any] = reply.get("result", {})
         return result
+
+    def open_app(self, url: str, size: tuple[int, int], *, mobile: bool = False) -> Page:
+        """A new page at `url` once its app says it is ready (body data-app-ready), failing
+        with its error (data-app-error) if it could not start."""
+        page = self.new_page()
+        page.set_viewport(*size, mobile=mobile)
+        page.goto(url)
+        page.wait_for("document.body.dataset.appReady || document.body.dataset.appError")
+        error = page.evaluate("document.body.dataset.appError")
+        assert error is None, (error, page.log.errors)
+        return page
 
     def new_page(self) -> Page:
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]

@@ -20,7 +20,7 @@ from tests.tinyfeed import TinyFeed
 
 from .browser import LiveServer, require_chromium, serve
 from .cdp import Browser, chromium
-from .test_dispatch_login import _click, _log_in, _open, _script_errors, _shot, _type
+from .test_dispatch_login import _log_in, _open, _script_errors, _shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -89,10 +89,10 @@ def test_a_dispatcher_sees_the_late_bus_on_the_strip_and_messages_it(
     assert "晚点 6.7 分" in row and "串车" in row and "3.0 分" in row
     _shot(page, "command")
 
-    _click(page, late)
+    page.click_on(late)
     page.wait_for("document.getElementById('message-target').textContent.includes('V1')")
-    _type(page, "#message-text", "请注意车距")
-    _click(page, "#message-send")
+    page.type_into("#message-text", "请注意车距")
+    page.click_on("#message-send")
     page.wait_for(
         "[...document.querySelectorAll('#command-messages tr[data-vehicle=\"V1\"]')]"
         ".some(r => r.textContent.includes('请注意车距') && r.textContent.includes('待发送'))"

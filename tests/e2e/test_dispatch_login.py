@@ -64,36 +64,13 @@ def browser() -> Iterator[Browser]:
 
 
 def _open(browser: Browser, url: str) -> Page:
-    page = browser.new_page()
-    page.set_viewport(*DESK)
-    page.goto(url)
-    page.wait_for("document.body.dataset.appReady || document.body.dataset.appError")
-    assert page.evaluate("document.body.dataset.appError") is None, page.log.errors
-    return page
-
-
-def _click(page: Page, selector: str) -> None:
-    """A real click (mouse events at the element's centre), once it is visible."""
-    box = page.wait_for(
-        f"""(() => {{ const el = document.querySelector({json.dumps(selector)});
-        if (!el) return null; el.scrollIntoView({{block: 'center'}});
-        const r = el.getBoundingClientRect();
-        if (!r.width || !r.height) return null;
-        return {{x: r.x + r.width / 2, y: r.y + r.height / 2}}; }})()"""
-    )
-    page.click(box["x"], box["y"])
-
-
-def _type(page: Page, selector: str, text: str) -> None:
-    _click(page, selector)
-    page.evaluate(f"document.querySelector({json.dumps(selector)}).select()")
-    page.call("Input.insertText", {"text": text})
+    return browser.open_app(url, DESK)
 
 
 def _log_in(page: Page, username: str, password: str) -> None:
     page.wait_for("document.body.dataset.consoleState === 'login'")
-    _type(page, "#username", username)
-    _type(page, "#password", password)
+    page.type_into("#username", username)
+    page.type_into("#password", password)
     page.call("Input.dispatchKeyEvent", {"type": "keyDown", "key": "Enter", "code": "Enter",
                                          "windowsVirtualKeyCode": 13, "text": "\r"})  # fmt: skip
     page.call("Input.dispatchKeyEvent", {"type": "keyUp", "key": "Enter", "code": "Enter",
@@ -151,12 +128,12 @@ def test_an_admin_logs_in_adds_a_user_reads_the_audit_log_and_logs_out(
     assert _text(page, "#who-name") == "系统管理员" and _text(page, "#who-role") == "管理员"
     assert _nav(page) == [*MODULES_ZH, "用户管理", "审计日志"]
     page.wait_for("document.body.dataset.page === 'command'")
-    _click(page, "#nav a[data-page='operations']")
+    page.click_on("#nav a[data-page='operations']")
     page.wait_for("document.body.dataset.page === 'operations'")
     assert "尚未建成" in _text(page, ".not-built")
     _shot(page, "module")
 
-    _click(page, "#nav a[data-page='users']")
+    page.click_on("#nav a[data-page='users']")
     page.wait_for(
         "document.body.dataset.page === 'users' && Number(document.body.dataset.pageReady) >= 1"
     )
@@ -164,16 +141,16 @@ def test_an_admin_logs_in_adds_a_user_reads_the_audit_log_and_logs_out(
         "[...document.querySelectorAll('#users-table tbody tr')].map(r => r.dataset.username)"
     )
     assert rows == ["admin", "diaodu"]
-    _type(page, "#new-username", "AnQuan")
-    _type(page, "#new-display_name", "李安全")
+    page.type_into("#new-username", "AnQuan")
+    page.type_into("#new-display_name", "李安全")
     page.evaluate("document.getElementById('new-role').value = 'safety'")
-    _type(page, "#new-password", "short")
-    _type(page, "#new-repeat", "short")
-    _click(page, "#add-user-submit")
+    page.type_into("#new-password", "short")
+    page.type_into("#new-repeat", "short")
+    page.click_on("#add-user-submit")
     page.wait_for("document.getElementById('users-message').textContent.includes('10')")
-    _type(page, "#new-password", "安全第一 anquan")
-    _type(page, "#new-repeat", "安全第一 anquan")
-    _click(page, "#add-user-submit")
+    page.type_into("#new-password", "安全第一 anquan")
+    page.type_into("#new-repeat", "安全第一 anquan")
+    page.click_on("#add-user-submit")
     page.wait_for("!!document.querySelector('#users-table tr[data-username=\"anquan\"]')")
     assert _text(page, "#users-message") == "已新增用户 anquan。"
     assert "安全员" in _text(page, "#users-table tr[data-username='anquan']")
@@ -181,7 +158,7 @@ def test_an_admin_logs_in_adds_a_user_reads_the_audit_log_and_logs_out(
     added = store.users.find_user("anquan")
     assert added is not None and added.role is Role.SAFETY and added.display_name == "李安全"
 
-    _click(page, "#nav a[data-page='audit']")
+    page.click_on("#nav a[data-page='audit']")
     page.wait_for("!!document.querySelector('#audit-table tr[data-action=\"user_added\"]')")
     newest = _text(page, "#audit-table tbody tr")
     assert "admin" in newest and "新增用户" in newest and "anquan" in newest
@@ -191,7 +168,7 @@ def test_an_admin_logs_in_adds_a_user_reads_the_audit_log_and_logs_out(
     assert failed == 1
     _shot(page, "audit")
 
-    _click(page, "#logout")
+    page.click_on("#logout")
     assert _visible_login_message(page, "loggedOut") == "已退出。"
     me = page.evaluate("fetch('/api/v1/dispatch/me').then(r => r.status)")
     assert me == 401  # the cookie is gone and the session with it
@@ -224,12 +201,12 @@ def test_the_login_page_speaks_english_when_asked_and_remembers_it(
 ) -> None:
     page = _open(browser, server.url + "/dispatch")
     page.wait_for("document.body.dataset.consoleState === 'login'")
-    _click(page, "#login button[data-lang='en']")
+    page.click_on("#login button[data-lang='en']")
     page.wait_for("document.body.dataset.uiLang === 'en'")
     assert _text(page, "#login-submit") == "Log in"
     assert page.evaluate("localStorage.getItem('busbrain.lang')") == "en"
     _log_in(page, "admin", "wrong again!")
     assert _visible_login_message(page, "loginWrong") == "Wrong username or password."
-    _click(page, "#login button[data-lang='zh']")
+    page.click_on("#login button[data-lang='zh']")
     page.wait_for("document.body.dataset.uiLang === 'zh'")
     assert _text(page, "#login-message") == "用户名或密码错误。"

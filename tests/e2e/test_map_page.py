@@ -52,6 +52,7 @@ PAGE_FILES = {
     "/static/style.css",
     "/static/app.js",
     "/static/i18n.js",
+    "/static/lang.js",
     "/static/map.js",
     "/static/panel.js",
     "/static/dom.js",

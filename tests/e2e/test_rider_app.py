@@ -10,7 +10,6 @@ moves along the line's strip.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -110,29 +109,7 @@ def browser() -> Iterator[Browser]:
 
 
 def _open(browser: Browser, url: str) -> Page:
-    page = browser.new_page()
-    page.set_viewport(*PHONE, mobile=True)
-    page.goto(url)
-    page.wait_for("document.body.dataset.appReady || document.body.dataset.appError")
-    assert page.evaluate("document.body.dataset.appError") is None, page.log.errors
-    return page
-
-
-def _tap(page: Page, selector: str) -> None:
-    """A real tap (mouse events at the element's centre), after scrolling it into view."""
-    box = page.wait_for(
-        f"""(() => {{ const el = document.querySelector({json.dumps(selector)});
-        if (!el) return null; el.scrollIntoView({{block: 'center'}});
-        const r = el.getBoundingClientRect();
-        if (!r.width || !r.height) return null;
-        return {{x: r.x + r.width / 2, y: r.y + r.height / 2}}; }})()"""
-    )
-    page.click(box["x"], box["y"])
-
-
-def _type(page: Page, selector: str, text: str) -> None:
-    _tap(page, selector)
-    page.call("Input.insertText", {"text": text})
+    return browser.open_app(url, PHONE, mobile=True)
 
 
 def _shot(page: Page, name: str) -> None:
@@ -146,12 +123,12 @@ def test_find_a_stop_by_initials_watch_it_count_down_and_get_reminded(
 ) -> None:
     city.now = local(6, 0, 30)
     page = _open(browser, server.url + "/?refresh=0.5")
-    _type(page, "#search", "ykdx")  # 医科大学 by its pinyin initials
+    page.type_into("#search", "ykdx")  # 医科大学 by its pinyin initials
     page.wait_for("document.body.dataset.searchDone === 'ykdx'")
     first = page.evaluate("document.querySelector('#search-results a').textContent")
     assert "医科大学" in first
     _shot(page, "search")
-    _tap(page, "#search-results a")
+    page.click_on("#search-results a")
     page.wait_for("document.body.dataset.view === 'stop' && document.body.dataset.viewReady > 0")
     assert page.evaluate("document.querySelector('.stop-head h2').textContent") == "医科大学"
 
@@ -172,9 +149,9 @@ def test_find_a_stop_by_initials_watch_it_count_down_and_get_reminded(
     assert int(after["minutes"]) == 6 and after["state"] == "live"
 
     # a reminder when the bus is one stop away
-    _tap(page, '.line-card[data-route-id="R1"] button.remind')
+    page.click_on('.line-card[data-route-id="R1"] button.remind')
     page.evaluate("document.querySelector('.line-card[data-route-id=\"R1\"] select').value = '0'")
-    _tap(page, '.line-card[data-route-id="R1"] form button[type=submit]')
+    page.click_on('.line-card[data-route-id="R1"] form button[type=submit]')
     page.wait_for("document.body.dataset.reminderSet === 'R1/0'")
     assert page.evaluate("document.body.dataset.remindersFired") is None
     city.now = local(6, 7, 40)  # past 锦州站: one stop to go
@@ -230,8 +207,8 @@ def test_the_line_page_shows_the_bus_moving_along_the_strip(
     page.wait_for(f"({where}).y > {start['y']} + 40")  # drawn further down the strip
 
     # riding it: a get-off reminder for 医科大学
-    _tap(page, '.bus[data-vehicle-id="V1"]')
-    _tap(page, '.stop-row[data-stop-id="D1"] button.alight')
+    page.click_on('.bus[data-vehicle-id="V1"]')
+    page.click_on('.stop-row[data-stop-id="D1"] button.alight')
     page.wait_for("document.getElementById('toast').textContent.includes('医科大学')")
     city.now = local(6, 8, 0)
     page.wait_for("document.body.dataset.remindersFired === '1'", timeout_s=15)
@@ -248,15 +225,15 @@ def test_elder_mode_english_and_favourites_stay_on_the_device(
     size = "parseFloat(getComputedStyle(document.querySelector('.countdown')).fontSize)"
     normal = page.evaluate(size)
     assert page.evaluate("document.querySelector('.stop-head .pinyin').offsetParent !== null")
-    _tap(page, "#elder")
+    page.click_on("#elder")
     page.wait_for("document.body.classList.contains('elder')")
     big = page.evaluate(size)
     assert big > normal * 1.25
     assert page.evaluate("document.querySelector('.stop-head .pinyin').offsetParent") is None
     _shot(page, "elder")
 
-    _tap(page, ".stop-head .star")
-    _tap(page, 'button[data-lang="en"]')
+    page.click_on(".stop-head .star")
+    page.click_on('button[data-lang="en"]')
     page.wait_for("document.body.dataset.uiLang === 'en' && document.body.dataset.viewReady > 0")
     text = page.wait_for(
         "(() => { const el = document.querySelector('li.arrival.next .countdown');"
@@ -271,8 +248,8 @@ def test_elder_mode_english_and_favourites_stay_on_the_device(
     assert "锦州站" in again.evaluate("document.querySelector('#favourites').textContent")
     assert again.evaluate("document.body.dataset.uiLang") == "en"
     assert again.evaluate("document.body.classList.contains('elder')")
-    _tap(again, "#elder")  # leave the profile as found for the other tests
-    _tap(again, 'button[data-lang="zh"]')
+    again.click_on("#elder")  # leave the profile as found for the other tests
+    again.click_on('button[data-lang="zh"]')
     assert page.log.errors == [] and again.log.errors == []
 
 
@@ -286,7 +263,7 @@ def test_nearby_stops_come_from_the_phones_position_and_nothing_loads_from_outsi
         "Emulation.setGeolocationOverride",
         {"latitude": 41.1201, "longitude": 121.1301, "accuracy": 10},
     )
-    _tap(page, "#locate")
+    page.click_on("#locate")
     names = page.wait_for(
         "(() => { const li = document.querySelectorAll('#nearby li');"
         " return li.length && [...li].map((x) => x.textContent); })()"

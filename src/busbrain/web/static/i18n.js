@@ -1,6 +1,8 @@
 // The page's words in Chinese (default) and English. A value is a string, or a function
 // of numbers/names for phrases whose word order differs between the two languages.
 
+import { fillTexts, getLang, onLangChange, translator } from './lang.js';
+
 const STRINGS = {
   zh: {
     title: '公交线网图',
@@ -107,74 +109,26 @@ export const VENDOR_MISSING = {
     'Run npm ci in src/busbrain/web, then reload this page.',
 };
 
-export const LANGS = ['zh', 'en'];
-const STORAGE_KEY = 'busbrain.lang';
-const listeners = new Set();
+export { LANGS, getLang, onLangChange, setLang } from './lang.js';
 
-function initialLang() {
-  const fromUrl = new URLSearchParams(window.location.search).get('lang');
-  if (LANGS.includes(fromUrl)) return fromUrl;
-  try {
-    const saved = window.localStorage.getItem(STORAGE_KEY);
-    if (LANGS.includes(saved)) return saved;
-  } catch {
-    // storage may be unavailable (private mode); Chinese then
-  }
-  return 'zh';
-}
-
-let lang = initialLang();
-
-export function getLang() {
-  return lang;
-}
-
-export function t(key, ...args) {
-  const value = STRINGS[lang][key] ?? STRINGS.zh[key] ?? key;
-  return typeof value === 'function' ? value(...args) : value;
-}
+export const t = translator(STRINGS);
 
 export function formatNumber(n) {
-  return Number(n).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-US');
+  return Number(n).toLocaleString(getLang() === 'zh' ? 'zh-CN' : 'en-US');
 }
 
 export function formatDateTime(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return String(iso);
-  return date.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', {
+  return date.toLocaleString(getLang() === 'zh' ? 'zh-CN' : 'en-GB', {
     year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
   });
 }
 
-export function setLang(next) {
-  if (!LANGS.includes(next) || next === lang) return;
-  lang = next;
-  try {
-    window.localStorage.setItem(STORAGE_KEY, next);
-  } catch {
-    // not saved; the choice still holds for this page
-  }
-  applyStaticTexts();
-  for (const fn of listeners) fn(lang);
-}
-
-export function onLangChange(fn) {
-  listeners.add(fn);
-}
-
 // Fills elements marked data-i18n (text), data-i18n-placeholder and data-i18n-aria-label.
 export function applyStaticTexts(root = document) {
-  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
-  document.body.dataset.uiLang = lang;
+  fillTexts(t, root);
   document.title = `${t('title')} · busbrain`;
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) {
-    el.placeholder = t(el.dataset.i18nPlaceholder);
-  }
-  for (const el of root.querySelectorAll('[data-i18n-aria-label]')) {
-    el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
-  }
-  for (const button of root.querySelectorAll('button[data-lang]')) {
-    button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
-  }
 }
+
+onLangChange(() => applyStaticTexts());

@@ -1,6 +1,8 @@
 // The console's words, Chinese first, English beside. The language choice is shared with
 // the rider app and the map page (same storage key, busbrain.lang).
 
+import { fillTexts, onLangChange, translator } from '../lang.js';
+
 const STRINGS = {
   zh: {
     appName: '公交云脑 · 调度中心',
@@ -248,64 +250,17 @@ const STRINGS = {
   },
 };
 
-export const LANGS = ['zh', 'en'];
-const STORAGE_KEY = 'busbrain.lang';
-const listeners = new Set();
-
-function initialLang() {
-  const fromUrl = new URLSearchParams(window.location.search).get('lang');
-  if (LANGS.includes(fromUrl)) return fromUrl;
-  try {
-    const saved = window.localStorage.getItem(STORAGE_KEY);
-    if (LANGS.includes(saved)) return saved;
-  } catch {
-    // no storage (private mode): Chinese
-  }
-  return 'zh';
-}
-
-let lang = initialLang();
-
-export function getLang() {
-  return lang;
-}
+export { LANGS, getLang, onLangChange, setLang } from '../lang.js';
 
 // t('modules', 'command') looks into nested tables; functions get the remaining arguments.
-export function t(key, ...args) {
-  let value = STRINGS[lang][key] ?? STRINGS.zh[key] ?? key;
-  if (value && typeof value === 'object') {
-    const [sub, ...rest] = args;
-    value = value[sub] ?? STRINGS.zh[key]?.[sub] ?? sub;
-    args = rest;
-  }
-  return typeof value === 'function' ? value(...args) : value;
-}
-
-export function setLang(next) {
-  if (!LANGS.includes(next) || next === lang) return;
-  lang = next;
-  try {
-    window.localStorage.setItem(STORAGE_KEY, next);
-  } catch {
-    // kept for this page only
-  }
-  applyTexts();
-  for (const fn of listeners) fn(lang);
-}
-
-export function onLangChange(fn) {
-  listeners.add(fn);
-}
+export const t = translator(STRINGS);
 
 export function applyTexts(root = document) {
-  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
-  document.body.dataset.uiLang = lang;
+  fillTexts(t, root);
   document.title = `${t('appName')} · busbrain`;
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const button of root.querySelectorAll('button[data-lang]')) {
-    button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
-  }
 }
+
+onLangChange(() => applyTexts());
 
 // "2026-12-01 08:30:15" in the city's time zone (Asia/Shanghai).
 export function localTime(iso) {

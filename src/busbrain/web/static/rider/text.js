@@ -2,6 +2,8 @@
 // of numbers/names where the two languages order words differently. The language choice
 // is shared with the map page (same storage key).
 
+import { fillTexts, onLangChange, translator } from '../lang.js';
+
 const STRINGS = {
   zh: {
     appName: '锦州公交',
@@ -167,63 +169,15 @@ const STRINGS = {
   },
 };
 
-export const LANGS = ['zh', 'en'];
-const STORAGE_KEY = 'busbrain.lang';
-const listeners = new Set();
+export { LANGS, getLang, onLangChange, setLang } from '../lang.js';
 
-function initialLang() {
-  const fromUrl = new URLSearchParams(window.location.search).get('lang');
-  if (LANGS.includes(fromUrl)) return fromUrl;
-  try {
-    const saved = window.localStorage.getItem(STORAGE_KEY);
-    if (LANGS.includes(saved)) return saved;
-  } catch {
-    // no storage (private mode): Chinese
-  }
-  return 'zh';
-}
-
-let lang = initialLang();
-
-export function getLang() {
-  return lang;
-}
-
-export function t(key, ...args) {
-  const value = STRINGS[lang][key] ?? STRINGS.zh[key] ?? key;
-  return typeof value === 'function' ? value(...args) : value;
-}
-
-export function setLang(next) {
-  if (!LANGS.includes(next) || next === lang) return;
-  lang = next;
-  try {
-    window.localStorage.setItem(STORAGE_KEY, next);
-  } catch {
-    // kept for this page only
-  }
-  applyTexts();
-  for (const fn of listeners) fn(lang);
-}
-
-export function onLangChange(fn) {
-  listeners.add(fn);
-}
+export const t = translator(STRINGS);
 
 export function applyTexts(root = document) {
-  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
-  document.body.dataset.uiLang = lang;
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) {
-    el.placeholder = t(el.dataset.i18nPlaceholder);
-  }
-  for (const el of root.querySelectorAll('[data-i18n-aria-label]')) {
-    el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
-  }
-  for (const button of root.querySelectorAll('button[data-lang]')) {
-    button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
-  }
+  fillTexts(t, root);
 }
+
+onLangChange(() => applyTexts());
 
 // "zhong yang da jie" -> "Zhong Yang Da Jie"
 export function titlePinyin(pinyin) {
