@@ -18,8 +18,8 @@ from tests.api.command_helpers import PHONES, SNAPSHOT, city_store_path, load_ci
 from tests.api.dispatch_helpers import PASSWORD, Clock, add_user, cheap_passwords
 from tests.tinyfeed import TinyFeed
 
-from .browser import LiveServer, require_chromium, serve
-from .cdp import Browser, chromium
+from .browser import LiveServer, serve
+from .cdp import Browser
 from .test_dispatch_login import _log_in, _open, _script_errors, _shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -49,13 +49,6 @@ def server(store: Store) -> Iterator[LiveServer]:
     )
     with serve(app) as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    require_chromium()
-    with chromium() as b:
-        yield b
 
 
 def test_a_dispatcher_sees_the_late_bus_on_the_strip_and_messages_it(

@@ -24,8 +24,8 @@ from tests.api.dispatch_helpers import (
     empty_network,
 )
 
-from .browser import LiveServer, require_chromium, serve
-from .cdp import Browser, Page, chromium
+from .browser import LiveServer, serve
+from .cdp import Browser, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -54,13 +54,6 @@ def server(store: Store, clock: Clock) -> Iterator[LiveServer]:
     app = create_app(empty_network(), clock=clock, users=store.users, passwords=cheap_passwords())
     with serve(app) as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    require_chromium()
-    with chromium() as b:
-        yield b
 
 
 def _open(browser: Browser, url: str) -> Page:

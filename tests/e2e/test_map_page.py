@@ -34,8 +34,8 @@ from busbrain.domain.chinacoords import gcj02_to_wgs84, wgs84_to_gcj02
 from busbrain.domain.live import LiveSnapshot, StopStatus, VehicleLive
 from busbrain.store.memory import InMemoryNetworkQueries
 
-from .browser import LiveServer, require_chromium, serve
-from .cdp import Browser, Page, chromium
+from .browser import LiveServer, serve
+from .cdp import Browser, Page
 from .gridnet import grid_network, lonlat
 from .pngread import read_png
 
@@ -81,13 +81,6 @@ def server() -> Iterator[LiveServer]:
         pytest.fail("Leaflet is not installed: run `npm ci` in src/busbrain/web")
     with serve(create_app(grid_network())) as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    require_chromium()
-    with chromium() as b:
-        yield b
 
 
 def _open(browser: Browser, url: str, size: tuple[int, int] = WINDOW, **kw: bool) -> Page:

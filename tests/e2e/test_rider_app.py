@@ -25,8 +25,8 @@ from busbrain.wiring import Store, open_store
 from tests.api.test_gtfsrt import local
 from tests.tinyfeed import TinyFeed
 
-from .browser import LiveServer, require_chromium, serve
-from .cdp import Browser, Page, chromium
+from .browser import LiveServer, serve
+from .cdp import Browser, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -99,13 +99,6 @@ def server(store: Store, city: City) -> Iterator[LiveServer]:
     app.state.reminder_poll_s = 0.2
     with serve(app) as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    require_chromium()
-    with chromium() as b:
-        yield b
 
 
 def _open(browser: Browser, url: str) -> Page:
