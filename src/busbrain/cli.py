@@ -145,14 +145,14 @@ def _clock_offset(store_queries: Any, hhmm: str | None) -> float:
         return 0.0
     import time
 
-    from busbrain.domain.gtfstime import timezone_of
+    from busbrain.store.days import network_timezone
 
     try:
         hour, minute = (int(x) for x in hhmm.split(":"))
         wanted = dt.time(hour, minute)
     except ValueError:
         raise BadInputError(f"--clock {hhmm!r}: give a local time as HH:MM, e.g. 08:00") from None
-    tz = timezone_of([a.timezone for a in store_queries.list_agencies()])
+    tz = network_timezone(store_queries)
     today = dt.datetime.now(tz).date()
     return dt.datetime.combine(today, wanted, tz).timestamp() - time.time()
 

@@ -13,11 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from fastapi import FastAPI
+
+from busbrain.api import create_app
 from busbrain.domain.live import LiveSnapshot, StopPrediction, VehicleLive
 from busbrain.domain.terminals import TerminalRecord
 from busbrain.network_io.importer import import_feed
 from busbrain.wiring import Store
-from tests.api.dispatch_helpers import START
+from tests.api.dispatch_helpers import START, Clock, cheap_passwords
 from tests.tinyfeed import TinyFeed
 
 NOW = START.timestamp()  # 08:30 in Jinzhou, Tuesday 1 December 2026
@@ -85,3 +88,18 @@ SNAPSHOT = LiveSnapshot(
 
 def city_store_path(tmp: Path) -> str:
     return f"sqlite:///{tmp / 'command.db'}"
+
+
+def command_app(store: Store) -> FastAPI:
+    """The app over the city's store with the live picture above, the console's users
+    and the gateway's outbox and terminal registry."""
+    return create_app(
+        store.queries,
+        live=lambda: SNAPSHOT,
+        schedule=store.schedule,
+        clock=Clock(),
+        users=store.users,
+        passwords=cheap_passwords(),
+        outbox=store.outbox,
+        terminals=store.terminals,
+    )

@@ -13,7 +13,7 @@ from busbrain.access.roles import Role
 from busbrain.api import create_app
 from busbrain.domain.terminals import CommandKind, CommandStatus
 from busbrain.wiring import Store, open_store
-from tests.api.command_helpers import PHONES, SNAPSHOT, city_store_path, load_city
+from tests.api.command_helpers import PHONES, city_store_path, command_app, load_city
 from tests.api.dispatch_helpers import BASE, Clock, add_user, bearer, cheap_passwords, login
 from tests.tinyfeed import TinyFeed
 
@@ -31,16 +31,7 @@ def store(tmp_path: Path, tiny: TinyFeed) -> Iterator[Store]:
 
 @pytest.fixture
 def client(store: Store) -> TestClient:
-    app = create_app(
-        store.queries,
-        live=lambda: SNAPSHOT,
-        schedule=store.schedule,
-        clock=Clock(),
-        users=store.users,
-        passwords=cheap_passwords(),
-        outbox=store.outbox,
-        terminals=store.terminals,
-    )
+    app = command_app(store)
     return TestClient(app)
 
 

@@ -11,11 +11,10 @@ from collections.abc import Iterator
 import pytest
 
 from busbrain.access.roles import Role
-from busbrain.api import create_app
 from busbrain.domain.terminals import CommandKind
 from busbrain.wiring import Store, open_store
-from tests.api.command_helpers import PHONES, SNAPSHOT, city_store_path, load_city
-from tests.api.dispatch_helpers import PASSWORD, Clock, add_user, cheap_passwords
+from tests.api.command_helpers import PHONES, city_store_path, command_app, load_city
+from tests.api.dispatch_helpers import PASSWORD, add_user, cheap_passwords
 from tests.tinyfeed import TinyFeed
 
 from .browser import LiveServer, serve
@@ -37,16 +36,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 @pytest.fixture(scope="module")
 def server(store: Store) -> Iterator[LiveServer]:
-    app = create_app(
-        store.queries,
-        live=lambda: SNAPSHOT,
-        schedule=store.schedule,
-        clock=Clock(),
-        users=store.users,
-        passwords=cheap_passwords(),
-        outbox=store.outbox,
-        terminals=store.terminals,
-    )
+    app = command_app(store)
     with serve(app) as live:
         yield live
 

@@ -134,11 +134,7 @@ def test_find_a_stop_by_initials_watch_it_count_down_and_get_reminded(
     _shot(page, "stop")
 
     city.now = local(6, 5, 0)  # the bus has left 解放路口 for 锦州站
-    after = page.wait_for(
-        """(() => { const el = document.querySelector(
-             '.line-card[data-route-id="R1"][data-direction-id="0"] li.arrival.next');
-           return el && el.dataset.stopsAway === '2' && {...el.dataset}; })()"""
-    )
+    after = _wait_arrival(page, stops_away=2)
     assert int(after["minutes"]) == 6 and after["state"] == "live"
 
     # a reminder when the bus is one stop away
@@ -152,12 +148,7 @@ def test_find_a_stop_by_initials_watch_it_count_down_and_get_reminded(
     toast = page.evaluate("document.getElementById('toast').textContent")
     assert "1路还有1站" in toast and "医科大学" in toast
     _shot(page, "reminder")
-    arriving = page.wait_for(
-        """(() => { const el = document.querySelector(
-             '.line-card[data-route-id="R1"][data-direction-id="0"] li.arrival.next');
-           return el && el.dataset.stopsAway === '1' && {...el.dataset,
-             text: el.querySelector('.countdown').textContent}; })()"""
-    )
+    arriving = _wait_arrival(page, stops_away=1)
     assert arriving["text"] == f"1站 / {arriving['minutes']}分钟"
 
     page.goto(server.url + "/?refresh=0.5#/reminders")
@@ -167,11 +158,15 @@ def test_find_a_stop_by_initials_watch_it_count_down_and_get_reminded(
     assert page.log.errors == []
 
 
-def _wait_arrival(page: Page) -> Any:
+def _wait_arrival(page: Page, stops_away: int | None = None) -> Any:
+    """Line 1 outbound's next bus on the stop page (its data-* and countdown text), once
+    there, and once it is `stops_away` stops away when that is given."""
+    when = "true" if stops_away is None else f"el.dataset.stopsAway === '{stops_away}'"
     return page.wait_for(
-        """(() => { const el = document.querySelector(
+        f"""(() => {{ const el = document.querySelector(
              '.line-card[data-route-id="R1"][data-direction-id="0"] li.arrival.next');
-           return el && {...el.dataset, text: el.querySelector('.countdown').textContent}; })()"""
+           return el && {when} && {{...el.dataset,
+             text: el.querySelector('.countdown').textContent}}; }})()"""
     )
 
 

@@ -9,6 +9,7 @@ committed). When it is missing the page still loads and says so; the vendor file
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -42,9 +43,6 @@ class VendorFiles(StaticFiles):
 
 
 def mount_web(app: FastAPI, web_dir: Path) -> None:
-    index = web_dir / "index.html"
-    map_html = web_dir / "map.html"
-    dispatch_html = web_dir / "dispatch.html"
     vendor = leaflet_dir(web_dir)
     if not vendor.is_dir():
         log.warning("%s (looked in %s)", VENDOR_MISSING.replace("\n", " ").strip(), vendor)
@@ -52,16 +50,16 @@ def mount_web(app: FastAPI, web_dir: Path) -> None:
     app.mount("/static", StaticFiles(directory=web_dir / "static"), name="static")
     app.mount("/vendor/leaflet", VendorFiles(directory=vendor, check_dir=False), name="leaflet")
 
-    @app.get("/", include_in_schema=False)
-    def rider_app() -> FileResponse:
-        return FileResponse(index, media_type="text/html", headers={"Cache-Control": "no-cache"})
+    for path, page in PAGES.items():
+        app.add_api_route(path, _page(web_dir / page), include_in_schema=False)
 
-    @app.get("/map", include_in_schema=False)
-    def map_page() -> FileResponse:
-        return FileResponse(map_html, media_type="text/html", headers={"Cache-Control": "no-cache"})
 
-    @app.get("/dispatch", include_in_schema=False)
-    def dispatch_console() -> FileResponse:
-        return FileResponse(
-            dispatch_html, media_type="text/html", headers={"Cache-Control": "no-cache"}
-        )
+PAGES = {"/": "index.html", "/map": "map.html", "/dispatch": "dispatch.html"}
+"""The HTML pages: the rider app, the network map, the dispatch console."""
+
+
+def _page(html: Path) -> Callable[[], FileResponse]:
+    def page() -> FileResponse:
+        return FileResponse(html, media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+    return page

@@ -32,14 +32,16 @@ def _from_db(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-def _user(r: Any) -> User:
+def _user(r: Any, created_utc: dt.datetime | None = None) -> User:
+    """The user in row `r`; `created_utc` when the row names that column otherwise (a join
+    with sessions, which have their own)."""
     return User(
         username=r.username,
         display_name=r.display_name,
         role=Role(r.role),
         password_hash=r.password_hash,
         disabled=bool(r.disabled),
-        created_utc=_from_db(r.created_utc),
+        created_utc=_from_db(r.created_utc if created_utc is None else created_utc),
     )
 
 
@@ -164,15 +166,7 @@ class SqlUserStore:
             r = conn.execute(query).first()
         if r is None:
             return None
-        user = User(
-            username=r.username,
-            display_name=r.display_name,
-            role=Role(r.role),
-            password_hash=r.password_hash,
-            disabled=bool(r.disabled),
-            created_utc=_from_db(r.account_created_utc),
-        )
-        return _session(r), user
+        return _session(r), _user(r, created_utc=r.account_created_utc)
 
     def touch_session(self, token_hash: str, now: dt.datetime) -> None:
         with self.engine.begin() as conn:
