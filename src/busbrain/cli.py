@@ -799,6 +799,7 @@ def _serve(
             session_hours=settings.session_hours,
             outbox=store.outbox,
             terminals=store.terminals,
+            history=store.history,
         )
         server = uvicorn.Server(
             uvicorn.Config(

@@ -17,10 +17,14 @@ from busbrain.api.cache import NetworkCache
 from busbrain.api.headers import SecurityHeadersMiddleware
 from busbrain.api.reminders import ReminderBook
 from busbrain.api.routes import (
+    dispatch_analysis,
     dispatch_audit,
     dispatch_command,
     dispatch_login,
     dispatch_messages,
+    dispatch_operations,
+    dispatch_safety,
+    dispatch_service,
     dispatch_users,
     fares,
     gtfsrt,
@@ -39,6 +43,7 @@ from busbrain.domain.live import LiveSnapshot
 from busbrain.store.ports import (
     CommandOutbox,
     NetworkQueries,
+    RealtimeHistory,
     ScheduleQueries,
     TerminalRegistry,
     UserStore,
@@ -62,6 +67,7 @@ def create_app(
     passwords: Passwords | None = None,
     outbox: CommandOutbox | None = None,
     terminals: TerminalRegistry | None = None,
+    history: RealtimeHistory | None = None,
 ) -> FastAPI:
     """The HTTP app serving `queries`: JSON under /api/v1, the rider app at /, the map at
     /map, the dispatch console at /dispatch.
@@ -79,7 +85,9 @@ def create_app(
     `session_hours` by `clock`; `passwords` checks passwords (default: argon2id with
     argon2-cffi's parameters; tests pass cheaper ones). `outbox` and `terminals` (the
     store's command outbox and terminal registry) let 调度指挥 send text messages to buses
-    through the gateway (without them, /api/v1/dispatch/messages answers 503). The
+    through the gateway (without them, /api/v1/dispatch/messages answers 503). `history`
+    is the real-time side's record (stop events, positions, predictions) that the
+    console's supervision modules read (without it they answer 503). The
     interactive docs pages (/docs, /redoc) are off: they load their scripts from a CDN,
     which this offline server cannot reach; the schema stays at /openapi.json.
     """
@@ -102,6 +110,7 @@ def create_app(
     )
     app.state.outbox = outbox
     app.state.terminals = terminals
+    app.state.history = history
     app.state.arrival_boards = {}  # arrivals boards, reused briefly (routes/stops.py)
     app.state.reminders = ReminderBook()
     app.state.reminder_poll_s = 2.0
@@ -122,6 +131,10 @@ def create_app(
     app.include_router(dispatch_audit.router)
     app.include_router(dispatch_command.router)
     app.include_router(dispatch_messages.router)
+    app.include_router(dispatch_operations.router)
+    app.include_router(dispatch_service.router)
+    app.include_router(dispatch_safety.router)
+    app.include_router(dispatch_analysis.router)
     mount_web(app, DEFAULT_WEB_DIR if web_dir is None else web_dir)
     return app
 
