@@ -74,6 +74,7 @@ V1 = VehicleLive(
         StopPrediction("C1", 2, local(6, 25), local(6, 25, 20), 30),
     ),
     predicted_at=NOW - 3,
+    occupancy_percent=64,
 )
 V2 = VehicleLive(
     vehicle_id="V2",
@@ -167,6 +168,7 @@ def test_vehicle_positions_has_every_vehicle(client: TestClient) -> None:
     assert (v1.stop_id, v1.current_stop_sequence) == ("C1", 2)
     assert v1.current_status == VehiclePosition.IN_TRANSIT_TO
     assert v1.timestamp == int(NOW - 5)
+    assert v1.occupancy_percentage == 64  # from the passenger counter
 
     # no trip: no trip descriptor and no stop, but still a vehicle with a position
     assert not v2.HasField("trip")
@@ -175,6 +177,7 @@ def test_vehicle_positions_has_every_vehicle(client: TestClient) -> None:
     assert v2.vehicle.id == "V2"
     assert v2.position.bearing == pytest.approx(270.0)  # -90° folded into [0, 360)
     assert v2.position.speed == 0.0 and v2.position.HasField("speed")
+    assert not v2.HasField("occupancy_percentage")  # no counter: nothing said
 
     assert v3.current_status == VehiclePosition.STOPPED_AT
     assert (v3.stop_id, v3.current_stop_sequence) == ("A1", 1)

@@ -24,6 +24,7 @@ from busbrain.domain.events import (
     CommandOutcome,
     Event,
     HeadwayStatus,
+    PassengerCount,
     Position,
     StopVisited,
     TerminalOffline,
@@ -80,6 +81,14 @@ EXPECTED: list[Event] = [
         kind="text",
         status="timed_out",
         detail="no reply after 3 tries",
+    ),
+    PassengerCount(
+        phone=PHONE,
+        vehicle="V0007",
+        ts_utc=T,
+        start_utc=T - dt.timedelta(seconds=25),
+        boarded=6,
+        alighted=2,
     ),
     StopVisited(
         phone=PHONE,

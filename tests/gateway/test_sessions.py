@@ -6,7 +6,13 @@ import asyncio
 import datetime as dt
 from pathlib import Path
 
-from busbrain.domain.events import AlarmCleared, AlarmRaised, TerminalOnline, VehicleLocation
+from busbrain.domain.events import (
+    AlarmCleared,
+    AlarmRaised,
+    PassengerCount,
+    TerminalOnline,
+    VehicleLocation,
+)
 from busbrain.domain.terminals import TerminalRecord
 from busbrain.protocol import jt808 as j
 from tests.gateway.terminal import BEIJING, Terminal, gateway, location
@@ -169,5 +175,25 @@ def test_unregister_forgets_the_auth_code(tmp_path: Path) -> None:
             again = await Terminal("13900000006").connect(h.gateway.port)
             refused = await again.answer(j.Authentication(code))
             assert isinstance(refused, j.PlatformGeneralResponse) and refused.result == 1
+
+    run(scenario())
+
+
+def test_passenger_counts_become_events(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with gateway(tmp_path, open_registration=True) as h:
+            t = await Terminal("013912345678").connect(h.gateway.port)
+            await t.login()
+            await h.events(1)  # online
+            start = dt.datetime(2026, 11, 29, 8, 30, 0, tzinfo=j.CHINA_TZ)
+            flow = j.PassengerFlow(start, start + dt.timedelta(seconds=25), 6, 2)
+            serial = await t.send(flow)
+            assert (await t.recv()).message == j.PlatformGeneralResponse(serial, 0x1005, 0)
+            (count,) = await h.events(1)
+            assert isinstance(count, PassengerCount)
+            assert (count.boarded, count.alighted, count.vehicle) == (6, 2, "辽G12345")
+            assert count.start_utc == dt.datetime(2026, 11, 29, 0, 30, tzinfo=dt.UTC)
+            assert count.ts_utc == dt.datetime(2026, 11, 29, 0, 30, 25, tzinfo=dt.UTC)
+            await t.close()
 
     run(scenario())

@@ -68,7 +68,8 @@ def vehicle_positions(snapshot: LiveSnapshot) -> gtfs_realtime_pb2.FeedMessage:
 
     The trip descriptor is there only when the vehicle is matched to a trip; the stop it
     is at or heading to is there when known (its stop_sequence only with a trip, since a
-    stop_sequence means nothing without one).
+    stop_sequence means nothing without one); occupancy_percentage when the bus's
+    passenger counter reports (riders on board as a share of its rated capacity).
     """
     msg = _feed(snapshot.made_at)
     now = msg.header.timestamp
@@ -97,6 +98,8 @@ def vehicle_positions(snapshot: LiveSnapshot) -> gtfs_realtime_pb2.FeedMessage:
         fix = _unix(v.fix_unix)
         if fix is not None:
             vp.timestamp = min(fix, now)
+        if v.occupancy_percent is not None and _valid_uint32(v.occupancy_percent):
+            vp.occupancy_percentage = v.occupancy_percent  # of rated capacity, standing incl.
     return msg
 
 

@@ -248,6 +248,29 @@ class CommandOutcome(_Event, frozen=True, kw_only=True):
         return f"{self.TYPE}/{self.command_id}/{self.status}"
 
 
+class PassengerCount(_Event, frozen=True, kw_only=True):
+    """The passenger counter's totals for one door opening (JT/T 1078 0x1005): riders who
+    boarded and alighted between `start_utc` and `ts_utc` (the doors closing). The live
+    side keeps a running on-board count per bus from these (满载率)."""
+
+    TYPE: ClassVar[str] = "passenger_count"
+    _TIMES: ClassVar[tuple[str, ...]] = ("ts_utc", "start_utc")
+    start_utc: UtcTime
+    boarded: int
+    alighted: int
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.boarded < 0 or self.alighted < 0:
+            raise ValueError(f"passenger counts must be >= 0, got {self.boarded}/{self.alighted}")
+        if self.start_utc > self.ts_utc:
+            raise ValueError("start_utc after ts_utc")
+
+    @property
+    def event_id(self) -> str:
+        return f"{self.TYPE}/{self.phone}/{_stamp(self.start_utc)}/{_stamp(self.ts_utc)}"
+
+
 class StopVisited(_Event, frozen=True, kw_only=True):
     """A bus arrived at a stop of its trip and left it (ts_utc: the arrival), as the
     real-time processors detected it; `stopped` False: it went past without standing."""
@@ -321,6 +344,7 @@ Event: TypeAlias = (
     | TerminalOnline
     | TerminalOffline
     | CommandOutcome
+    | PassengerCount
     | StopVisited
     | HeadwayStatus
     | VehicleOffRoute
@@ -333,6 +357,7 @@ EVENT_TYPES: Final[tuple[type[Event], ...]] = (
     TerminalOnline,
     TerminalOffline,
     CommandOutcome,
+    PassengerCount,
     StopVisited,
     HeadwayStatus,
     VehicleOffRoute,

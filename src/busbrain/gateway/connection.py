@@ -166,6 +166,9 @@ class TerminalConnection:
             await self._locations(
                 header, list(message.locations), t0, blind_area=message.batch_type == 1
             )
+        elif isinstance(message, j.PassengerFlow):
+            await self.ctx.sink.put([translate.passenger_count(self.who, message)])
+            self._answer(header, OK, t0)
         elif isinstance(message, j.Unregister):
             await asyncio.to_thread(self.ctx.registry.unregister, self._phone_of(header))
             self._answer(header, OK, t0)

@@ -2,7 +2,8 @@
 
 A location becomes a VehicleLocation; alarm flags that rise or fall between a terminal's
 reports become AlarmRaised / AlarmCleared; 苏标 ADAS and DMS items become alarms of their
-own kinds ("adas.forward_collision", "dms.phone_call", ...).
+own kinds ("adas.forward_collision", "dms.phone_call", ...); a passenger counter's 0x1005
+becomes a PassengerCount.
 """
 
 from __future__ import annotations
@@ -10,8 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from busbrain.domain.events import AlarmCleared, AlarmRaised, Event, Position, VehicleLocation
-from busbrain.protocol.jt808 import AdasAlarm, AlarmFlag, DmsAlarm, Location
+from busbrain.domain.events import (
+    AlarmCleared,
+    AlarmRaised,
+    Event,
+    PassengerCount,
+    Position,
+    VehicleLocation,
+)
+from busbrain.protocol.jt808 import AdasAlarm, AlarmFlag, DmsAlarm, Location, PassengerFlow
 from busbrain.protocol.jt808.extensions.adas_0x64 import AdasType
 from busbrain.protocol.jt808.extensions.dms_0x65 import DmsType
 
@@ -114,3 +122,16 @@ def safety_alarms(who: Identity, loc: Location) -> list[Event]:
             )
         )
     return out
+
+
+def passenger_count(who: Identity, flow: PassengerFlow) -> PassengerCount:
+    """The event of one 0x1005. Raises ValueError for an interval that ends before it
+    starts (the decoder refuses those already)."""
+    return PassengerCount(
+        phone=who.phone,
+        vehicle=who.vehicle,
+        ts_utc=flow.end,
+        start_utc=flow.start,
+        boarded=flow.boarded,
+        alighted=flow.alighted,
+    )

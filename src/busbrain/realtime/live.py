@@ -43,6 +43,12 @@ GONE_S = 900.0
 """A bus silent this long leaves the snapshot."""
 BUNCHED, GAPPED = 0.75, 1.25
 """Headway status thresholds: share of the scheduled headway (Swiftly's defaults)."""
+DEFAULT_CAPACITY = 80
+"""Rated riders (seated and standing) of a vehicle whose capacity is not given: a 10-12 m
+Chinese city bus is rated about 70-90 (额定载客量)."""
+COUNT_STALE_S = 1800.0
+"""A bus whose passenger counter has said nothing this long shows no crowding: the
+count may have drifted, and no figure is better than a wrong one."""
 PREDICTION_METHOD = "kalman"
 MAX_AHEAD_S = 3 * 3600.0
 
@@ -64,6 +70,10 @@ class _Vehicle:
     predicted_at: float | None = None
     stale_sent: bool = False
     off_route_sent: bool = False
+    on_board: int | None = None
+    """Riders on board by the passenger counter (None until it first reports)."""
+    counted_at: float = 0.0
+    """Unix time of the counter's last report."""
 
 
 def service_date_of(t: float, tz: dt.tzinfo) -> dt.date:
@@ -80,10 +90,13 @@ class LiveProcessor:
         *,
         labels: dict[str, str] | None = None,
         planned_block: dict[str, str] | None = None,
+        capacity: dict[str, int] | None = None,
     ) -> None:
         self._day_network = day_network
         self.tz = tz
         self.labels = labels or {}
+        self.capacity = capacity or {}
+        """vehicle -> rated riders; others have DEFAULT_CAPACITY."""
         self.planned_block = dict(planned_block or {})
         """vehicle -> block (路牌) from the day's dispatch plan, when known."""
         self.day: dt.date | None = None
@@ -122,14 +135,35 @@ class LiveProcessor:
         if self.ctx is not None:
             self.ctx.planned_block.update(planned_block)
 
+    def _vehicle(self, vehicle_id: str, phone: str | None) -> _Vehicle:
+        v = self.vehicles.get(vehicle_id)
+        if v is None:
+            v = self.vehicles[vehicle_id] = _Vehicle(
+                vehicle_id, phone or vehicle_id, Track(vehicle_id)
+            )
+        return v
+
+    def count(
+        self, vehicle_id: str, boarded: int, alighted: int, t: float, phone: str | None = None
+    ) -> None:
+        """Take a passenger counter's totals for one door opening ending at unix time `t`.
+
+        The on-board count is a running sum, floored at zero (a counter misses riders
+        both ways) and emptied when the bus reaches the last stop of its trip (终点站清客),
+        so a day's counting errors do not pile up from trip to trip."""
+        v = self._vehicle(vehicle_id, phone)
+        v.on_board = max((v.on_board or 0) + boarded - alighted, 0)
+        v.counted_at = max(v.counted_at, t)
+
+    def _occupancy(self, v: _Vehicle, now: float) -> int | None:
+        if v.on_board is None or now - v.counted_at > COUNT_STALE_S:
+            return None
+        return round(100 * v.on_board / self.capacity.get(v.vehicle_id, DEFAULT_CAPACITY))
+
     def process(self, fix: Fix, now: float, phone: str | None = None) -> list[Event]:
         """Take one fix (received at unix time `now`) and return the events it caused."""
         self.fixes += 1
-        v = self.vehicles.get(fix.vehicle_id)
-        if v is None:
-            v = self.vehicles[fix.vehicle_id] = _Vehicle(
-                fix.vehicle_id, phone or fix.vehicle_id, Track(fix.vehicle_id)
-            )
+        v = self._vehicle(fix.vehicle_id, phone)
         v.quality, t = admit(v.quality, fix, now, self.quality)
         if t is None:
             return []
@@ -149,6 +183,8 @@ class LiveProcessor:
         for e in res.events:
             predictor.observe(e)
             out.extend(self._stop_events(v, e, rt))
+            if v.on_board is not None and e.k == len(rt.net.trips[e.trip].arrival_s) - 1:
+                v.on_board = 0  # everyone leaves at the terminus
         if res.released and not v.off_route_sent:
             trip_id = rt.net.trips[before].trip_id if before >= 0 else None
             out.append(
@@ -257,6 +293,7 @@ class LiveProcessor:
             bearing=fix.heading,
             speed_ms=None if fix.speed_kmh is None else fix.speed_kmh / 3.6,
             label=self.labels.get(v.vehicle_id),
+            occupancy_percent=self._occupancy(v, now),
         )
         if rt is None or v.track.trip < 0:
             return base

@@ -1,9 +1,9 @@
 """The live processor on the event bus: positions in, stop events and snapshots out.
 
-One consumer group ("realtime") reads the gateway's `VehicleLocation` events, feeds them
-to the `LiveProcessor` (the single writer), publishes what it detects (stop visits,
-headway status, off-route, stale) back onto the bus, and acknowledges the batch only
-after that. Every second it hands a fresh snapshot to `on_snapshot` (the APIs read it).
+One consumer group ("realtime") reads the gateway's `VehicleLocation` and `PassengerCount`
+events, feeds them to the `LiveProcessor` (the single writer), publishes what it detects
+(stop visits, headway status, off-route, stale) back onto the bus, and acknowledges the
+batch only after that. Every second it hands a fresh snapshot to `on_snapshot` (the APIs read it).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from busbrain.bus.ports import EventBus
-from busbrain.domain.events import Event, VehicleLocation
+from busbrain.domain.events import Event, PassengerCount, VehicleLocation
 from busbrain.domain.live import LiveSnapshot
 from busbrain.realtime.fixes import Fix
 from busbrain.realtime.live import LiveProcessor
@@ -77,6 +77,14 @@ async def consume(
                         history.take(processor, fix, caused, now)
                 except Exception:  # one bad fix must not stop the city's live picture
                     log.exception("position of %s not processed", event.phone)
+            elif isinstance(event, PassengerCount):
+                processor.count(
+                    event.vehicle or event.phone,
+                    event.boarded,
+                    event.alighted,
+                    event.ts_utc.timestamp(),  # the terminal's clock, like a fix's
+                    event.phone,
+                )
         snap = None
         if snapshot_due:
             out.extend(processor.tick(now))

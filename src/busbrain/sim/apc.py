@@ -4,18 +4,26 @@ Chinese city buses board at the front door and alight at the rear, so the counte
 reports the front door's "in" and the rear door's "out" each time the doors open,
 with the bus's position; it knows nothing of trips or stops (the brain matches them).
 Each count is off by one now and then, and crowds are undercounted a little.
+
+The same counter also reports live through the terminal (JT/T 1078 0x1005, one message
+per door opening with both doors' totals): `stop_flows` gives those, per bus.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from busbrain.sim.world import World
+if TYPE_CHECKING:  # world.py imports the terminals, which use StopFlow
+    from busbrain.sim.world import World
 
 MISCOUNT_SHARE = 0.04
 CROWD_UNDERCOUNT = 0.03
+
+FLOW_STREAM = 1005
+"""The random stream of the live counts (independent of the door-count files')."""
 
 COLUMNS = ("vehicle_id", "door", "door_open", "door_close", "lat", "lon", "boarded", "alighted")
 """door: 1 front, 2 rear; door_open/door_close unix seconds; lat/lon WGS-84 degrees."""
@@ -65,4 +73,31 @@ def door_counts(world: World, rng: np.random.Generator) -> list[DoorCount]:
                     vid, 2, u + v.arrival, u + v.departure, la, lo, 0, _noisy(v.alighted, rng)
                 )
             )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class StopFlow:
+    """One door opening as the terminal reports it: seconds after the service day's start
+    (true time; the terminal stamps it with its own clock), riders counted."""
+
+    opened_s: float
+    closed_s: float
+    boarded: int
+    alighted: int
+
+
+def stop_flows(world: World) -> dict[int, list[StopFlow]]:
+    """Each bus's counts at the stops where its doors opened, in time order, with the
+    counter's errors (drawn from their own stream, so the door-count files do not change)."""
+    rng = np.random.default_rng([world.scenario.seed, FLOW_STREAM])
+    out: dict[int, list[StopFlow]] = {}
+    for v in world.day.visits:
+        if not v.stopped or not (v.boarded or v.alighted):
+            continue
+        out.setdefault(v.bus, []).append(
+            StopFlow(v.arrival, v.departure, _noisy(v.boarded, rng), _noisy(v.alighted, rng))
+        )
+    for flows in out.values():
+        flows.sort(key=lambda f: f.closed_s)
     return out

@@ -5,6 +5,7 @@ the terminals' scripts are played."""
 from __future__ import annotations
 
 import asyncio
+import heapq
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,12 @@ import numpy as np
 
 from busbrain.domain.terminals import TerminalRecord
 from busbrain.protocol import jt808 as j
+from busbrain.sim.apc import stop_flows
 from busbrain.sim.capture import CaptureStats, write_capture
 from busbrain.sim.fares import FareBatch, fare_batches, write_fare_batches
 from busbrain.sim.live import LiveStats, play_live
 from busbrain.sim.script import Action, ActionKind, SimClock, SimTerminal, TerminalScript
-from busbrain.sim.terminals import script
+from busbrain.sim.terminals import flow_actions, script
 from busbrain.sim.world import World
 
 
@@ -61,16 +63,22 @@ def clip(
 
 
 def build_scripts(world: World, span_s: tuple[float, float] | None = None) -> list[TerminalScript]:
-    """Each terminal's script, clipped to `span_s` (seconds after the service day's start)."""
+    """Each terminal's script, clipped to `span_s` (seconds after the service day's start):
+    its positions and, merged in time order, its passenger counter's reports."""
     u = world.day_start_unix
+    flows = stop_flows(world)
     scripts = []
-    for term, obs in zip(world.terminals, world.observed, strict=True):
+    for bus, (term, obs) in enumerate(zip(world.terminals, world.observed, strict=True)):
         if span_s is not None and (
             obs.track.t.size == 0 or obs.track.t[-1] < span_s[0] or obs.track.t[0] > span_s[1]
         ):
             continue
         before = u + span_s[0] if span_s is not None else float("-inf")
-        actions: Iterable[Action] = script(obs, term, u, world.scenario, before=before)
+        actions: Iterable[Action] = heapq.merge(
+            script(obs, term, u, world.scenario, before=before),
+            flow_actions(flows.get(bus, []), obs, u, before=before),
+            key=lambda a: a.t,
+        )
         if span_s is not None:
             actions = clip(actions, term, u + span_s[0], u + span_s[1])
         scripts.append(TerminalScript(term, actions))

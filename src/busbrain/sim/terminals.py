@@ -24,6 +24,7 @@ from busbrain.protocol.jt808.extensions.common import AlarmIdentification
 from busbrain.protocol.jt808.extensions.dms_0x65 import DmsAlarm
 from busbrain.protocol.jt808.messages.location_flags import AlarmFlag, StatusFlag
 from busbrain.sim.alarms import AlarmTruth
+from busbrain.sim.apc import StopFlow
 from busbrain.sim.engine import BusDay
 from busbrain.sim.sample import Sampler, Track, report_times
 from busbrain.sim.scenario import Scenario
@@ -307,3 +308,28 @@ def script(
     end = u + float(t_all[-1]) + 5 if len(t_all) else u
     if not closed:
         yield Action(end, ActionKind.CLOSE)
+
+
+def flow_actions(
+    flows: list[StopFlow], obs: Observed, day_start_unix: float, *, before: float = float("-inf")
+) -> Iterator[Action]:
+    """The passenger counter's 0x1005 messages, sent as the doors close (unix seconds),
+    stamped with the terminal's clock. None is sent while the link is down: terminals
+    re-send positions after a loss (0x0704) but not counts, so those are lost."""
+    u = day_start_unix
+    skew = round(obs.clock_skew_s)
+    for f in flows:
+        if any(a <= f.closed_s < b for a, b, _ in obs.gaps):
+            continue
+        t = u + f.closed_s
+        message = (
+            None
+            if t < before - 2
+            else j.PassengerFlow(
+                dt.datetime.fromtimestamp(u + f.opened_s + skew, GMT8),
+                dt.datetime.fromtimestamp(t + skew, GMT8),
+                min(f.boarded, 0xFFFF),
+                min(f.alighted, 0xFFFF),
+            )
+        )
+        yield Action(t, ActionKind.SEND, message)

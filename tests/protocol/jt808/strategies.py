@@ -7,7 +7,7 @@ hemisphere status bits that agree with the signs of the coordinates.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from hypothesis import strategies as st
@@ -219,6 +219,9 @@ def message_strategies(version: j.ProtocolVersion) -> dict[str, st.SearchStrateg
         ),
         "AttachmentFileInfo": st.builds(j.AttachmentFileInfo, text(60), u8, u32),
         "AttachmentUploadFinished": st.builds(j.AttachmentUploadFinished, text(60), u8, u32),
+        "PassengerFlow": st.tuples(
+            times().filter(lambda d: d.year < 2099), st.integers(0, 3600), u16, u16
+        ).map(lambda t: j.PassengerFlow(t[0], t[0] + timedelta(seconds=t[1]), t[2], t[3])),
         "RawMessage": st.builds(
             j.RawMessage, st.sampled_from([0x0900, 0x8900, 0x1205, 0x0F0F]), st.binary()
         ),

@@ -17,6 +17,7 @@ from busbrain.protocol.jt808.messages import (
     m0704_batch_location,
     m0800_multimedia_event,
     m0801_multimedia_upload,
+    m1005_passenger_flow,
     m1210_alarm_attachment_info,
     m1211_attachment_file_info,
     m1212_attachment_upload_finished,
@@ -47,6 +48,7 @@ from busbrain.protocol.jt808.messages.m0201_location_query_response import (
 from busbrain.protocol.jt808.messages.m0704_batch_location import BatchLocation
 from busbrain.protocol.jt808.messages.m0800_multimedia_event import MultimediaEvent
 from busbrain.protocol.jt808.messages.m0801_multimedia_upload import MultimediaUpload
+from busbrain.protocol.jt808.messages.m1005_passenger_flow import PassengerFlow
 from busbrain.protocol.jt808.messages.m1210_alarm_attachment_info import (
     AlarmAttachmentInfo,
     AttachmentFile,
@@ -98,6 +100,7 @@ Message = (
     | AlarmAttachmentInfo
     | AttachmentFileInfo
     | AttachmentUploadFinished
+    | PassengerFlow
     | RawMessage
 )
 """Every message the codec decodes to."""
@@ -114,6 +117,7 @@ CODECS: tuple[MessageCodec[Any], ...] = (
     m0704_batch_location.CODEC,
     m0800_multimedia_event.CODEC,
     m0801_multimedia_upload.CODEC,
+    m1005_passenger_flow.CODEC,
     m1210_alarm_attachment_info.CODEC,
     m1211_attachment_file_info.CODEC,
     m1212_attachment_upload_finished.CODEC,
@@ -147,6 +151,7 @@ __all__ = [
     "MultimediaUpload",
     "MultimediaUploadResponse",
     "ParametersResponse",
+    "PassengerFlow",
     "PlatformGeneralResponse",
     "QueryParameters",
     "RawMessage",
