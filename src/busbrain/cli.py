@@ -780,6 +780,7 @@ def _serve(
     from busbrain.domain.live import LiveSnapshot
     from busbrain.gateway.config import GatewayConfig
     from busbrain.gateway.server import Gateway, tune_gc
+    from busbrain.runner.alarms import consume_alarms
     from busbrain.runner.consumer import consume
     from busbrain.runner.history import HistoryBuffer
     from busbrain.wiring import open_bus, open_store
@@ -800,6 +801,7 @@ def _serve(
             outbox=store.outbox,
             terminals=store.terminals,
             history=store.history,
+            alarms=store.alarms,
         )
         server = uvicorn.Server(
             uvicorn.Config(
@@ -845,6 +847,7 @@ def _serve(
                 history=HistoryBuffer(store.history),
             )
         )
+        alarms_task = asyncio.create_task(consume_alarms(store.alarms, bus))
         sim_task = None
         if simulate is not None and gw is not None:
             sim_task = asyncio.create_task(
@@ -860,6 +863,7 @@ def _serve(
             await server.serve()
         finally:
             live_task.cancel()
+            alarms_task.cancel()
             if sim_task is not None:
                 sim_task.cancel()
             if gw is not None:

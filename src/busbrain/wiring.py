@@ -18,6 +18,7 @@ from busbrain.bus.ports import EventBus
 from busbrain.config import Settings
 from busbrain.domain.errors import BadInputError
 from busbrain.store.engine import migrate, open_engine
+from busbrain.store.sql_alarms import SqlAlarmStore
 from busbrain.store.sql_fares import SqlFareTaps
 from busbrain.store.sql_history import SqlRealtimeHistory
 from busbrain.store.sql_network import SqlNetworkRepository
@@ -38,6 +39,7 @@ class Store:
     history: SqlRealtimeHistory
     fares: SqlFareTaps
     users: SqlUserStore
+    alarms: SqlAlarmStore
 
     def close(self) -> None:
         self.engine.dispose()
@@ -58,6 +60,7 @@ def open_store(url: str, *, upgrade: bool = True) -> Store:
         SqlRealtimeHistory(engine),
         SqlFareTaps(engine),
         SqlUserStore(engine),
+        SqlAlarmStore(engine),
     )
 
 

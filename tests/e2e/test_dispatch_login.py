@@ -121,8 +121,8 @@ def test_an_admin_logs_in_adds_a_user_reads_the_audit_log_and_logs_out(
     assert _text(page, "#who-name") == "系统管理员" and _text(page, "#who-role") == "管理员"
     assert _nav(page) == [*MODULES_ZH, "用户管理", "审计日志"]
     page.wait_for("document.body.dataset.page === 'command'")
-    page.click_on("#nav a[data-page='operations']")
-    page.wait_for("document.body.dataset.page === 'operations'")
+    page.click_on("#nav a[data-page='equipment']")
+    page.wait_for("document.body.dataset.page === 'equipment'")
     assert "尚未建成" in _text(page, ".not-built")
     _shot(page, "module")
 

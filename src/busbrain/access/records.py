@@ -49,6 +49,9 @@ class AuditAction(StrEnum):
     USER_DISABLED = "user_disabled"
     PASSWORD_CHANGED = "password_changed"
     MESSAGE_SENT = "message_sent"  # 调度指挥: a text message to buses (JT/T 808 0x8300)
+    ALARM_ACKNOWLEDGED = "alarm_acknowledged"  # 安全监管: decisions on an alarm
+    ALARM_ASSIGNED = "alarm_assigned"
+    ALARM_RESOLVED = "alarm_resolved"
 
 
 CLI_ACTOR = "cli"

@@ -41,6 +41,7 @@ from busbrain.api.web import DEFAULT_WEB_DIR, mount_web
 from busbrain.domain.gtfstime import timezone_of
 from busbrain.domain.live import LiveSnapshot
 from busbrain.store.ports import (
+    AlarmStore,
     CommandOutbox,
     NetworkQueries,
     RealtimeHistory,
@@ -68,6 +69,7 @@ def create_app(
     outbox: CommandOutbox | None = None,
     terminals: TerminalRegistry | None = None,
     history: RealtimeHistory | None = None,
+    alarms: AlarmStore | None = None,
 ) -> FastAPI:
     """The HTTP app serving `queries`: JSON under /api/v1, the rider app at /, the map at
     /map, the dispatch console at /dispatch.
@@ -87,7 +89,8 @@ def create_app(
     store's command outbox and terminal registry) let 调度指挥 send text messages to buses
     through the gateway (without them, /api/v1/dispatch/messages answers 503). `history`
     is the real-time side's record (stop events, positions, predictions) that the
-    console's supervision modules read (without it they answer 503). The
+    console's supervision modules read (without it they answer 503). `alarms` is 安全监管's
+    alarm queue (without it the queue is empty and decisions answer 503). The
     interactive docs pages (/docs, /redoc) are off: they load their scripts from a CDN,
     which this offline server cannot reach; the schema stays at /openapi.json.
     """
@@ -111,6 +114,7 @@ def create_app(
     app.state.outbox = outbox
     app.state.terminals = terminals
     app.state.history = history
+    app.state.alarms = alarms
     app.state.arrival_boards = {}  # arrivals boards, reused briefly (routes/stops.py)
     app.state.reminders = ReminderBook()
     app.state.reminder_poll_s = 2.0

@@ -118,7 +118,11 @@ def safety_alarms(who: Identity, loc: Location) -> list[Event]:
                 level=item.level,
                 position=Position(lat_deg=item.lat_deg, lon_deg=item.lon_deg),
                 alarm_id=str(item.alarm_id),
-                details={"speed_kmh": item.speed_kmh},
+                details={
+                    "speed_kmh": item.speed_kmh,
+                    # files the terminal will upload for it (0x1210 names them by alarm_id)
+                    "attachment_count": item.identification.attachment_count,
+                },
             )
         )
     return out

@@ -268,6 +268,26 @@ class RealtimeHistory(Protocol):
         """
         ...
 
+    def predictions(
+        self,
+        made_from_utc: dt.datetime,
+        made_to_utc: dt.datetime,
+        route_ids: set[str] | None = None,
+    ) -> pl.DataFrame:
+        """The predictions made from `made_from_utc` (included) to `made_to_utc` (excluded),
+        aware times, of the routes `route_ids` (all when None), in key order.
+
+        By the time made (predictions carry no service day; made_utc is indexed, and is
+        what purge trims): a caller scoring a service day asks for that day's service
+        hours. A naive bound is refused with BadInputError.
+
+        Columns: route_id and direction_id (from the current network's trip, null when it
+        no longer has the trip, which a route filter then leaves out), trip_id,
+        stop_sequence (Int64), stop_id, vehicle_id, method, made_utc, predicted_utc
+        (Datetime µs, UTC).
+        """
+        ...
+
     def purge(
         self,
         before_utc: dt.datetime,
@@ -343,4 +363,63 @@ class UserStore(Protocol):
     def audit_log(self, *, limit: int = 100, before: int | None = None) -> list[AuditEntry]:
         """The newest `limit` entries, newest first, with audit_id below `before` if given
         (to page back: pass the last audit_id seen)."""
+        ...
+
+
+# 安全监管's alarm queue (appended here, rather than imported at the top, so that this
+# module's other parts can change at the same time without conflicting edits).
+from busbrain.oversight.safety import (  # noqa: E402
+    Alarm,
+    AlarmEnded,
+    AlarmStatus,
+    Decision,
+    NewAlarm,
+    Severity,
+)
+
+
+class AlarmStore(Protocol):
+    """The safety alarms the gateway raised, and the decisions taken on them.
+
+    Alarms are written in batches by the alarm consumer; a raised alarm already stored
+    (same `event_key`: the bus delivered its event again) is skipped. Each decision is
+    written in one transaction with its audit entry. Times are aware (naive ones are
+    refused with BadInputError) and come back in UTC.
+    """
+
+    def add_events(self, raised: list[NewAlarm], ended: list[AlarmEnded]) -> tuple[int, int]:
+        """Store `raised` (those not stored yet), then mark the alarms `ended` names as
+        cleared, in one transaction; returns (alarms added, alarms cleared)."""
+        ...
+
+    def alarms(
+        self,
+        *,
+        statuses: frozenset[AlarmStatus] | None = None,
+        severity: Severity | None = None,
+        limit: int = 100,
+    ) -> list[Alarm]:
+        """The queue: alarms in `statuses` (all when None) of `severity` (all when None),
+        most severe first, then newest first."""
+        ...
+
+    def alarm(self, alarm_pk: int) -> Alarm | None: ...
+
+    def decide(self, alarm_pk: int, decision: Decision, *, audit: AuditEntry) -> Alarm | None:
+        """Apply `decision` and append `audit`, all or nothing; the alarm as it is now, or
+        None when there is no such alarm. A decision that does not apply to the alarm's
+        status raises AlarmTransitionError with nothing written."""
+        ...
+
+    def alarms_between(self, start_utc: dt.datetime, end_utc: dt.datetime) -> list[Alarm]:
+        """Every alarm raised in [start_utc, end_utc), oldest first (for the weekly
+        behaviour scores)."""
+        ...
+
+    def positions(
+        self, start_utc: dt.datetime, end_utc: dt.datetime, vehicle_ids: set[str] | None = None
+    ) -> pl.DataFrame:
+        """The stored positions with ts_utc in [start_utc, end_utc) (of `vehicle_ids`, all
+        when None), with the route of each position's trip: columns vehicle_id, ts_utc
+        (Datetime µs, UTC), lat, lon, speed_kmh, route_id (null without a known trip)."""
         ...

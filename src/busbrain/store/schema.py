@@ -365,6 +365,34 @@ FARE_TABLES: tuple[Table, ...] = (fare_tap, fare_batch)
 HISTORY_TABLES: tuple[Table, ...] = (stop_event, position_history, prediction_log)
 
 # Children first: the order to empty tables in.
+# 安全监管: the alarm queue (sql_alarms.py), one row per raised alarm
+alarm = Table(
+    "alarm",
+    metadata,
+    Column("alarm_pk", Integer, primary_key=True, autoincrement=True),
+    Column("event_key", Text, nullable=False),  # the AlarmRaised event's id
+    Column("phone", Text, nullable=False),
+    Column("vehicle_id", Text),
+    Column("kind", Text, nullable=False),  # "overspeed", "adas.forward_collision", ...
+    Column("level", SmallInteger),  # 苏标 1 or 2; null for JT/T 808 bits
+    Column("severity", SmallInteger, nullable=False),  # Severity: 1 low, 2 medium, 3 high
+    Column("raised_utc", DateTime(timezone=True), nullable=False),
+    Column("cleared_utc", DateTime(timezone=True)),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("alarm_id", Text),  # the terminal's (苏标), which its attachments name
+    Column("details", Text, nullable=False),  # JSON object
+    Column("status", Text, nullable=False),  # AlarmStatus
+    Column("assignee", Text),
+    Column("decided_by", Text),
+    Column("decided_utc", DateTime(timezone=True)),
+    Column("note", Text),
+    Index("ix_alarm_event_key", "event_key", unique=True),
+    Index("ix_alarm_queue", "status", "severity", "raised_utc"),
+    Index("ix_alarm_raised_utc", "raised_utc"),
+    Index("ix_alarm_phone_kind", "phone", "kind", "raised_utc"),
+)
+
 NETWORK_TABLES: tuple[Table, ...] = (
     stop_time,
     frequency,

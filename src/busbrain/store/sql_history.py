@@ -63,6 +63,20 @@ STOP_EVENT_SCHEMA: dict[str, pl.DataType] = {
 }
 _TIMES = ("arrival_utc", "departure_utc", "recorded_utc")
 
+PREDICTION_SCHEMA: dict[str, pl.DataType] = {
+    "route_id": pl.String(),
+    "direction_id": pl.Int64(),
+    "trip_id": pl.String(),
+    "stop_sequence": pl.Int64(),
+    "stop_id": pl.String(),
+    "vehicle_id": pl.String(),
+    "method": pl.String(),
+    "made_utc": UTC_US,
+    "predicted_utc": UTC_US,
+}
+_PREDICTION_TIMES = ("made_utc", "predicted_utc")
+_PREDICTION_KEY = ("trip_id", "stop_sequence", "vehicle_id", "method", "made_utc")
+
 
 @dataclass(frozen=True, slots=True)
 class _Values:
@@ -174,6 +188,27 @@ _PREDICTIONS = _Writer(
 )
 
 
+def _time_column(postgres: bool, col: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A stored time as the query reads it: whole microseconds since the epoch on
+    PostgreSQL (whatever the session's time zone); SQLite's stored text as it is. Both
+    parse fast in polars (`_parse_times`)."""
+    if postgres:
+        return cast(extract("epoch", col) * 1_000_000, BigInteger)
+    return type_coerce(col, Text)
+
+
+def _parse_times(postgres: bool, names: Sequence[str]) -> list[pl.Expr]:
+    """The columns `names` read by `_time_column` as Datetime µs, UTC."""
+    if postgres:
+        return [pl.from_epoch(name, time_unit="us").dt.replace_time_zone("UTC") for name in names]
+    return [
+        pl.col(name)
+        .str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S%.f")
+        .dt.replace_time_zone("UTC")
+        for name in names
+    ]
+
+
 class SqlRealtimeHistory:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -200,11 +235,7 @@ class SqlRealtimeHistory:
             postgres = conn.dialect.name == "postgresql"
 
             def time(col: ColumnElement[Any]) -> ColumnElement[Any]:
-                # Whole microseconds since the epoch on PostgreSQL (whatever the session's
-                # time zone); SQLite's stored text as it is. Both parse fast in polars.
-                if postgres:
-                    return cast(extract("epoch", col) * 1_000_000, BigInteger)
-                return type_coerce(col, Text)
+                return _time_column(postgres, col)
 
             query = (
                 select(
@@ -235,20 +266,58 @@ class SqlRealtimeHistory:
         if postgres:
             raw |= {name: pl.Int64() for name in _TIMES}
         frame = pl.DataFrame(rows, schema=raw, orient="row")
-        if postgres:
-            times = [
-                pl.from_epoch(name, time_unit="us").dt.replace_time_zone("UTC") for name in _TIMES
-            ]
-        else:
-            times = [
-                pl.col(name)
-                .str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S%.f")
-                .dt.replace_time_zone("UTC")
-                for name in _TIMES
-            ]
         return frame.with_columns(
-            pl.col("service_date").str.strptime(pl.Date(), "%Y-%m-%d"), *times
+            pl.col("service_date").str.strptime(pl.Date(), "%Y-%m-%d"),
+            *_parse_times(postgres, _TIMES),
         ).select(list(STOP_EVENT_SCHEMA))
+
+    def predictions(
+        self,
+        made_from_utc: dt.datetime,
+        made_to_utc: dt.datetime,
+        route_ids: set[str] | None = None,
+    ) -> pl.DataFrame:
+        for name, value in (("made_from_utc", made_from_utc), ("made_to_utc", made_to_utc)):
+            if (problem := time_problem(name, value)) is not None:
+                raise BadInputError(f"cannot read predictions: {problem}")
+        if route_ids is not None and not route_ids:
+            return pl.DataFrame(schema=PREDICTION_SCHEMA)
+        p, t = s.prediction_log.c, s.trip.c
+        with self.engine.connect() as conn:
+            postgres = conn.dialect.name == "postgresql"
+            query = (
+                select(
+                    t.route_id,
+                    t.direction_id,
+                    p.trip_id,
+                    p.stop_sequence,
+                    p.stop_id,
+                    p.vehicle_id,
+                    p.method,
+                    _time_column(postgres, p.made_utc),
+                    _time_column(postgres, p.predicted_utc),
+                )
+                .select_from(s.prediction_log.outerjoin(s.trip, t.trip_id == p.trip_id))
+                # In UTC: SQLite compares the stored UTC text (as purge does).
+                .where(
+                    p.made_utc >= made_from_utc.astimezone(dt.UTC),
+                    p.made_utc < made_to_utc.astimezone(dt.UTC),
+                )
+                .order_by(*(p[name] for name in _PREDICTION_KEY))
+            )
+            if route_ids is not None:
+                query = query.where(t.route_id.in_(sorted(route_ids)))
+            rows = [tuple(r) for r in conn.execute(query)]
+        raw = {name: pl.String() for name in PREDICTION_SCHEMA} | {
+            "direction_id": pl.Int64(),
+            "stop_sequence": pl.Int64(),
+        }
+        if postgres:
+            raw |= {name: pl.Int64() for name in _PREDICTION_TIMES}
+        frame = pl.DataFrame(rows, schema=raw, orient="row")
+        return frame.with_columns(*_parse_times(postgres, _PREDICTION_TIMES)).select(
+            list(PREDICTION_SCHEMA)
+        )
 
     def purge(
         self,

@@ -1,0 +1,116 @@
+"""安全监管's consumer on the event bus: the gateway's alarms into the store's queue.
+
+Its own consumer group ("alarms") reads every `AlarmRaised` and `AlarmCleared` event (and
+acks the rest unread), writes each fetched batch to the `AlarmStore` in one transaction
+off the event loop, and acks the batch only after that: an alarm is in the store before
+the bus forgets it. A redelivered event is harmless (the store keys alarms by event id).
+An event that cannot become an alarm record (it should not happen: events are checked
+when decoded) is logged and skipped; a store that fails (database down) leaves the
+batch unacked, to be delivered again after a pause, and the consumer carries on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from busbrain.bus.ports import Delivery, EventBus
+from busbrain.domain.errors import BadInputError, StoreError
+from busbrain.domain.events import AlarmCleared, AlarmRaised
+from busbrain.oversight.safety import AlarmEnded, NewAlarm
+from busbrain.store.ports import AlarmStore
+
+GROUP = "alarms"
+RETRY_AFTER_S = 2.0
+"""Pause after a failed write before the batch is tried again, seconds."""
+log = logging.getLogger(__name__)
+
+
+def new_alarm(event: AlarmRaised) -> NewAlarm:
+    """The queue's record of a raised alarm, keyed by the event's id."""
+    where = event.position
+    return NewAlarm(
+        event_key=event.event_id,
+        phone=event.phone,
+        vehicle_id=event.vehicle,
+        kind=event.kind,
+        level=event.level,
+        raised_utc=event.ts_utc,
+        lat=None if where is None else where.lat_deg,
+        lon=None if where is None else where.lon_deg,
+        alarm_id=event.alarm_id,
+        details=dict(event.details),
+    )
+
+
+def alarm_ended(event: AlarmCleared) -> AlarmEnded:
+    return AlarmEnded(event.phone, event.kind, event.ts_utc, event.alarm_id)
+
+
+def split(deliveries: Sequence[Delivery]) -> tuple[list[NewAlarm], list[AlarmEnded]]:
+    """The alarms raised and ended in a batch; other events are ignored, a bad one is
+    logged and skipped."""
+    raised: list[NewAlarm] = []
+    ended: list[AlarmEnded] = []
+    for d in deliveries:
+        event = d.event
+        try:
+            if isinstance(event, AlarmRaised):
+                raised.append(new_alarm(event))
+            elif isinstance(event, AlarmCleared):
+                ended.append(alarm_ended(event))
+        except Exception:  # one bad alarm must not hold up the others
+            log.exception("alarm event of %s skipped", event.phone)
+    return raised, ended
+
+
+def write(store: AlarmStore, raised: list[NewAlarm], ended: list[AlarmEnded]) -> tuple[int, int]:
+    """Write a batch; when the store refuses it for a bad record, write the records one by
+    one, logging and skipping the bad ones. StoreError (the database failed) goes up."""
+    try:
+        return store.add_events(raised, ended)
+    except BadInputError:
+        log.exception("a batch of alarms refused; writing them one by one")
+    added = cleared = 0
+    for one_raised, one_ended in [([a], []) for a in raised] + [([], [e]) for e in ended]:
+        try:
+            a, c = store.add_events(one_raised, one_ended)
+        except BadInputError:
+            log.exception("alarm record skipped: %r", one_raised or one_ended)
+            continue
+        added, cleared = added + a, cleared + c
+    return added, cleared
+
+
+async def consume_alarms(
+    store: AlarmStore,
+    bus: EventBus,
+    *,
+    stop: asyncio.Event | None = None,
+    batch: int = 256,
+    retry_after_s: float = RETRY_AFTER_S,
+) -> None:
+    """Run until `stop` is set (or cancelled)."""
+    sub = await bus.subscribe(GROUP)
+    try:
+        while stop is None or not stop.is_set():
+            deliveries = await sub.fetch(batch, timeout_s=0.5)
+            if not deliveries:
+                continue
+            raised, ended = split(deliveries)
+            if raised or ended:
+                try:
+                    added, cleared = await asyncio.to_thread(write, store, raised, ended)
+                except StoreError:
+                    log.exception("alarms not stored; trying again in %.0f s", retry_after_s)
+                    for d in deliveries:
+                        await d.nak()
+                    await asyncio.sleep(retry_after_s)
+                    continue
+                if added or cleared:
+                    log.debug("alarms: %d added, %d cleared", added, cleared)
+            for d in deliveries:
+                await d.ack()
+    finally:
+        await sub.close()

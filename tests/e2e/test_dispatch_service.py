@@ -1,0 +1,86 @@
+"""服务监管 in headless Chromium: a dispatcher opens the module and sees the day's known
+truth (tests/api/test_dispatch_service): one late and one early departure, a passed and
+a missed stop, a long dwell, the OTP-by-hour chart, prediction accuracy by horizon, and
+"no passenger-counter data" for crowding; then switches to English."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from busbrain.access.roles import Role
+from busbrain.wiring import Store, open_store
+from tests.api.command_helpers import city_store_path, load_city
+from tests.api.dispatch_helpers import PASSWORD, add_user, cheap_passwords
+from tests.api.test_dispatch_service import EVENTS, PREDICTIONS, service_app
+from tests.tinyfeed import TinyFeed
+
+from .browser import LiveServer, serve
+from .cdp import Browser
+from .test_dispatch_login import _log_in, _open, _script_errors, _shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+READY = "document.body.dataset.page === 'service' && Number(document.body.dataset.pageReady) >= 1"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    base = tmp_path_factory.mktemp("service")
+    st = open_store(city_store_path(base))
+    load_city(st, TinyFeed(base / "tiny"))
+    add_user(st.users, cheap_passwords(), "diaodu", Role.DISPATCHER, display_name="王调度")
+    st.history.add_stop_events(EVENTS)
+    st.history.add_predictions(PREDICTIONS)
+    yield st
+    st.close()
+
+
+@pytest.fixture(scope="module")
+def server(store: Store) -> Iterator[LiveServer]:
+    with serve(service_app(store)) as live:
+        yield live
+
+
+def _card(page: object, id_: str) -> str:
+    value: str = page.evaluate(f"document.querySelector('#{id_} strong').textContent")  # type: ignore[attr-defined]
+    return value
+
+
+def test_a_dispatcher_sees_the_days_service(server: LiveServer, browser: Browser) -> None:
+    page = _open(browser, server.url + "/dispatch#/service")
+    _log_in(page, "diaodu", PASSWORD)
+    page.wait_for(READY)
+    assert _card(page, "svc-late") == "14.3%" and _card(page, "svc-early") == "14.3%"
+    assert (_card(page, "svc-passed"), _card(page, "svc-missed"), _card(page, "svc-dwells")) == (
+        "1",
+        "1",
+        "1",
+    )
+    bars = page.evaluate("document.querySelectorAll('#svc-hour-chart .svc-bar').length")
+    assert bars == 1
+    late = page.evaluate(
+        "document.querySelector('#svc-adherence tr[data-status=\"late\"]').textContent"
+    )
+    assert "O0" in late and "晚 6.0 分钟" in late
+    kinds = page.evaluate(
+        "[...document.querySelectorAll('#svc-skips tbody tr')].map(r => r.dataset.kind)"
+    )
+    assert kinds == ["passed", "missed"]
+    assert (
+        page.evaluate("document.querySelectorAll('#svc-accuracy-chart rect.svc-method').length")
+        >= 2
+    )
+    crowd = page.evaluate("document.querySelector('#svc-crowding .svc-no-counter').dataset.note")
+    assert crowd == "no passenger-counter data"
+    href = page.evaluate("document.querySelector('#svc-skips-section a.svc-csv').href")
+    assert href.endswith("/api/v1/dispatch/service/skips?format=csv")
+    _shot(page, "service")
+
+    page.click_on("#console button[data-lang='en']")
+    page.wait_for(
+        READY + " && document.getElementById('svc-cards').textContent.includes('Passed stops')"
+    )
+    assert "Long dwells" in page.evaluate("document.getElementById('svc-body').textContent")
+    assert _script_errors(page) == []
