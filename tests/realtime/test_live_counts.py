@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import zoneinfo
 
-from busbrain.realtime.live import COUNT_STALE_S, DEFAULT_CAPACITY, LiveProcessor
+from busbrain.realtime.live import COUNT_STALE_S, DEFAULT_CAPACITY, STALE_S, LiveProcessor
 from tests.realtime.handmade import Motion, sample
 from tests.realtime.test_tracker import EAST, EVERY_STOP, LINE_D, START, two_way_line
 
@@ -72,3 +72,24 @@ def test_the_terminus_empties_the_bus_and_a_silent_counter_hides_the_figure() ->
         if t <= end + COUNT_STALE_S:
             assert _occupancy(p, t) == round(100 * 12 / DEFAULT_CAPACITY)
     assert _occupancy(p, t) is None
+
+
+def test_snapshot_reuses_an_unchanged_bus_and_rebuilds_a_changed_one() -> None:
+    p, m = _processor()
+    fixes = sample("bus", EAST, m, START - 60.0, START + 100.0)
+    for f in fixes[:-1]:
+        p.process(f, f.t)
+    t = fixes[-2].t
+    first = p.snapshot(t).vehicle("bus")
+    assert first is not None and p.snapshot(t + 1).vehicle("bus") is first  # nothing new
+    p.count("bus", 10, 0, t + 1)
+    counted = p.snapshot(t + 2).vehicle("bus")
+    assert counted is not first and counted is not None and counted.occupancy_percent
+    p.process(fixes[-1], fixes[-1].t)
+    moved = p.snapshot(fixes[-1].t).vehicle("bus")
+    assert moved is not None and moved.fix_unix == fixes[-1].t > first.fix_unix
+    assert moved.predictions  # on its trip, predicting the stops ahead
+    assert first.fix_unix == fixes[-2].t  # what an older snapshot holds did not change
+    # silent: it turns stale (predictions withdrawn) without a new fix
+    later = p.snapshot(fixes[-1].t + STALE_S + 1).vehicle("bus")
+    assert later is not None and later.predictions == () and later.predicted_at is None
