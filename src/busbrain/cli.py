@@ -742,21 +742,27 @@ def _live_processor(store: Any) -> Any:
     return LiveProcessor(day_network, tz)
 
 
-def _fare_upload(settings: Settings, store: Any) -> Any:
-    """The fare-batch upload endpoint's loader, or None while no token is configured."""
-    from busbrain.api.routes.fares import FareUpload
+def _batch_loader(settings: Settings, store: Any) -> Callable[[bytes, str], dict[str, Any]]:
+    """Load one fare batch (bytes, file name) into `store`; returns the batch's report."""
     from busbrain.planning.jobs.taps import TapLoader
     from busbrain.wiring import card_key
 
-    if settings.fare_upload_token is None:
-        return None
     loader = TapLoader(store, card_key(settings), now=lambda: dt.datetime.now(dt.UTC))
 
     def load(data: bytes, name: str) -> dict[str, Any]:
         report, _ = loader.load_bytes(data, name)
         return report.as_dict()
 
-    return FareUpload(settings.fare_upload_token, load)
+    return load
+
+
+def _fare_upload(settings: Settings, store: Any) -> Any:
+    """The fare-batch upload endpoint's loader, or None while no token is configured."""
+    from busbrain.api.routes.fares import FareUpload
+
+    if settings.fare_upload_token is None:
+        return None
+    return FareUpload(settings.fare_upload_token, _batch_loader(settings, store))
 
 
 def _serve(
@@ -766,8 +772,10 @@ def _serve(
     simulate: Callable[..., Any] | None = None,
     tiles: TileConfig | None = None,
     clock: str | None = None,
+    fares_dir: Path | None = None,
 ) -> None:
     """Serve the API and pages; with `gateway_port`, the terminal gateway in the same loop.
+    With `fares_dir`, fare batches dropped there are loaded as they come.
     `tiles` is the map page's base map (from `wiring.tile_config`), or None. `clock`
     (HH:MM) starts the server's clock at that local time; the simulator may move it too
     (set_offset), and the API, the live side and the buses then share one clock."""
@@ -777,11 +785,15 @@ def _serve(
     import uvicorn
 
     from busbrain.api.app import create_app
+    from busbrain.domain.gtfstime import timezone_of
     from busbrain.domain.live import LiveSnapshot
     from busbrain.gateway.config import GatewayConfig
     from busbrain.gateway.server import Gateway, tune_gc
+    from busbrain.oversight.equipment import Equipment
     from busbrain.runner.alarms import consume_alarms
     from busbrain.runner.consumer import consume
+    from busbrain.runner.devices import consume_devices
+    from busbrain.runner.fare_folder import watch_fare_folder
     from busbrain.runner.history import HistoryBuffer
     from busbrain.wiring import open_bus, open_store
 
@@ -789,6 +801,7 @@ def _serve(
         store = open_store(settings.db)
         latest: list[LiveSnapshot | None] = [None]
         offset = [_clock_offset(store.queries, clock)]
+        devices = Equipment(timezone_of([a.timezone for a in store.queries.list_agencies()]))
         app = create_app(
             store.queries,
             live=lambda: latest[0],
@@ -802,6 +815,8 @@ def _serve(
             terminals=store.terminals,
             history=store.history,
             alarms=store.alarms,
+            fares=store.fares,
+            devices=devices,
         )
         server = uvicorn.Server(
             uvicorn.Config(
@@ -848,6 +863,25 @@ def _serve(
             )
         )
         alarms_task = asyncio.create_task(consume_alarms(store.alarms, bus))
+        devices_task = asyncio.create_task(
+            consume_devices(
+                devices,
+                bus,
+                live=lambda: latest[0],
+                registry=store.terminals,
+                fares=store.fares,
+                to_sim=lambda t: t + offset[0],
+            )
+        )
+        fares_task = (
+            None
+            if fares_dir is None
+            else asyncio.create_task(
+                watch_fare_folder(
+                    fares_dir, await asyncio.to_thread(_batch_loader, settings, store)
+                )
+            )
+        )
         sim_task = None
         if simulate is not None and gw is not None:
             sim_task = asyncio.create_task(
@@ -864,6 +898,9 @@ def _serve(
         finally:
             live_task.cancel()
             alarms_task.cancel()
+            devices_task.cancel()
+            if fares_task is not None:
+                fares_task.cancel()
             if sim_task is not None:
                 sim_task.cancel()
             if gw is not None:
@@ -891,6 +928,13 @@ def serve(
     tile_crs: TileCrsOpt = None,
     tile_attribution: TileAttributionOpt = None,
     clock: ClockOpt = None,
+    fares_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--fares-dir",
+            help="Load fare batches (CSV or Parquet) dropped in this folder as they come.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API and web pages for the network in the store (and terminals, if asked)."""
     from busbrain.wiring import tile_config
@@ -898,7 +942,9 @@ def serve(
     with _errors():
         tiles = _tile_settings(tile_url, tile_crs, tile_attribution)
         settings = _settings(ctx, host=host, port=port, bus=bus, **tiles)
-        _serve(settings, gateway_port, tiles=tile_config(settings), clock=clock)
+        _serve(
+            settings, gateway_port, tiles=tile_config(settings), clock=clock, fares_dir=fares_dir
+        )
 
 
 @app.command("gateway")
@@ -1010,6 +1056,7 @@ def demo(
                 simulate=runner,
                 tiles=tiles,
                 clock=clock,
+                fares_dir=None if no_sim else DEMO_SIM_OUT / "fares",
             )
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from busbrain.access.roles import Role
 from busbrain.api import create_app
+from busbrain.oversight.equipment import Equipment
 from busbrain.wiring import Store, open_store
 from tests.api.dispatch_helpers import (
     PASSWORD,
@@ -51,7 +52,13 @@ def clock() -> Clock:
 
 @pytest.fixture(scope="module")
 def server(store: Store, clock: Clock) -> Iterator[LiveServer]:
-    app = create_app(empty_network(), clock=clock, users=store.users, passwords=cheap_passwords())
+    app = create_app(
+        empty_network(),
+        clock=clock,
+        users=store.users,
+        passwords=cheap_passwords(),
+        devices=Equipment(),  # no bus heard yet: 设备监管 shows an empty fleet
+    )
     with serve(app) as live:
         yield live
 
@@ -123,7 +130,8 @@ def test_an_admin_logs_in_adds_a_user_reads_the_audit_log_and_logs_out(
     page.wait_for("document.body.dataset.page === 'command'")
     page.click_on("#nav a[data-page='equipment']")
     page.wait_for("document.body.dataset.page === 'equipment'")
-    assert "尚未建成" in _text(page, ".not-built")
+    page.wait_for("Number(document.body.dataset.pageReady) >= 1")  # 设备监管's own page
+    assert _text(page, "#page h2") == "设备监管" and _text(page, "#eq-card-silent") == "失联报警0"
     _shot(page, "module")
 
     page.click_on("#nav a[data-page='users']")

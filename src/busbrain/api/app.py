@@ -20,13 +20,13 @@ from busbrain.api.routes import (
     dispatch_analysis,
     dispatch_audit,
     dispatch_command,
+    dispatch_equipment,
     dispatch_login,
     dispatch_messages,
     dispatch_operations,
     dispatch_safety,
     dispatch_service,
     dispatch_users,
-    fares,
     gtfsrt,
     health,
     lines,
@@ -35,14 +35,17 @@ from busbrain.api.routes import (
     stops,
     webconfig,
 )
+from busbrain.api.routes import fares as fare_routes
 from busbrain.api.routes.fares import FareUpload
 from busbrain.api.routes.webconfig import TileConfig
 from busbrain.api.web import DEFAULT_WEB_DIR, mount_web
 from busbrain.domain.gtfstime import timezone_of
 from busbrain.domain.live import LiveSnapshot
+from busbrain.oversight.equipment import Equipment
 from busbrain.store.ports import (
     AlarmStore,
     CommandOutbox,
+    FareTapReader,
     NetworkQueries,
     RealtimeHistory,
     ScheduleQueries,
@@ -70,6 +73,8 @@ def create_app(
     terminals: TerminalRegistry | None = None,
     history: RealtimeHistory | None = None,
     alarms: AlarmStore | None = None,
+    fares: FareTapReader | None = None,
+    devices: Equipment | None = None,
 ) -> FastAPI:
     """The HTTP app serving `queries`: JSON under /api/v1, the rider app at /, the map at
     /map, the dispatch console at /dispatch.
@@ -90,9 +95,12 @@ def create_app(
     through the gateway (without them, /api/v1/dispatch/messages answers 503). `history`
     is the real-time side's record (stop events, positions, predictions) that the
     console's supervision modules read (without it they answer 503). `alarms` is 安全监管's
-    alarm queue (without it the queue is empty and decisions answer 503). The
-    interactive docs pages (/docs, /redoc) are off: they load their scripts from a CDN,
-    which this offline server cannot reach; the schema stays at /openapi.json.
+    alarm queue (without it the queue is empty and decisions answer 503). `fares` is the
+    stored fare taps that 数据分析's ridership reads (without it, those answer 503).
+    `devices` is 设备监管's equipment state, fed by its consumer (without it that module
+    answers 503). The interactive docs pages (/docs, /redoc) are off: they load their
+    scripts from a CDN, which this offline server cannot reach; the schema stays at
+    /openapi.json.
     """
     app = FastAPI(title=title, version=__version__, docs_url=None, redoc_url=None)
     app.state.queries = queries
@@ -115,6 +123,8 @@ def create_app(
     app.state.terminals = terminals
     app.state.history = history
     app.state.alarms = alarms
+    app.state.devices = devices
+    app.state.fares = fares
     app.state.arrival_boards = {}  # arrivals boards, reused briefly (routes/stops.py)
     app.state.reminders = ReminderBook()
     app.state.reminder_poll_s = 2.0
@@ -128,7 +138,7 @@ def create_app(
     app.include_router(lines.router)
     app.include_router(reminders.router)
     app.include_router(gtfsrt.router)
-    app.include_router(fares.router)
+    app.include_router(fare_routes.router)
     app.include_router(webconfig.router)
     app.include_router(dispatch_login.router)
     app.include_router(dispatch_users.router)
@@ -138,6 +148,7 @@ def create_app(
     app.include_router(dispatch_operations.router)
     app.include_router(dispatch_service.router)
     app.include_router(dispatch_safety.router)
+    app.include_router(dispatch_equipment.router)
     app.include_router(dispatch_analysis.router)
     mount_web(app, DEFAULT_WEB_DIR if web_dir is None else web_dir)
     return app

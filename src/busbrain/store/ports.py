@@ -423,3 +423,14 @@ class AlarmStore(Protocol):
         when None), with the route of each position's trip: columns vehicle_id, ts_utc
         (Datetime µs, UTC), lat, lon, speed_kmh, route_id (null without a known trip)."""
         ...
+
+
+class FareTapReader(Protocol):
+    """The stored fare taps, read-only (数据分析 counts riders; 设备监管 checks that card
+    readers record taps)."""
+
+    def taps(self, service_date_from: dt.date, service_date_to: dt.date) -> pl.DataFrame:
+        """The taps of service days `service_date_from` to `service_date_to` (both
+        included): columns of `planning.fares.intake.TAP_SCHEMA`, among them vehicle_id
+        and tap_utc (Datetime µs, UTC)."""
+        ...

@@ -2,6 +2,7 @@
 
 import { analysisPage } from './analysis.js';
 import { commandPage } from './command.js';
+import { equipmentPage } from './equipment.js';
 import { notBuiltPage } from './notbuilt.js';
 import { operationsPage } from './operations.js';
 import { safetyPage } from './safety.js';
@@ -13,6 +14,7 @@ const PAGES = {
   command: commandPage,
   operations: operationsPage,
   safety: safetyPage,
+  equipment: equipmentPage,
   service: servicePage,
   analysis: analysisPage,
 };
