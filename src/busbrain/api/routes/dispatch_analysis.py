@@ -34,8 +34,9 @@ from busbrain.access.roles import Permission
 from busbrain.api.arrivals import TimetableCache
 from busbrain.api.auth import Caller, no_store, require
 from busbrain.api.cache import Finder, NetworkCache
+from busbrain.api.csvdownload import csv_download
 from busbrain.api.ordering import natural_key
-from busbrain.api.routes.dispatch_operations import _csv, parse_day
+from busbrain.api.routes.dispatch_operations import parse_day
 from busbrain.domain.geo import to_local_m
 from busbrain.domain.gtfstime import service_day_start, timezone_of
 from busbrain.oversight.analysis import (
@@ -180,11 +181,9 @@ def _r(value: float | None, digits: int) -> float | None:
 def _download(name: str, rows: list[dict[str, Any]], header: list[str]) -> Response:
     """The rows as operations' CSV download, never cached (a returned Response does not
     get the router's no-store header)."""
-    response = _csv(
+    return csv_download(
         name, header, [["" if r.get(c) is None else r[c] for c in header] for r in rows]
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _safe(text: str) -> str:

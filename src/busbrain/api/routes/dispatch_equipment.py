@@ -16,18 +16,15 @@ city; ages and skews in seconds; shares in percent (0.1).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import Response
 
 from busbrain.access.roles import Permission
 from busbrain.api.auth import Caller, no_store, require
 from busbrain.api.cache import NetworkCache
+from busbrain.api.csvdownload import csv_download
 from busbrain.api.ordering import natural_key
 from busbrain.oversight import equipment as eq
 from busbrain.oversight.equipment import (
@@ -133,19 +130,6 @@ def _alarm(a: SilentAlarm, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _csv(name: str, header: list[str], rows: Iterable[list[Any]]) -> Response:
-    """A CSV download: UTF-8 with a byte-order mark (so that a spreadsheet shows 汉字)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response(
-        "\ufeff" + buf.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
 RULES = {
     "reporting_within_s": eq.REPORTING_WITHIN_S,
     "silent_in_service_s": eq.SILENT_IN_SERVICE_S,
@@ -243,7 +227,9 @@ def terminals(
             d["last_tap"] = local(d["last_tap_utc"])
             d["problems"] = " ".join(d["problems"])
             csv_rows.append(["" if d[c] is None else d[c] for c in CSV_COLUMNS])
-        return _csv(f"equipment-{report.service_day.isoformat()}.csv", CSV_COLUMNS, csv_rows)
+        return csv_download(
+            f"equipment-{report.service_day.isoformat()}.csv", CSV_COLUMNS, csv_rows
+        )
     return {"now_utc": _iso(report.now_unix), "count": len(out), "terminals": out}
 
 

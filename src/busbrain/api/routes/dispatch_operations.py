@@ -20,20 +20,17 @@ in seconds.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import threading
-from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import Response
 
 from busbrain.access.roles import Permission
 from busbrain.api.arrivals import TimetableCache
 from busbrain.api.auth import Caller, no_store, require
 from busbrain.api.cache import Finder, NetworkCache
+from busbrain.api.csvdownload import csv_download
 from busbrain.api.ordering import natural_key
 from busbrain.domain.live import LiveSnapshot
 from busbrain.oversight.operations import (
@@ -246,19 +243,6 @@ def _vehicle(
     return out
 
 
-def _csv(name: str, header: list[str], rows: Iterable[list[Any]]) -> Response:
-    """A CSV download: UTF-8 with a byte-order mark (so that a spreadsheet shows 汉字)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response(
-        "\ufeff" + buf.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
 @router.get(
     "/operations/summary",
     responses={422: {"description": "Bad date."}, 503: {"description": "No history."}},
@@ -280,7 +264,7 @@ def summary(
     figures = [_figures(f, finder) for f in lines]
     if format == "csv":
         header = list(figures[0]) if figures else list(_figures(ops.totals, finder))
-        return _csv(
+        return csv_download(
             f"operations-{ops.day.isoformat()}.csv",
             header,
             [list(f.values()) for f in figures],
@@ -421,7 +405,7 @@ def waybills(
                 rows.append(["" if d[c] is None else d[c] for c in CSV_TRIP_COLUMNS])
         who = f"-{vehicle_id}" if vehicle_id is not None else ""
         safe = "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_" for c in who)
-        return _csv(f"waybills-{ops.day.isoformat()}{safe}.csv", CSV_TRIP_COLUMNS, rows)
+        return csv_download(f"waybills-{ops.day.isoformat()}{safe}.csv", CSV_TRIP_COLUMNS, rows)
     labels = _labels(request)
     return {
         "date": ops.day.isoformat(),

@@ -22,19 +22,19 @@ as a CSV file (UTF-8 with a BOM, so spreadsheet programs read the Chinese).
 from __future__ import annotations
 
 import datetime as dt
-import io
 import threading
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
 import polars as pl
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from busbrain.access.roles import Permission
 from busbrain.api.arrivals import TimetableCache
 from busbrain.api.auth import Caller, no_store, require
 from busbrain.api.cache import NetworkCache
+from busbrain.api.csvdownload import csv_download_of_records
 from busbrain.domain.gtfstime import service_day_start
 from busbrain.oversight.service import (
     DWELL_THRESHOLD_S,
@@ -237,21 +237,6 @@ def _insert_after(row: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
-    """The rows as a CSV download (UTF-8 with a BOM for spreadsheet programs)."""
-    buffer = io.StringIO()
-    if rows:
-        pl.DataFrame(rows, infer_schema_length=None).write_csv(buffer)
-    return Response(
-        "\ufeff" + buffer.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",  # a returned Response skips the router's header
-        },
-    )
-
-
 def _filename(what: str, d: Day) -> str:
     line = "" if d.route_id is None else "-" + "".join(c for c in d.route_id if c.isalnum())
     return f"busbrain-{what}{line}-{d.day.isoformat()}.csv"
@@ -278,7 +263,7 @@ def get_otp(
     groups = on_time_performance(d.events, d.calls, by, window=WINDOW, as_of_utc=d.now_utc)
     rows = _rows(groups, request)
     if format is Format.CSV:
-        return _csv(rows, _filename(f"otp-by-{by.value}", d))
+        return csv_download_of_records(rows, _filename(f"otp-by-{by.value}", d))
     total = on_time_performance(d.events, d.calls, None, window=WINDOW, as_of_utc=d.now_utc)
     return {
         **_head(d),
@@ -317,7 +302,7 @@ def get_adherence(
         pl.col("deviation_s").abs(), "trip_id", "stop_sequence", descending=[True, False, False]
     )
     if format is Format.CSV:
-        return _csv(_rows(adh, request), _filename("adherence", d))
+        return csv_download_of_records(_rows(adh, request), _filename("adherence", d))
     return {**_head(d), "count": adh.height, "calls": _rows(adh, request, limit=limit)}
 
 
@@ -336,7 +321,7 @@ def get_skips(
     skips = skipped_stops(d.events, d.calls)
     rows = _rows(skips, request, limit=None if format is Format.CSV else limit)
     if format is Format.CSV:
-        return _csv(rows, _filename("skips", d))
+        return csv_download_of_records(rows, _filename("skips", d))
     by_line = (
         skips.group_by("route_id")
         .agg(
@@ -373,7 +358,7 @@ def get_dwells(
     d = _load(request, date, route_id)
     dwells = long_dwells(d.events, d.calls, threshold_s)
     if format is Format.CSV:
-        return _csv(_rows(dwells, request), _filename("dwells", d))
+        return csv_download_of_records(_rows(dwells, request), _filename("dwells", d))
     by_line = dwells.group_by("route_id").agg(pl.len().alias("dwells")).sort("route_id")
     return {
         **_head(d),
@@ -398,7 +383,7 @@ def get_crowding(
     d = _load(request, date, route_id)
     report = crowding(None, d.calls)
     if format is Format.CSV:
-        return _csv(_rows(report.by_trip, request), _filename("crowding", d))
+        return csv_download_of_records(_rows(report.by_trip, request), _filename("crowding", d))
     return {
         **_head(d),
         "available": report.available,
@@ -431,7 +416,7 @@ def get_predictions(
     table = pl.DataFrame() if preds is None else prediction_accuracy(preds, d.events)
     rows = [_rounded(r) for r in table.to_dicts()]
     if format is Format.CSV:
-        return _csv(rows, _filename("predictions", d))
+        return csv_download_of_records(rows, _filename("predictions", d))
     return {
         **_head(d),
         "bands": [
