@@ -37,6 +37,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from busbrain.democity import write_demo_feed  # noqa: E402
 from busbrain.network_io.importer import import_feed  # noqa: E402
+from busbrain.oversight.service import HORIZON_BANDS  # noqa: E402
 from busbrain.realtime.fixes import Fix  # noqa: E402
 from busbrain.realtime.predict import METHODS, Prediction, SegmentPredictor  # noqa: E402
 from busbrain.realtime.replay import replay  # noqa: E402
@@ -50,8 +51,6 @@ from busbrain.store.days import load_day_network, network_timezone, service_day_
 from busbrain.wiring import open_store  # noqa: E402
 
 WMATA = REPO.parent / "shared" / "data" / "avl" / "wmata-transittraj"
-BANDS = ((0, 180, -60, 60), (180, 360, -90, 120), (360, 720, -150, 210), (720, 1800, -240, 360))
-"""(from s, to s, accurate if error within [lo, hi] s): MBTA's rule."""
 SIM_DAY = dt.date(2026, 12, 1)
 
 
@@ -74,21 +73,28 @@ class EveryMinute:
 
 def prediction_table(pred: pl.DataFrame, actual: pl.DataFrame) -> list[dict[str, Any]]:
     """pred: trip_id, stop_sequence, made_at, predicted, method; actual: trip_id,
-    stop_sequence, actual (unix s)."""
+    stop_sequence, actual (unix s). MBTA's rule, as the console's 服务监管 scores it
+    (busbrain.oversight.service.HORIZON_BANDS): a prediction falls in the band of how far
+    ahead it predicted (predicted − made: all a rider knows when reading it), and is
+    accurate when the bus came at most `early_s` before or `late_s` after the predicted
+    time. `err` is predicted − actual (positive: the bus came early)."""
     j = pred.join(actual, on=["trip_id", "stop_sequence"]).with_columns(
-        (pl.col("actual") - pl.col("made_at")).alias("h"),
+        (pl.col("predicted") - pl.col("made_at")).alias("h"),
         (pl.col("predicted") - pl.col("actual")).alias("err"),
     )
     rows = []
-    for lo, hi, a, b in BANDS:
-        band = j.filter((pl.col("h") >= lo) & (pl.col("h") < hi))
+    for band_def in HORIZON_BANDS:
+        lo, hi = band_def.lo_s, band_def.hi_s
+        a, b = -band_def.late_s, band_def.early_s
+        upper = pl.col("h") <= hi if band_def is HORIZON_BANDS[-1] else pl.col("h") < hi
+        band = j.filter((pl.col("h") >= lo) & upper)
         for method in METHODS:
             e = band.filter(pl.col("method") == method)["err"].to_numpy()
             if len(e) == 0:
                 continue
             rows.append(
                 {
-                    "band": f"{lo // 60}-{hi // 60} min",
+                    "band": f"{band_def.label} min",
                     "method": method,
                     "n": len(e),
                     "mae_s": round(float(np.mean(np.abs(e))), 1),

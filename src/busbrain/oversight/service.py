@@ -143,8 +143,8 @@ HORIZON_BANDS: tuple[HorizonBand, ...] = (
     HorizonBand("6-12", 360.0, 720.0, 150.0, 210.0),
     HorizonBand("12-30", 720.0, 1800.0, 240.0, 360.0),
 )
-"""MBTA's bands (the numbers also in bench/realtime.py's BANDS). The last band includes
-its upper end (30 min)."""
+"""MBTA's bands (bench/realtime.py scores the predictors with these too). The last band
+includes its upper end (30 min)."""
 
 
 def scheduled_calls(

@@ -14,8 +14,10 @@ import dataclasses
 import datetime as dt
 import zlib
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+import msgspec
 
 from busbrain.domain.events import (
     Event,
@@ -27,13 +29,14 @@ from busbrain.domain.events import (
 )
 from busbrain.domain.gtfstime import format_time_s
 from busbrain.domain.live import LiveSnapshot, StopPrediction, StopStatus, VehicleLive
+from busbrain.domain.tripchanges import ChangeKind, TripChange
 from busbrain.realtime.fixes import Fix
-from busbrain.realtime.intake import admit
+from busbrain.realtime.intake import SKEW_MIN_S, admit
 from busbrain.realtime.predict import Prediction, PredictionRow, SegmentPredictor
 from busbrain.realtime.quality import QualityCounters, QualityState
 from busbrain.realtime.rtnet import RtNetwork
 from busbrain.realtime.stopevents import ZONE_M
-from busbrain.realtime.tracker import Context, StopEvent, Track, step
+from busbrain.realtime.tracker import Context, StopEvent, Track, release, step
 
 SERVICE_DAY_CHANGE_H = 3
 """Local hour at which a new service day's network takes over (trips past midnight
@@ -50,6 +53,12 @@ Chinese city bus is rated about 70-90 (额定载客量)."""
 COUNT_STALE_S = 1800.0
 """A bus whose passenger counter has said nothing this long shows no crowding: the
 count may have drifted, and no figure is better than a wrong one."""
+DOOR_MATCH_S = 20.0
+"""A door opening (the passenger counter's 0x1005 interval) within this many seconds of a
+stop passage proves the bus stopped there: with reports every 10 s a short dwell often
+falls between two fixes, and the track alone would call the stop passed (越站)."""
+DOORS_KEPT = 8
+"""Recent door openings and passages kept per vehicle to match one against the other."""
 SNAPSHOT_REBUILD_S = 15.0
 """A vehicle unchanged since the last snapshot is shown as it was, rebuilt at least this
 often (seconds) so that predictions falling into the past drop out; each vehicle at its
@@ -80,6 +89,10 @@ class _Vehicle:
     """Riders on board by the passenger counter (None until it first reports)."""
     counted_at: float = 0.0
     """Unix time of the counter's last report."""
+    doors: list[tuple[float, float]] = field(default_factory=list)
+    """Recent door openings (open, close), unix seconds on the platform's clock."""
+    passed: list[StopVisited] = field(default_factory=list)
+    """Recent stops the track says were passed without stopping (the events sent)."""
     version: int = 0
     """Bumped whenever what readers see of this vehicle may have changed (a fix, a count,
     a new day): the snapshot rebuilds its `VehicleLive` only then (see `snapshot`)."""
@@ -108,8 +121,13 @@ class LiveProcessor:
         self.labels = labels or {}
         self.capacity = capacity or {}
         """vehicle -> rated riders; others have DEFAULT_CAPACITY."""
-        self.planned_block = dict(planned_block or {})
-        """vehicle -> block (路牌) from the day's dispatch plan, when known."""
+        self._plan = dict(planned_block or {})
+        """vehicle -> block from the dispatch plan (`plan`), before any swap."""
+        self.planned_block = dict(self._plan)
+        """vehicle -> block (路牌) from the day's dispatch plan, when known, with the
+        dispatchers' swaps (换车) applied."""
+        self.changes: dict[dt.date, tuple[TripChange, ...]] = {}
+        """Service day -> its active trip changes (调度指挥), from `apply_changes`."""
         self.day: dt.date | None = None
         self.rt: RtNetwork | None = None
         self.ctx: Context | None = None
@@ -131,6 +149,7 @@ class LiveProcessor:
         self.ctx = (
             Context(self.rt, planned_block=self.planned_block) if self.rt is not None else None
         )
+        self._apply_changes()
         self.predictor = (
             SegmentPredictor(self.rt, (PREDICTION_METHOD,), through_block=True) if self.rt else None
         )
@@ -143,9 +162,50 @@ class LiveProcessor:
 
     def plan(self, planned_block: dict[str, str]) -> None:
         """Take the day's dispatch plan (vehicle -> block)."""
-        self.planned_block.update(planned_block)
-        if self.ctx is not None:
-            self.ctx.planned_block.update(planned_block)
+        self._plan.update(planned_block)
+        self._apply_changes()
+
+    def apply_changes(self, day: dt.date, changes: Sequence[TripChange]) -> None:
+        """Take service day `day`'s active trip changes (all of them: a revoked change
+        is simply absent). Today's apply at once, another day's when that day comes.
+
+        - cancel: no bus is assigned to the trip, and a bus on it is released (it is
+          matched again by movement; a terminal naming the trip is not believed);
+        - swap: the new bus is planned on the block (路牌) and the old one no longer is,
+          so the new bus takes the block's trips from its next fixes;
+        - short-turn, hold: nothing here (the feeds and boards apply the short-turn; a
+          held bus simply shows its delay);
+        - extra: not matched yet: a bus running it is matched by movement to a
+          scheduled trip of the pattern if one fits, else to none.
+        """
+        self.changes = {d: c for d, c in self.changes.items() if abs((d - day).days) <= 1}
+        self.changes[day] = tuple(changes)
+        self._apply_changes()
+
+    def _apply_changes(self) -> None:
+        changes = self.changes.get(self.day, ()) if self.day is not None else ()
+        plan = dict(self._plan)
+        for c in changes:
+            if c.kind is ChangeKind.SWAP and c.block_id and c.vehicle_id and c.to_vehicle_id:
+                plan.pop(c.vehicle_id, None)
+                plan[c.to_vehicle_id] = c.block_id
+        self.planned_block.clear()
+        self.planned_block.update(plan)
+        ctx, rt = self.ctx, self.rt
+        if ctx is None or rt is None:
+            return
+        ctx.planned_block.clear()
+        ctx.planned_block.update(plan)
+        ctx.cancelled = {
+            rt.trip_index[c.trip_id]
+            for c in changes
+            if c.kind is ChangeKind.CANCEL and c.trip_id in rt.trip_index
+        }
+        for v in self.vehicles.values():
+            if v.track.trip >= 0 and v.track.trip in ctx.cancelled:
+                release(v.track, ctx)
+                v.predictions = []
+                v.version += 1
 
     def _vehicle(self, vehicle_id: str, phone: str | None) -> _Vehicle:
         v = self.vehicles.get(vehicle_id)
@@ -156,17 +216,53 @@ class LiveProcessor:
         return v
 
     def count(
-        self, vehicle_id: str, boarded: int, alighted: int, t: float, phone: str | None = None
-    ) -> None:
-        """Take a passenger counter's totals for one door opening ending at unix time `t`.
+        self,
+        vehicle_id: str,
+        boarded: int,
+        alighted: int,
+        t: float,
+        phone: str | None = None,
+        *,
+        opened: float | None = None,
+    ) -> list[Event]:
+        """Take a passenger counter's totals for one door opening from `opened` to `t`
+        (unix seconds, the terminal's clock) and return the stop events it refines.
 
         The on-board count is a running sum, floored at zero (a counter misses riders
         both ways) and emptied when the bus reaches the last stop of its trip (终点站清客),
-        so a day's counting errors do not pile up from trip to trip."""
+        so a day's counting errors do not pile up from trip to trip. The opening itself is
+        evidence that the bus stood at a stop: a stop the track had called passed near
+        that time is sent again as stopped, with the doors' times."""
         v = self._vehicle(vehicle_id, phone)
         v.on_board = max((v.on_board or 0) + boarded - alighted, 0)
-        v.counted_at = max(v.counted_at, t)
+        skew = v.quality.skew_s if v.quality is not None else None
+        shift = skew if skew is not None and abs(skew) >= SKEW_MIN_S else 0.0
+        v.counted_at = max(v.counted_at, t + shift)
         v.version += 1
+        if opened is None:
+            return []
+        door = (min(opened, t) + shift, t + shift)
+        v.doors = [*v.doors[-(DOORS_KEPT - 1) :], door]
+        for i, sent in enumerate(v.passed):
+            u = sent.ts_utc.timestamp()
+            if door[0] - DOOR_MATCH_S <= u <= door[1] + DOOR_MATCH_S:
+                del v.passed[i]
+                return [
+                    msgspec.structs.replace(
+                        sent,
+                        ts_utc=_utc(min(u, door[0])),
+                        departure_utc=_utc(max(u, door[1])),
+                        stopped=True,
+                    )
+                ]
+        return []
+
+    def _door_at(self, v: _Vehicle, passage: float) -> tuple[float, float] | None:
+        """A recent door opening that shows the bus stood where it passed at `passage`."""
+        for door in reversed(v.doors):
+            if door[0] - DOOR_MATCH_S <= passage <= door[1] + DOOR_MATCH_S:
+                return door
+        return None
 
     def _occupancy(self, v: _Vehicle, now: float) -> int | None:
         if v.on_board is None or now - v.counted_at > COUNT_STALE_S:
@@ -195,8 +291,21 @@ class LiveProcessor:
         res = step(v.track, s, x, y, fix.speed_kmh, ctx, trip_hint=hint)
         out: list[Event] = []
         for e in res.events:
+            if not e.stopped and (door := self._door_at(v, rt.day_start_unix + e.arrival)):
+                u = rt.day_start_unix
+                e = dataclasses.replace(
+                    e,
+                    arrival=min(e.arrival, door[0] - u),
+                    departure=max(e.departure, door[1] - u),
+                    stopped=True,
+                )
             predictor.observe(e)
-            out.extend(self._stop_events(v, e, rt))
+            events = self._stop_events(v, e, rt)
+            if not e.stopped:
+                sent = events[0]
+                assert isinstance(sent, StopVisited)
+                v.passed = [*v.passed[-(DOORS_KEPT - 1) :], sent]
+            out.extend(events)
             if v.on_board is not None and e.k == len(rt.net.trips[e.trip].arrival_s) - 1:
                 v.on_board = 0  # everyone leaves at the terminus
         if res.released and not v.off_route_sent:

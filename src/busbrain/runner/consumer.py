@@ -4,19 +4,24 @@ One consumer group ("realtime") reads the gateway's `VehicleLocation` and `Passe
 events, feeds them to the `LiveProcessor` (the single writer), publishes what it detects
 (stop visits, headway status, off-route, stale) back onto the bus, and acknowledges the
 batch only after that. Every second it hands a fresh snapshot to `on_snapshot` (the APIs read it).
+Dispatchers' trip changes come from the API through a `ChangeInbox` and are applied
+between batches, so the processor stays the single writer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from busbrain.bus.ports import EventBus
 from busbrain.domain.events import Event, PassengerCount, VehicleLocation
 from busbrain.domain.live import LiveSnapshot
+from busbrain.domain.tripchanges import TripChange
 from busbrain.realtime.fixes import Fix
 from busbrain.realtime.live import LiveProcessor
 from busbrain.runner.history import HistoryBuffer
@@ -25,6 +30,24 @@ GROUP = "realtime"
 SNAPSHOT_EVERY_S = 1.0
 HISTORY_EVERY_S = 5.0
 log = logging.getLogger(__name__)
+
+
+class ChangeInbox:
+    """The hand-off of trip changes from the API (any thread) to the live consumer: the
+    latest active changes of each service day, taken by the consumer between batches."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: dict[dt.date, tuple[TripChange, ...]] = {}
+
+    def put(self, day: dt.date, changes: Sequence[TripChange]) -> None:
+        with self._lock:
+            self._waiting[day] = tuple(changes)
+
+    def take(self) -> dict[dt.date, tuple[TripChange, ...]]:
+        with self._lock:
+            got, self._waiting = self._waiting, {}
+        return got
 
 
 def fix_of(event: VehicleLocation, to_sim: Callable[[float], float] = float) -> Fix:
@@ -52,6 +75,7 @@ async def consume(
     history: HistoryBuffer | None = None,
     stop: asyncio.Event | None = None,
     batch: int = 512,
+    changes: ChangeInbox | None = None,
 ) -> None:
     """Run until `stop` is set (or cancelled). The clock is the wall clock mapped by
     `to_sim` (unchanged, unless a simulator plays another hour or speed)."""
@@ -66,6 +90,8 @@ async def consume(
         switches threads every few milliseconds). Only this function touches the
         processor, one batch at a time, so it stays the single writer."""
         out: list[Event] = []
+        for day, day_changes in (changes.take() if changes is not None else {}).items():
+            processor.apply_changes(day, day_changes)
         for d in deliveries:
             event = d.event
             if isinstance(event, VehicleLocation):
@@ -78,13 +104,17 @@ async def consume(
                 except Exception:  # one bad fix must not stop the city's live picture
                     log.exception("position of %s not processed", event.phone)
             elif isinstance(event, PassengerCount):
-                processor.count(
+                refined = processor.count(
                     event.vehicle or event.phone,
                     event.boarded,
                     event.alighted,
                     event.ts_utc.timestamp(),  # the terminal's clock, like a fix's
                     event.phone,
+                    opened=event.start_utc.timestamp(),
                 )
+                out.extend(refined)
+                if history is not None:
+                    history.take_events(processor, refined, now)
         snap = None
         if snapshot_due:
             out.extend(processor.tick(now))

@@ -46,6 +46,19 @@ class HistoryBuffer:
     _logged: dict[str, float] = field(default_factory=dict)
     _purged: float = 0.0
 
+    def take_events(self, processor: LiveProcessor, events: list[Event], now: float) -> None:
+        """Remember the stop events among `events` (a refined one replaces the first when
+        stored: same key)."""
+        day = processor.day
+        for e in events:
+            if isinstance(e, StopVisited) and day is not None:
+                self.stop_events.append(
+                    StopEventRecord(
+                        day, e.vehicle or e.phone, e.trip_id, e.stop_id, e.stop_sequence,
+                        e.ts_utc, e.departure_utc, e.stopped, _utc(now),
+                    )
+                )  # fmt: skip
+
     def take(self, processor: LiveProcessor, fix: Fix, events: list[Event], now: float) -> None:
         """Remember what one processed fix gave."""
         v = processor.vehicles.get(fix.vehicle_id)
@@ -59,15 +72,7 @@ class HistoryBuffer:
                     fix.vehicle_id, _utc(v.t), fix.lat, fix.lon, fix.speed_kmh, fix.heading, trip_id
                 )
             )
-        day = processor.day
-        for e in events:
-            if isinstance(e, StopVisited) and day is not None:
-                self.stop_events.append(
-                    StopEventRecord(
-                        day, e.vehicle or e.phone, e.trip_id, e.stop_id, e.stop_sequence,
-                        e.ts_utc, e.departure_utc, e.stopped, _utc(now),
-                    )
-                )  # fmt: skip
+        self.take_events(processor, events, now)
         if v is None or rt is None or not v.predictions or v.predicted_at is None:
             return
         if v.predicted_at - self._logged.get(fix.vehicle_id, -1e18) < PREDICTION_LOG_EVERY_S:
