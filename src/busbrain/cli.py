@@ -791,7 +791,7 @@ def _serve(
     from busbrain.gateway.server import Gateway, tune_gc
     from busbrain.oversight.equipment import Equipment
     from busbrain.runner.alarms import consume_alarms
-    from busbrain.runner.consumer import consume
+    from busbrain.runner.consumer import ChangeInbox, consume
     from busbrain.runner.devices import consume_devices
     from busbrain.runner.fare_folder import watch_fare_folder
     from busbrain.runner.history import HistoryBuffer
@@ -802,6 +802,7 @@ def _serve(
         latest: list[LiveSnapshot | None] = [None]
         offset = [_clock_offset(store.queries, clock)]
         devices = Equipment(timezone_of([a.timezone for a in store.queries.list_agencies()]))
+        trip_inbox = ChangeInbox()  # 调度指挥's trip changes, API -> live processor
         app = create_app(
             store.queries,
             live=lambda: latest[0],
@@ -817,6 +818,8 @@ def _serve(
             alarms=store.alarms,
             fares=store.fares,
             devices=devices,
+            trip_changes=store.trip_changes,
+            on_trip_changes=trip_inbox.put,
         )
         server = uvicorn.Server(
             uvicorn.Config(
@@ -845,6 +848,8 @@ def _serve(
                 "with `busbrain users add NAME --role admin`"
             )
         processor = await asyncio.to_thread(_live_processor, store)
+        today = app.state.trip_book.day_of(time.time() + offset[0])  # changes made before
+        trip_inbox.put(today, (await asyncio.to_thread(app.state.trip_book.day, today)).changes)
         # Build today's timetable for the arrivals boards now, off the event loop, rather
         # than on the first rider's request.
         await asyncio.to_thread(app.state.timetable.today, time.time() + offset[0])
@@ -860,6 +865,7 @@ def _serve(
                 on_snapshot=lambda snap: latest.__setitem__(0, snap),
                 to_sim=lambda t: t + offset[0],
                 history=HistoryBuffer(store.history),
+                changes=trip_inbox,
             )
         )
         alarms_task = asyncio.create_task(consume_alarms(store.alarms, bus))

@@ -25,6 +25,7 @@ from busbrain.store.sql_network import SqlNetworkRepository
 from busbrain.store.sql_queries import SqlNetworkQueries
 from busbrain.store.sql_schedule import SqlScheduleQueries
 from busbrain.store.sql_terminals import SqlCommandOutbox, SqlTerminalRegistry
+from busbrain.store.sql_trip_changes import SqlTripChanges
 from busbrain.store.sql_users import SqlUserStore
 
 
@@ -40,6 +41,7 @@ class Store:
     fares: SqlFareTaps
     users: SqlUserStore
     alarms: SqlAlarmStore
+    trip_changes: SqlTripChanges
 
     def close(self) -> None:
         self.engine.dispose()
@@ -61,6 +63,7 @@ def open_store(url: str, *, upgrade: bool = True) -> Store:
         SqlFareTaps(engine),
         SqlUserStore(engine),
         SqlAlarmStore(engine),
+        SqlTripChanges(engine),
     )
 
 

@@ -52,6 +52,12 @@ class AuditAction(StrEnum):
     ALARM_ACKNOWLEDGED = "alarm_acknowledged"  # 安全监管: decisions on an alarm
     ALARM_ASSIGNED = "alarm_assigned"
     ALARM_RESOLVED = "alarm_resolved"
+    TRIP_CANCELLED = "trip_cancelled"  # 调度指挥: trip changes (busbrain.domain.tripchanges)
+    TRIP_SHORT_TURNED = "trip_short_turned"
+    EXTRA_TRIP_ADDED = "extra_trip_added"
+    VEHICLE_HELD = "vehicle_held"
+    VEHICLE_SWAPPED = "vehicle_swapped"
+    TRIP_CHANGE_REVOKED = "trip_change_revoked"
 
 
 CLI_ACTOR = "cli"

@@ -21,11 +21,13 @@ from busbrain.api.routes import (
     dispatch_audit,
     dispatch_command,
     dispatch_equipment,
+    dispatch_fleet,
     dispatch_login,
     dispatch_messages,
     dispatch_operations,
     dispatch_safety,
     dispatch_service,
+    dispatch_trips,
     dispatch_users,
     gtfsrt,
     health,
@@ -38,6 +40,7 @@ from busbrain.api.routes import (
 from busbrain.api.routes import fares as fare_routes
 from busbrain.api.routes.fares import FareUpload
 from busbrain.api.routes.webconfig import TileConfig
+from busbrain.api.tripbook import ChangeSink, TripBook
 from busbrain.api.web import DEFAULT_WEB_DIR, mount_web
 from busbrain.domain.gtfstime import timezone_of
 from busbrain.domain.live import LiveSnapshot
@@ -50,6 +53,7 @@ from busbrain.store.ports import (
     RealtimeHistory,
     ScheduleQueries,
     TerminalRegistry,
+    TripChanges,
     UserStore,
 )
 
@@ -75,6 +79,8 @@ def create_app(
     alarms: AlarmStore | None = None,
     fares: FareTapReader | None = None,
     devices: Equipment | None = None,
+    trip_changes: TripChanges | None = None,
+    on_trip_changes: ChangeSink | None = None,
 ) -> FastAPI:
     """The HTTP app serving `queries`: JSON under /api/v1, the rider app at /, the map at
     /map, the dispatch console at /dispatch.
@@ -98,7 +104,10 @@ def create_app(
     alarm queue (without it the queue is empty and decisions answer 503). `fares` is the
     stored fare taps that 数据分析's ridership reads (without it, those answer 503).
     `devices` is 设备监管's equipment state, fed by its consumer (without it that module
-    answers 503). The interactive docs pages (/docs, /redoc) are off: they load their
+    answers 503). `trip_changes` keeps 调度指挥's trip changes (cancel, short-turn, extra
+    trip, hold, swap; without it those answer 503), which the feeds and boards apply;
+    `on_trip_changes` gets the day's active changes after each one (the live processor's
+    hand-off). The interactive docs pages (/docs, /redoc) are off: they load their
     scripts from a CDN, which this offline server cannot reach; the schema stays at
     /openapi.json.
     """
@@ -125,6 +134,13 @@ def create_app(
     app.state.alarms = alarms
     app.state.devices = devices
     app.state.fares = fares
+    app.state.trip_changes = trip_changes
+    app.state.trip_book = TripBook(
+        trip_changes,
+        app.state.timetable,
+        timezone_of([a.timezone for a in queries.list_agencies()]),
+        on_trip_changes,
+    )
     app.state.arrival_boards = {}  # arrivals boards, reused briefly (routes/stops.py)
     app.state.reminders = ReminderBook()
     app.state.reminder_poll_s = 2.0
@@ -145,11 +161,13 @@ def create_app(
     app.include_router(dispatch_audit.router)
     app.include_router(dispatch_command.router)
     app.include_router(dispatch_messages.router)
+    app.include_router(dispatch_trips.router)
     app.include_router(dispatch_operations.router)
     app.include_router(dispatch_service.router)
     app.include_router(dispatch_safety.router)
     app.include_router(dispatch_equipment.router)
     app.include_router(dispatch_analysis.router)
+    app.include_router(dispatch_fleet.router)
     mount_web(app, DEFAULT_WEB_DIR if web_dir is None else web_dir)
     return app
 

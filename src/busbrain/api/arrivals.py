@@ -7,6 +7,11 @@ trip no live vehicle is running. When a line's buses should be out but none has 
 for `STALE_S`, the line says so (`live_status: "lost"`) instead of quietly showing the
 timetable as if nothing were wrong. The first and last bus at the stop and "last bus
 gone" come from the timetable.
+
+Dispatchers' trip changes (`DayChanges`) are shown, not hidden: a cancelled trip's
+entries, and a short-turned trip's entries at stops it no longer serves, stay on the
+board marked `cancelled` (the rider app says 已取消) without taking one of the line's
+`per_line` places; an extra trip (加班车) appears as scheduled, marked `extra`.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from busbrain.api.ordering import natural_key
 from busbrain.domain.gtfstime import service_day_start
 from busbrain.domain.live import LiveSnapshot, StopPrediction, StopStatus, VehicleLive
 from busbrain.domain.network import TripTimes
+from busbrain.domain.tripchanges import DayChanges
 from busbrain.realtime.live import service_date_of
 from busbrain.store.ports import ScheduleQueries
 
@@ -185,8 +191,13 @@ def board(
     route_names: dict[str, str],
     *,
     per_line: int = 3,
+    changes: DayChanges | None = None,
+    extra_calls: dict[str, list[Call]] | None = None,
 ) -> list[dict[str, object]]:
-    """The arrivals board of a stop (its poles), one entry per line and direction."""
+    """The arrivals board of a stop (its poles), one entry per line and direction;
+    `changes` are the day's trip changes and `extra_calls` the extra trips' calls by stop
+    (see the module docstring)."""
+    day_changes = changes if changes is not None else DayChanges()
     lines: dict[tuple[str, int], dict[str, object]] = {}
 
     def line(route_id: str, direction: int) -> dict[str, object]:
@@ -235,6 +246,8 @@ def board(
                         "uncertainty_s": p.uncertainty_s,
                         "not_yet_departed": trip_start(v.trip_id) > now,
                         "crowding": crowding(v.occupancy_percent),
+                        "cancelled": not day_changes.serves(v.trip_id, p.stop_sequence),
+                        "extra": v.trip_id in day_changes.extras,
                     }
                 )
     first_last: dict[tuple[str, int], tuple[float, float]] = {}
@@ -245,7 +258,12 @@ def board(
         times = calls.times.get(pole, [])
         begin = bisect.bisect_left(times, now - 60)
         end = bisect.bisect_right(times, now + SCHEDULE_AHEAD_S)
-        for c in calls.by_stop[pole][begin:end] if end > begin else ():
+        extras = [
+            c
+            for c in (extra_calls or {}).get(pole, ())
+            if now - 60 <= c.arrival_unix <= now + SCHEDULE_AHEAD_S
+        ]
+        for c in [*(calls.by_stop[pole][begin:end] if end > begin else ()), *extras]:
             if c.trip_id in live_trips:
                 continue
             entries: list[object] = line(c.route_id, c.direction_id)["arrivals"]  # type: ignore[assignment]
@@ -263,6 +281,8 @@ def board(
                     "uncertainty_s": None,
                     "not_yet_departed": c.trip_start_unix > now,
                     "crowding": None,
+                    "cancelled": not day_changes.serves(c.trip_id, c.stop_sequence),
+                    "extra": c.trip_id in day_changes.extras,
                 }
             )
     for key, (lo, hi) in first_last.items():
@@ -275,7 +295,7 @@ def board(
     ):
         arrivals: list[dict[str, object]] = ln["arrivals"]  # type: ignore[assignment]
         arrivals.sort(key=lambda a: float(a["arrival_unix"]))  # type: ignore[arg-type]
-        ln["arrivals"] = arrivals[:per_line]
+        ln["arrivals"] = _first_running(arrivals, per_line)
         last = ln.get("last_bus_unix")
         ln["last_bus_gone"] = bool(last is not None and now > float(last) + 60 and not arrivals)  # type: ignore[arg-type]
         should_run = any(a <= now <= b for a, b in calls.running.get(route_id, []))
@@ -287,3 +307,22 @@ def board(
             ln["live_status"] = "none"
         out.append(ln)
     return out
+
+
+def _first_running(arrivals: list[dict[str, object]], per_line: int) -> list[dict[str, object]]:
+    """The first `per_line` buses that run, with the cancelled ones due before the last
+    of them (at most `per_line` of those too): a rider sees what was cancelled and still
+    the next buses that come."""
+    kept: list[dict[str, object]] = []
+    running = cancelled = 0
+    for a in arrivals:
+        if running >= per_line:
+            break
+        if a["cancelled"]:
+            if cancelled < per_line:
+                kept.append(a)
+                cancelled += 1
+            continue
+        kept.append(a)
+        running += 1
+    return kept

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import HTTPException, Request, Response
+from fastapi.requests import HTTPConnection
 
 from busbrain.access.passwords import Passwords
 from busbrain.access.records import Session, User
@@ -51,7 +52,7 @@ class Caller:
         return permissions_of(self.user.role)
 
 
-def get_access(request: Request) -> DispatchAccess:
+def get_access(request: HTTPConnection) -> DispatchAccess:
     access: DispatchAccess | None = request.app.state.dispatch
     if access is None:
         raise HTTPException(
@@ -61,7 +62,7 @@ def get_access(request: Request) -> DispatchAccess:
     return access
 
 
-def now_utc(request: Request) -> dt.datetime:
+def now_utc(request: HTTPConnection) -> dt.datetime:
     """The app's "now" (its clock, which tests and the demo's simulated day set)."""
     clock: Callable[[], float] = request.app.state.clock
     return dt.datetime.fromtimestamp(clock(), dt.UTC)
@@ -71,7 +72,7 @@ def client_address(request: Request) -> str | None:
     return None if request.client is None else request.client.host
 
 
-def token_of(request: Request) -> str | None:
+def token_of(request: HTTPConnection) -> str | None:
     """The session token the request carries: the bearer token first, else the cookie."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
@@ -84,8 +85,8 @@ def unauthorised(detail: str) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def caller_of(request: Request) -> Caller:
-    """The caller behind `request`, or 401."""
+def caller_of(request: HTTPConnection) -> Caller:
+    """The caller behind `request` (an HTTP request or a WebSocket's handshake), or 401."""
     access = get_access(request)
     token = token_of(request)
     if token is None:

@@ -22,6 +22,16 @@ left out rather than passed on:
   increase along the trip as the spec and validators demand;
 - one vehicle id appears once (the newest fix wins), and one trip instance gets one
   TripUpdate (the newest prediction wins): two contradicting answers help nobody.
+
+Dispatchers' trip changes (`TripEdit`, from busbrain.domain.tripchanges via the app's
+trip book) are published too: a cancelled trip as a TripUpdate with schedule_relationship
+CANCELED (and no bus's predictions for it); a short-turned trip's stops outside its range
+as stop_time_updates SKIPPED; an extra trip (加班车, a copy of a scheduled trip at a new
+time) as DUPLICATED with trip_properties naming the copy (trip_id, start_date,
+start_time), carrying the bus's predictions when a bus runs it, else the copy's
+scheduled times. DUPLICATED rather than ADDED: ADDED is deprecated in the current spec
+("the behavior was unspecified"; the validator warns, S024), and DUPLICATED is the
+value the spec gives for exactly this, a scheduled trip run again at another time.
 """
 
 from __future__ import annotations
@@ -55,6 +65,42 @@ _START_DATE = re.compile(r"[0-9]{8}")
 
 _STOP_SCHEDULED = gtfs_realtime_pb2.TripUpdate.StopTimeUpdate.SCHEDULED
 """Said explicitly although it is the default: validators warn when it is left out."""
+_STOP_SKIPPED = gtfs_realtime_pb2.TripUpdate.StopTimeUpdate.SKIPPED
+_TRIP = gtfs_realtime_pb2.TripDescriptor
+
+
+@dataclass(frozen=True, slots=True)
+class TripEdit:
+    """A dispatcher's change to one of the day's scheduled trips, as the feeds publish it.
+    Times are unix seconds."""
+
+    kind: str
+    """cancel, short_turn or extra."""
+    trip_id: str
+    """The scheduled trip (for an extra: the one copied)."""
+    route_id: str
+    direction_id: int | None
+    start_date: str
+    """YYYYMMDD, the service day."""
+    start_time: str
+    """HH:MM:SS, the scheduled trip's start."""
+    calls: tuple[tuple[int, str, float], ...] = ()
+    """(stop_sequence, stop_id, scheduled arrival) of the scheduled trip."""
+    served: tuple[int, int] | None = None
+    """short_turn: the stop_sequences still served, both included."""
+    new_trip_id: str | None = None
+    """extra: the copy's trip id."""
+    new_start_time: str | None = None
+    """extra: the copy's start, HH:MM:SS."""
+    new_calls: tuple[tuple[int, str, float], ...] = ()
+    """extra: (stop_sequence, stop_id, scheduled arrival) of the copy."""
+
+    def skipped(self) -> list[tuple[int, str]]:
+        """(stop_sequence, stop_id) of the calls a short-turn leaves out."""
+        if self.kind != "short_turn" or self.served is None:
+            return []
+        lo, hi = self.served
+        return [(seq, stop) for seq, stop, _ in self.calls if not lo <= seq <= hi]
 
 _STOP_STATUS = {
     StopStatus.INCOMING_AT: gtfs_realtime_pb2.VehiclePosition.INCOMING_AT,
@@ -63,7 +109,9 @@ _STOP_STATUS = {
 }
 
 
-def vehicle_positions(snapshot: LiveSnapshot) -> gtfs_realtime_pb2.FeedMessage:
+def vehicle_positions(
+    snapshot: LiveSnapshot, edits: Iterable[TripEdit] = ()
+) -> gtfs_realtime_pb2.FeedMessage:
     """One VehiclePosition entity per vehicle (entity id = vehicle id).
 
     The trip descriptor is there only when the vehicle is matched to a trip; the stop it
@@ -73,11 +121,16 @@ def vehicle_positions(snapshot: LiveSnapshot) -> gtfs_realtime_pb2.FeedMessage:
     """
     msg = _feed(snapshot.made_at)
     now = msg.header.timestamp
+    extras = {e.new_trip_id: e for e in edits if e.kind == "extra" and e.new_trip_id}
     for v in _unique_vehicles(snapshot.vehicles):
         entity: gtfs_realtime_pb2.FeedEntity = msg.entity.add()
         entity.id = v.vehicle_id
         vp = entity.vehicle
-        has_trip = _fill_trip(vp.trip, v)
+        has_trip = v.trip_id not in extras and _fill_trip(vp.trip, v)
+        # A bus on an extra trip gets no trip descriptor here: the spec's form (the
+        # copy's id, DUPLICATED) is what validators built on the 2015 schema refuse
+        # (E003 unknown trip, E047 pairing), and the source trip's id would be a second
+        # answer for a trip another bus may run. Its TripUpdate names the bus.
         _fill_vehicle(vp.vehicle, v)
         if _valid_position(v.lat, v.lon):
             vp.position.latitude = v.lat
@@ -103,43 +156,54 @@ def vehicle_positions(snapshot: LiveSnapshot) -> gtfs_realtime_pb2.FeedMessage:
     return msg
 
 
-def trip_updates(snapshot: LiveSnapshot) -> gtfs_realtime_pb2.FeedMessage:
+def trip_updates(
+    snapshot: LiveSnapshot, edits: Iterable[TripEdit] = ()
+) -> gtfs_realtime_pb2.FeedMessage:
     """One TripUpdate entity per vehicle on a trip with usable predictions ("tu-" + id).
 
     Stop time updates come in stop_sequence order, with arrival time (and uncertainty,
     seconds) and a departure time. The departure is the predicted one when it is sane,
     otherwise the arrival time (no dwell predicted): the spec asks an update to carry both
     times wherever the schedule has both, which GTFS schedules almost always do.
+
+    `edits` are the day's trip changes (see the module docstring): a cancelled trip gets
+    a CANCELED entity ("cancel-" + trip) instead of any bus's predictions; a short-turned
+    trip's left-out stops are SKIPPED (an entity "short-" + trip of SKIPPED updates when
+    no bus runs it); an extra trip is DUPLICATED ("extra-" + its id when no bus runs it,
+    with the copy's scheduled times still ahead).
     """
     msg = _feed(snapshot.made_at)
     now = msg.header.timestamp
+    edits = list(edits)
+    cancelled = {e.trip_id: e for e in edits if e.kind == "cancel"}
+    short = {e.trip_id: e for e in edits if e.kind == "short_turn"}
+    extras = {e.new_trip_id: e for e in edits if e.kind == "extra" and e.new_trip_id}
     chosen: dict[tuple[str, str, str], tuple[VehicleLive, list[_Update]]] = {}
     for v in _unique_vehicles(snapshot.vehicles):
-        if not v.trip_id:
+        if not v.trip_id or v.trip_id in cancelled:
             continue
         updates = _usable_predictions(v.predictions, snapshot.made_at)
-        if not updates:
+        if v.trip_id in short:
+            lo, hi = short[v.trip_id].served or (0, _UINT32_MAX)
+            updates = [u for u in updates if lo <= u.stop_sequence <= hi]
+        if not updates and v.trip_id not in short:
             continue
         key = (v.trip_id, v.start_date or "", v.start_time or "")
         held = chosen.get(key)
         if held is None or _newer(v.predicted_at, held[0].predicted_at):
             chosen[key] = (v, updates)
+    running = {v.trip_id for v, _ in chosen.values()}
     for v, updates in sorted(chosen.values(), key=lambda item: item[0].vehicle_id):
         entity: gtfs_realtime_pb2.FeedEntity = msg.entity.add()
         entity.id = "tu-" + v.vehicle_id
         tu = entity.trip_update
         _fill_trip(tu.trip, v)
         _fill_vehicle(tu.vehicle, v)
-        for u in updates:
-            stu: gtfs_realtime_pb2.TripUpdate.StopTimeUpdate = tu.stop_time_update.add()
-            stu.stop_sequence = u.stop_sequence
-            stu.schedule_relationship = _STOP_SCHEDULED
-            if u.stop_id:
-                stu.stop_id = u.stop_id
-            stu.arrival.time = u.arrival
-            if u.uncertainty is not None:
-                stu.arrival.uncertainty = u.uncertainty
-            stu.departure.time = u.departure
+        extra = extras.get(v.trip_id or "")
+        if extra is not None:
+            _fill_duplicate(tu, extra)
+        cut = short.get(v.trip_id or "")
+        _fill_updates(tu, updates, [] if cut is None else cut.skipped())
         made = _unix(v.predicted_at)
         if made is not None:
             tu.timestamp = min(made, now)
@@ -147,7 +211,101 @@ def trip_updates(snapshot: LiveSnapshot) -> gtfs_realtime_pb2.FeedMessage:
             delay = round(v.delay_s)
             if abs(delay) <= _INT32_MAX:
                 tu.delay = delay
+    _add_edits(msg, snapshot.made_at, cancelled, short, extras, running)
     return msg
+
+
+def _add_edits(
+    msg: gtfs_realtime_pb2.FeedMessage,
+    made_at: float,
+    cancelled: dict[str, TripEdit],
+    short: dict[str, TripEdit],
+    extras: dict[str, TripEdit],
+    running: set[str | None],
+) -> None:
+    """The entities of trip changes no bus's TripUpdate already carries: trips not over
+    yet (last call after `made_at` - PAST_SLACK_S) and starting within HORIZON_S."""
+
+    def current(calls: tuple[tuple[int, str, float], ...]) -> bool:
+        return bool(calls) and calls[-1][2] >= made_at - PAST_SLACK_S and (
+            calls[0][2] <= made_at + HORIZON_S
+        )
+
+    for trip_id in sorted(cancelled):
+        e = cancelled[trip_id]
+        if not current(e.calls):
+            continue
+        tu = _edit_entity(msg, "cancel-" + trip_id, e)
+        tu.trip.schedule_relationship = _TRIP.CANCELED
+    for trip_id in sorted(short):
+        e = short[trip_id]
+        if trip_id in running or not current(e.calls) or not e.skipped():
+            continue
+        _fill_updates(_edit_entity(msg, "short-" + trip_id, e), [], e.skipped())
+    for new_id in sorted(extras):
+        e = extras[new_id]
+        if new_id in running or not current(e.new_calls):
+            continue
+        scheduled = [StopPrediction(stop, seq, at) for seq, stop, at in e.new_calls]
+        updates = _usable_predictions(scheduled, made_at)
+        if not updates:
+            continue
+        tu = _edit_entity(msg, "extra-" + new_id, e)
+        _fill_duplicate(tu, e)
+        _fill_updates(tu, updates, [])
+
+
+def _edit_entity(
+    msg: gtfs_realtime_pb2.FeedMessage, entity_id: str, e: TripEdit
+) -> gtfs_realtime_pb2.TripUpdate:
+    """A new TripUpdate entity describing `e`'s scheduled trip."""
+    entity: gtfs_realtime_pb2.FeedEntity = msg.entity.add()
+    entity.id = entity_id
+    tu = entity.trip_update
+    tu.trip.trip_id = e.trip_id
+    tu.trip.route_id = e.route_id
+    if e.direction_id in (0, 1):
+        tu.trip.direction_id = e.direction_id
+    if _valid_date(e.start_date):
+        tu.trip.start_date = e.start_date
+    if _START_TIME.fullmatch(e.start_time):
+        tu.trip.start_time = e.start_time
+    tu.trip.schedule_relationship = _TRIP.SCHEDULED
+    return tu
+
+
+def _fill_duplicate(tu: gtfs_realtime_pb2.TripUpdate, e: TripEdit) -> None:
+    """Mark `tu` as the extra trip `e`: DUPLICATED of the scheduled trip it copies, its
+    own id, date and start in trip_properties (the three the spec requires)."""
+    tu.trip.trip_id = e.trip_id
+    tu.trip.route_id = e.route_id
+    if _START_TIME.fullmatch(e.start_time):
+        tu.trip.start_time = e.start_time
+    tu.trip.schedule_relationship = _TRIP.DUPLICATED
+    tu.trip_properties.trip_id = e.new_trip_id or ""
+    tu.trip_properties.start_date = e.start_date
+    tu.trip_properties.start_time = e.new_start_time or ""
+
+
+def _fill_updates(
+    tu: gtfs_realtime_pb2.TripUpdate, updates: list[_Update], skipped: list[tuple[int, str]]
+) -> None:
+    """Predicted stops and SKIPPED ones, merged in stop_sequence order."""
+    rows: list[tuple[int, _Update | None, str]] = [(u.stop_sequence, u, u.stop_id) for u in updates]
+    rows += [(seq, None, stop) for seq, stop in skipped]
+    for seq, u, stop in sorted(rows, key=lambda r: r[0]):
+        stu: gtfs_realtime_pb2.TripUpdate.StopTimeUpdate = tu.stop_time_update.add()
+        stu.stop_sequence = seq
+        if stop:
+            stu.stop_id = stop
+        if u is None:
+            stu.schedule_relationship = _STOP_SKIPPED
+            continue
+        stu.schedule_relationship = _STOP_SCHEDULED
+        stu.arrival.time = u.arrival
+        if u.uncertainty is not None:
+            stu.arrival.uncertainty = u.uncertainty
+        stu.departure.time = u.departure
 
 
 def feed_as_json(msg: gtfs_realtime_pb2.FeedMessage) -> dict[str, Any]:

@@ -90,6 +90,8 @@ class Context:
     tracks: dict[str, Track] = field(default_factory=dict)
     planned_block: dict[str, str] = field(default_factory=dict)
     """vehicle -> the block (路牌) the dispatch plan gives it today, when known."""
+    cancelled: set[int] = field(default_factory=set)
+    """Trips a dispatcher cancelled today (调度指挥): no bus is assigned to them."""
 
 
 @dataclass(slots=True)
@@ -121,6 +123,12 @@ def _release(track: Track, ctx: Context) -> None:
     track.by_block = False
     track.samples = []
     track.recent.clear()
+
+
+def release(track: Track, ctx: Context) -> None:
+    """Free the track's trip (a dispatcher cancelled it, or gave its block to another
+    bus): the bus is matched again from its next fixes."""
+    _release(track, ctx)
 
 
 def _try_assign(
@@ -159,6 +167,8 @@ def _try_assign(
         d0, d_prev, mean_off = found
         best: tuple[float, int] | None = None
         for ti in rt.trips_of_pattern.get(pi, ()):
+            if ti in ctx.cancelled:
+                continue
             lateness = t - rt.sched_at(ti, d_prev)
             if not -EARLY_S <= lateness <= LATE_S:
                 continue
@@ -222,6 +232,8 @@ def _from_plan(
     best: tuple[float, int, float] | None = None
     seen: dict[int, tuple[float, float, float] | None] = {}
     for ti in planned:
+        if ti in ctx.cancelled:
+            continue
         pi = rt.net.trips[ti].pattern
         if pi not in seen:
             seen[pi] = _follow(rt, pi, recent)
@@ -263,6 +275,8 @@ def step(
     if t <= track.last_t:
         return result  # duplicates and late fixes: the quality rules count them
     track.last_t, track.x, track.y, track.speed = t, x, y, speed_kmh
+    if trip_hint is not None and trip_hint in ctx.cancelled:
+        trip_hint = None  # the terminal's trip was cancelled: match by movement
     if trip_hint is not None and track.trip >= 0 and trip_hint != track.trip:
         _release(track, ctx)
     if track.trip < 0:
@@ -366,7 +380,7 @@ def _end_trip(track: Track, t: float, x: float, y: float, v: float | None, ctx: 
     holder = ctx.tracks.get(ctx.taken.get(nxt, "")) if nxt is not None else None
     if holder is not None and not holder.by_block:
         _release(holder, ctx)  # it guessed from movement; the block knows better
-    if nxt is None or nxt in ctx.taken:
+    if nxt is None or nxt in ctx.taken or nxt in ctx.cancelled:
         track.recent.append((t, x, y, v))
         return
     pi = ctx.rt.net.trips[nxt].pattern

@@ -434,3 +434,34 @@ class FareTapReader(Protocol):
         included): columns of `planning.fares.intake.TAP_SCHEMA`, among them vehicle_id
         and tap_utc (Datetime µs, UTC)."""
         ...
+
+
+# 调度指挥's trip changes (appended here, like the alarm queue above, so that this module's
+# other parts can change at the same time without conflicting edits).
+from busbrain.domain.tripchanges import TripChange  # noqa: E402
+
+
+class TripChanges(Protocol):
+    """The dispatchers' trip changes (cancel, short-turn, extra trip, hold, swap), per
+    service day. Each change and each revocation is written in one transaction with its
+    audit entry; a change contradicting the day's active ones raises TripChangeConflict
+    (domain.tripchanges) and a malformed one BadInputError, with nothing written."""
+
+    def add(self, change: TripChange, *, audit: AuditEntry) -> TripChange:
+        """Store `change` and append `audit` (its detail gains the new `change_id`);
+        returns the change as stored, with its change_id."""
+        ...
+
+    def changes_on(self, day: dt.date, *, include_revoked: bool = False) -> list[TripChange]:
+        """The changes for service day `day`, oldest first (active ones only unless
+        `include_revoked`)."""
+        ...
+
+    def change(self, change_id: int) -> TripChange | None: ...
+
+    def revoke(
+        self, change_id: int, by: str, at_utc: dt.datetime, *, audit: AuditEntry
+    ) -> TripChange | None:
+        """Mark the change revoked by `by` at `at_utc` and append `audit`; None for an
+        unknown change, TripChangeConflict when it is already revoked."""
+        ...

@@ -393,6 +393,24 @@ alarm = Table(
     Index("ix_alarm_phone_kind", "phone", "kind", "raised_utc"),
 )
 
+# 调度指挥: trip changes (sql_trip_changes.py), one row per instruction; revoked, not deleted
+trip_change = Table(
+    "trip_change",
+    metadata,
+    Column("change_id", Integer, primary_key=True, autoincrement=True),
+    Column("service_date", Date, nullable=False),
+    Column("kind", Text, nullable=False),  # ChangeKind
+    Column("trip_id", Text),
+    Column("vehicle_id", Text),
+    Column("detail", Text, nullable=False),  # JSON object: the kind's other fields
+    Column("note", Text, nullable=False),
+    Column("made_by", Text, nullable=False),
+    Column("made_utc", DateTime(timezone=True), nullable=False),
+    Column("revoked_by", Text),
+    Column("revoked_utc", DateTime(timezone=True)),
+    Index("ix_trip_change_day", "service_date", "change_id"),
+)
+
 NETWORK_TABLES: tuple[Table, ...] = (
     stop_time,
     frequency,

@@ -71,7 +71,11 @@ def _direction(
             )
         )
     found = headways(strip_buses)
+    changes = request.app.state.trip_book.view(now).changes  # 调度指挥's trip changes
     for bus in d["buses"]:
+        trip_id = vehicles[bus["vehicle_id"]].trip_id
+        bus["trip_change"] = changes.flag_of(trip_id)  # cancel, short_turn, extra or None
+        bus["held"] = bus["vehicle_id"] in changes.holds
         hw = found[bus["vehicle_id"]]
         delay = bus["delay_s"]
         flag = spacing(hw.headway_s, scheduled)

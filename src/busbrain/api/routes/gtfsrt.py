@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from google.transit import gtfs_realtime_pb2
 
-from busbrain.api.gtfsrt import feed_as_json, trip_updates, vehicle_positions
+from busbrain.api.gtfsrt import TripEdit, feed_as_json, trip_updates, vehicle_positions
 from busbrain.domain.live import LiveSnapshot
 
 router = APIRouter(prefix="/gtfs-rt", tags=["gtfs-realtime"])
@@ -60,16 +60,23 @@ def current_snapshot(request: Request) -> LiveSnapshot:
     return LiveSnapshot(made_at=time.time()) if snapshot is None else snapshot
 
 
+def trip_edits(request: Request, snapshot: LiveSnapshot) -> tuple[TripEdit, ...]:
+    """The dispatchers' trip changes of the snapshot's service day, as the feeds say them."""
+    return request.app.state.trip_book.view(snapshot.made_at).edits  # type: ignore[no-any-return]
+
+
 @router.get("/vehicle-positions", response_class=Response, responses=_FEED_RESPONSE)
 def get_vehicle_positions(request: Request, fmt: FormatQuery = FeedFormat.PROTOBUF) -> Response:
     """Where every live vehicle is, and on which trip, as a VehiclePositions feed."""
-    return _send(vehicle_positions(current_snapshot(request)), fmt)
+    snapshot = current_snapshot(request)
+    return _send(vehicle_positions(snapshot, trip_edits(request, snapshot)), fmt)
 
 
 @router.get("/trip-updates", response_class=Response, responses=_FEED_RESPONSE)
 def get_trip_updates(request: Request, fmt: FormatQuery = FeedFormat.PROTOBUF) -> Response:
     """Predicted arrivals of every vehicle on a trip, as a TripUpdates feed."""
-    return _send(trip_updates(current_snapshot(request)), fmt)
+    snapshot = current_snapshot(request)
+    return _send(trip_updates(snapshot, trip_edits(request, snapshot)), fmt)
 
 
 def _send(msg: gtfs_realtime_pb2.FeedMessage, fmt: FeedFormat) -> Response:

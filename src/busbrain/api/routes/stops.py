@@ -184,11 +184,16 @@ async def arrivals(
     # each stop's boards expire at its own phase of the window, so that a busy server
     # rebuilds a few boards all the time rather than every board at once
     phase = (zlib.crc32(stop_id.encode()) % 1024) / 1024 * _BOARD_TTL_S
-    key = (stop_id, per_line, snapshot is None, int((now + phase) // _BOARD_TTL_S))
+    changes = request.app.state.trip_book.view(now)  # trip changes: 已取消, 加班车
+    window = int((now + phase) // _BOARD_TTL_S)
+    key = (stop_id, per_line, snapshot is None, window, changes.changes.version)
     body = boards.get(key)
     if body is None:
         calls = calls_at(request.app.state.timetable, now)
-        lines = board(poles, now, calls, snapshot, finder.route_names, per_line=per_line)
+        lines = board(
+            poles, now, calls, snapshot, finder.route_names, per_line=per_line,
+            changes=changes.changes, extra_calls=changes.extra_calls,
+        )  # fmt: skip
         headsigns = cache.headsigns()
         for ln in lines:
             ln["headsign"] = headsigns.get((str(ln["route_id"]), int(ln["direction_id"])))  # type: ignore[call-overload]

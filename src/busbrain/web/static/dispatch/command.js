@@ -3,11 +3,15 @@
 // or 大间隔 (gap) in words too; a table lists the same buses for screen readers and
 // keyboards. "发送消息" sends a text (JT/T 808 0x8300) to the bus picked or to every live
 // bus of the line; the recent messages below show their delivery status. Everything
-// refreshes every 5 s (?refresh=N seconds to change that) without reloading the page.
+// refreshes on each live snapshot the socket pushes (livepush.js), or every 5 s when it
+// cannot (?refresh=N seconds to change that), without reloading the page.
 
 import { call } from './api.js';
 import { h, markReady, statusLine, table } from './bits.js';
 import { localTime, t } from './text.js';
+import { commandTabs } from './commandtabs.js';
+import { subscribe } from './livepush.js';
+import { tripCommands, tripFlag } from './tripcmds.js';
 
 const MAX_TEXT = 200;
 
@@ -57,6 +61,7 @@ export function commandPage(el, { me }) {
     t('colTime'), t('colTarget'), t('colText'), t('colWho'), t('colDelivery'),
   ]);
   const form = messageForm();
+  const trips = tripCommands({ maySend, status, onChange: () => refresh() }); // trip commands
   el.append(
     h('h2', {}, t('modules', 'command')),
     status,
@@ -67,6 +72,7 @@ export function commandPage(el, { me }) {
     buses.el,
     maySend ? h('h3', {}, t('sendMessage')) : null,
     maySend ? form.el : null,
+    trips.el,
     h('h3', {}, t('recentMessages')),
     messages.el,
   );
@@ -113,6 +119,7 @@ export function commandPage(el, { me }) {
     picked = vehicleId;
     const label = picked ? t('toBus', picked) : t('toLine', strip ? strip.line : '');
     form.target.textContent = label;
+    trips.pick(picked, strip);
     for (const b of el.querySelectorAll('[data-vehicle]')) {
       b.classList.toggle('picked', b.dataset.vehicle === picked);
     }
@@ -133,6 +140,7 @@ export function commandPage(el, { me }) {
       h('span', { className: 'bus-label' }, bus.label || bus.vehicle_id),
       h('span', { className: 'bus-state' }, delayText(bus)),
       flag ? h('span', { className: 'bus-flag' }, flag) : null,
+      tripFlag(bus) ? h('span', { className: 'bus-flag trip-change' }, tripFlag(bus)) : null,
     ), '--at', at);
   }
 
@@ -221,7 +229,7 @@ export function commandPage(el, { me }) {
 
   async function refresh() {
     try {
-      await Promise.all([loadStrip(), loadMessages()]);
+      await Promise.all([loadStrip(), loadMessages(), trips.load()]);
       if (alive) {
         status.say(null);
         markReady();
@@ -237,19 +245,29 @@ export function commandPage(el, { me }) {
     refresh();
   }
 
-  const timer = window.setInterval(() => {
-    if (alive) {
-      loadLines().catch(() => {});
+  // Refreshed on each live snapshot pushed (polling every refreshSeconds() when the socket
+  // is down); the line list at most every refreshSeconds() (it reads every line).
+  let linesAt = Date.now();
+  const push = subscribe({
+    pollSeconds: refreshSeconds(),
+    onUpdate: () => {
+      if (!alive || (el.dataset.commandView || 'strip') !== 'strip') return;
+      if (Date.now() - linesAt >= refreshSeconds() * 1000) {
+        linesAt = Date.now();
+        loadLines().catch(() => {});
+      }
       refresh();
-    }
-  }, refreshSeconds() * 1000);
+    },
+  });
   loadLines().then(refresh).catch((error) => {
     if (alive && error.status !== 401) status.say(`${t('loadError')}: ${error.message}`, true);
   });
+  const tabs = commandTabs(el, () => routeId); // 线路模拟图 / 全部车辆地图 / 运行图
   return {
     unmount() {
       alive = false;
-      window.clearInterval(timer);
+      push.close();
+      tabs.unmount();
     },
   };
 }

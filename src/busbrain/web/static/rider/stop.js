@@ -21,6 +21,7 @@ const REMIND_CHOICES = [
 export function arrivalText(a, now) {
   const secs = a.arrival_unix - now;
   const minutes = Math.max(0, Math.round(secs / 60));
+  if (a.cancelled) return { state: 'cancelled', minutes, big: t('cancelled') }; // a dispatcher's change
   if (!a.live) {
     return { state: 'scheduled', minutes, big: a.not_yet_departed && secs > 3600 ? t('scheduledAt', clock(a.arrival_unix)) : t('stopsMinutes', null, Math.max(minutes, 0)) };
   }
@@ -35,6 +36,7 @@ function arrivalRow(a, now, first) {
   const tags = [];
   if (a.live) tags.push(h('span', { className: 'tag live' }, t('live')));
   else tags.push(h('span', { className: 'tag scheduled' }, t('scheduled')));
+  if (a.extra) tags.push(h('span', { className: 'tag extra' }, t('extraTrip')));
   if (a.not_yet_departed) tags.push(h('span', { className: 'tag' }, t('notDeparted')));
   if (a.crowding) tags.push(h('span', { className: `tag crowd-${a.crowding}` }, t('crowding')[a.crowding]));
   if (!a.live) tags.push(h('span', { className: 'tag secondary' }, t('scheduledAt', clock(a.arrival_unix))));
@@ -174,7 +176,7 @@ export function stopView(root, { id, toast, setTitle }) {
       row.querySelector('.countdown').textContent = text.big;
       row.dataset.minutes = String(text.minutes);
       row.dataset.state = text.state;
-      row.classList.remove('arriving', 'live', 'scheduled');
+      row.classList.remove('arriving', 'live', 'scheduled', 'cancelled');
       row.classList.add(text.state);
     }
   }
