@@ -102,6 +102,7 @@ class TripEdit:
         lo, hi = self.served
         return [(seq, stop) for seq, stop, _ in self.calls if not lo <= seq <= hi]
 
+
 _STOP_STATUS = {
     StopStatus.INCOMING_AT: gtfs_realtime_pb2.VehiclePosition.INCOMING_AT,
     StopStatus.STOPPED_AT: gtfs_realtime_pb2.VehiclePosition.STOPPED_AT,
@@ -227,8 +228,10 @@ def _add_edits(
     yet (last call after `made_at` - PAST_SLACK_S) and starting within HORIZON_S."""
 
     def current(calls: tuple[tuple[int, str, float], ...]) -> bool:
-        return bool(calls) and calls[-1][2] >= made_at - PAST_SLACK_S and (
-            calls[0][2] <= made_at + HORIZON_S
+        return (
+            bool(calls)
+            and calls[-1][2] >= made_at - PAST_SLACK_S
+            and (calls[0][2] <= made_at + HORIZON_S)
         )
 
     for trip_id in sorted(cancelled):
