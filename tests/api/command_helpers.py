@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -90,16 +91,19 @@ def city_store_path(tmp: Path) -> str:
     return f"sqlite:///{tmp / 'command.db'}"
 
 
-def command_app(store: Store) -> FastAPI:
-    """The app over the city's store with the live picture above, the console's users
-    and the gateway's outbox and terminal registry."""
+def command_app(store: Store, snapshot: LiveSnapshot | None = None, **more: Any) -> FastAPI:
+    """The app over the city's store with the live picture above (or `snapshot`), the
+    console's users and the gateway's outbox and terminal registry; `more`: further
+    create_app arguments (trip changes, ...)."""
+    shown = SNAPSHOT if snapshot is None else snapshot
     return create_app(
         store.queries,
-        live=lambda: SNAPSHOT,
+        live=lambda: shown,
         schedule=store.schedule,
         clock=Clock(),
         users=store.users,
         passwords=cheap_passwords(),
         outbox=store.outbox,
         terminals=store.terminals,
+        **more,
     )

@@ -241,7 +241,9 @@ def test_another_day_has_no_live_picture_and_its_own_record(client: TestClient) 
     body = client.get(f"{OPS}/summary", params={"date": "20261130"}).json()
     assert body["date"] == "2026-11-30" and body["live"] is False and body["off_route"] == []
     one = _line(body, "R1")
-    assert (one["trips_run"], one["trips_missing"], one["completion_pct"]) == (0, 10, 0.0)
+    # nothing was recorded that day: no trip is called missing, all are unobserved
+    assert (one["trips_run"], one["trips_missing"], one["trips_unobserved"]) == (0, 0, 10)
+    assert one["completion_pct"] is None and body["observed_from_utc"] is None
 
 
 def test_bad_input_is_named(client: TestClient) -> None:

@@ -23,7 +23,14 @@ from busbrain.domain.live import LiveSnapshot
 from busbrain.domain.terminals import CommandKind
 from busbrain.domain.tripchanges import TripChange
 from busbrain.wiring import Store, open_store
-from tests.api.command_helpers import NOW, PHONES, SNAPSHOT, city_store_path, load_city
+from tests.api.command_helpers import (
+    NOW,
+    PHONES,
+    SNAPSHOT,
+    city_store_path,
+    command_app,
+    load_city,
+)
 from tests.api.dispatch_helpers import BASE, Clock, add_user, bearer, cheap_passwords, login
 from tests.api.test_gtfsrt import _errors, _validate
 from tests.tinyfeed import TinyFeed
@@ -50,15 +57,9 @@ def store(tmp_path: Path, tiny: TinyFeed) -> Iterator[Store]:
 def _app(store: Store, snapshot: LiveSnapshot = SNAPSHOT) -> tuple[FastAPI, list[Any]]:
     """The command city's app with trip changes, and the list its hand-off fills."""
     handed: list[Any] = []
-    app = create_app(
-        store.queries,
-        live=lambda: snapshot,
-        schedule=store.schedule,
-        clock=Clock(),
-        users=store.users,
-        passwords=cheap_passwords(),
-        outbox=store.outbox,
-        terminals=store.terminals,
+    app = command_app(
+        store,
+        snapshot,
         trip_changes=store.trip_changes,
         on_trip_changes=lambda day, changes: handed.append((day, list(changes))),
     )

@@ -11,14 +11,13 @@ import pytest
 
 from busbrain.access.roles import Role
 from busbrain.planning.jobs.taps import TapLoader
-from busbrain.wiring import Store, open_store
-from tests.api.command_helpers import city_store_path, load_city
-from tests.api.dispatch_helpers import PASSWORD, START, add_user, cheap_passwords
+from busbrain.wiring import Store
+from tests.api.dispatch_helpers import PASSWORD, START
 from tests.api.test_dispatch_analysis import KEY, TAPS, _app, _events
-from tests.tinyfeed import TinyFeed
 
 from .browser import LiveServer, serve
 from .cdp import Browser
+from .dispatch_city import city_with_user
 from .test_dispatch_login import _log_in, _open, _script_errors, _shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -26,14 +25,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    base = tmp_path_factory.mktemp("analysis")
-    st = open_store(city_store_path(base))
-    load_city(st, TinyFeed(base / "tiny"))
-    add_user(st.users, cheap_passwords(), "jingli", Role.MANAGER, display_name="李经理")
-    st.history.add_stop_events(_events())
-    TapLoader(st, KEY, now=lambda: START).load_bytes(TAPS.encode(), "b1.csv")
-    yield st
-    st.close()
+    with city_with_user(
+        tmp_path_factory, "analysis", "jingli", Role.MANAGER, display_name="李经理"
+    ) as st:
+        st.history.add_stop_events(_events())
+        TapLoader(st, KEY, now=lambda: START).load_bytes(TAPS.encode(), "b1.csv")
+        yield st
 
 
 @pytest.fixture(scope="module")

@@ -10,15 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from busbrain.access.roles import Role
 from busbrain.domain.terminals import CommandKind
-from busbrain.wiring import Store, open_store
-from tests.api.command_helpers import PHONES, city_store_path, command_app, load_city
-from tests.api.dispatch_helpers import PASSWORD, add_user, cheap_passwords
-from tests.tinyfeed import TinyFeed
+from busbrain.wiring import Store
+from tests.api.command_helpers import PHONES, command_app
+from tests.api.dispatch_helpers import PASSWORD
 
 from .browser import LiveServer, serve
 from .cdp import Browser
+from .dispatch_city import city_with_user
 from .test_dispatch_login import _log_in, _open, _script_errors, _shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -26,12 +25,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    base = tmp_path_factory.mktemp("command")
-    st = open_store(city_store_path(base))
-    load_city(st, TinyFeed(base / "tiny"))
-    add_user(st.users, cheap_passwords(), "diaodu", Role.DISPATCHER, display_name="王调度")
-    yield st
-    st.close()
+    with city_with_user(tmp_path_factory, "command") as st:
+        yield st
 
 
 @pytest.fixture(scope="module")

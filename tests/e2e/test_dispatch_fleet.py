@@ -14,17 +14,16 @@ from dataclasses import replace
 
 import pytest
 
-from busbrain.access.roles import Role
 from busbrain.api import create_app
 from busbrain.domain.live import LiveSnapshot
-from busbrain.wiring import Store, open_store
-from tests.api.command_helpers import NOW, SNAPSHOT, city_store_path, load_city
-from tests.api.dispatch_helpers import PASSWORD, Clock, add_user, cheap_passwords
+from busbrain.wiring import Store
+from tests.api.command_helpers import NOW, SNAPSHOT
+from tests.api.dispatch_helpers import PASSWORD, Clock, cheap_passwords
 from tests.api.test_dispatch_fleet import EVENTS, Live
-from tests.tinyfeed import TinyFeed
 
 from .browser import LiveServer, serve
 from .cdp import Browser, Page
+from .dispatch_city import city_with_user
 from .test_dispatch_login import _log_in, _open, _script_errors, _shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -36,13 +35,9 @@ FLEET = "/api/v1/dispatch/fleet"
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    base = tmp_path_factory.mktemp("fleet")
-    st = open_store(city_store_path(base))
-    load_city(st, TinyFeed(base / "tiny"))
-    add_user(st.users, cheap_passwords(), "diaodu", Role.DISPATCHER, display_name="王调度")
-    st.history.add_stop_events(EVENTS)
-    yield st
-    st.close()
+    with city_with_user(tmp_path_factory, "fleet") as st:
+        st.history.add_stop_events(EVENTS)
+        yield st
 
 
 @pytest.fixture(scope="module")

@@ -128,6 +128,9 @@ def test_an_admin_logs_in_adds_a_user_reads_the_audit_log_and_logs_out(
     assert _text(page, "#who-name") == "系统管理员" and _text(page, "#who-role") == "管理员"
     assert _nav(page) == [*MODULES_ZH, "用户管理", "审计日志"]
     page.wait_for("document.body.dataset.page === 'command'")
+    page.wait_for("Number(document.body.dataset.pageReady) > 0")
+    # an admin may not send: the parts left out leave nothing behind (not even "null")
+    assert "null" not in page.evaluate("document.getElementById('page').innerText")
     page.click_on("#nav a[data-page='equipment']")
     page.wait_for("document.body.dataset.page === 'equipment'")
     page.wait_for("Number(document.body.dataset.pageReady) >= 1")  # 设备监管's own page

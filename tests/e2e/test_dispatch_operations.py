@@ -9,15 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from busbrain.access.roles import Role
-from busbrain.wiring import Store, open_store
-from tests.api.command_helpers import city_store_path, load_city
-from tests.api.dispatch_helpers import PASSWORD, add_user, cheap_passwords
+from busbrain.wiring import Store
+from tests.api.dispatch_helpers import PASSWORD
 from tests.api.test_dispatch_operations import _app, _events
-from tests.tinyfeed import TinyFeed
 
 from .browser import LiveServer, serve
 from .cdp import Browser
+from .dispatch_city import city_with_user
 from .test_dispatch_login import _log_in, _open, _script_errors, _shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -25,13 +23,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    base = tmp_path_factory.mktemp("operations")
-    st = open_store(city_store_path(base))
-    load_city(st, TinyFeed(base / "tiny"))
-    add_user(st.users, cheap_passwords(), "diaodu", Role.DISPATCHER, display_name="王调度")
-    st.history.add_stop_events(_events())
-    yield st
-    st.close()
+    with city_with_user(tmp_path_factory, "operations") as st:
+        st.history.add_stop_events(_events())
+        yield st
 
 
 @pytest.fixture(scope="module")

@@ -11,15 +11,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from busbrain.access.roles import Role
-from busbrain.api import create_app
-from busbrain.wiring import Store, open_store
-from tests.api.command_helpers import SNAPSHOT, city_store_path, load_city
-from tests.api.dispatch_helpers import PASSWORD, Clock, add_user, cheap_passwords
-from tests.tinyfeed import TinyFeed
+from busbrain.wiring import Store
+from tests.api.command_helpers import command_app
+from tests.api.dispatch_helpers import PASSWORD
 
 from .browser import LiveServer, serve
 from .cdp import Browser
+from .dispatch_city import city_with_user
 from .test_dispatch_login import DESK, _log_in, _open, _script_errors, _shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -29,27 +27,13 @@ SNAPSHOT_DAY = dt.date(2026, 12, 1)  # the command city's service day
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    base = tmp_path_factory.mktemp("trips")
-    st = open_store(city_store_path(base))
-    load_city(st, TinyFeed(base / "tiny"))
-    add_user(st.users, cheap_passwords(), "diaodu", Role.DISPATCHER, display_name="王调度")
-    yield st
-    st.close()
+    with city_with_user(tmp_path_factory, "trips") as st:
+        yield st
 
 
 @pytest.fixture(scope="module")
 def server(store: Store) -> Iterator[LiveServer]:
-    app = create_app(
-        store.queries,
-        live=lambda: SNAPSHOT,
-        schedule=store.schedule,
-        clock=Clock(),
-        users=store.users,
-        passwords=cheap_passwords(),
-        outbox=store.outbox,
-        terminals=store.terminals,
-        trip_changes=store.trip_changes,
-    )
+    app = command_app(store, trip_changes=store.trip_changes)
     with serve(app) as live:
         yield live
 

@@ -213,10 +213,12 @@ def test_four_minutes_late_is_on_time_by_default_and_late_in_a_tighter_window(
 def test_a_trip_is_missing_only_after_the_grace_and_not_when_a_live_bus_runs_it(
     plan: DayPlan,
 ) -> None:
-    nothing = events([])
+    # the day's record began at 07:50 (another bus's stop), before O0 and T4 were due
+    nothing = events([("V9", "X0", "R1", 0, 1, "A1", "07:50", "07:51")])
     assert operations_day(nothing, plan, now=_unix("08:04")).missing == ()
     late = operations_day(nothing, plan, now=_unix("08:06"))
     assert [m.trip_id for m in late.missing] == ["O0", "T4"]
+    assert late.observed_from_unix == _unix("07:50")
     bus = VehicleLive("V5", _unix("08:06"), 41.126, 121.13, trip_id="T4", route_id="R2",
                       start_date="20261201")  # fmt: skip
     live = operations_day(
@@ -224,6 +226,21 @@ def test_a_trip_is_missing_only_after_the_grace_and_not_when_a_live_bus_runs_it(
     )
     assert [m.trip_id for m in live.missing] == ["O0"]
     assert live.lines[1].trips_run == 1
+
+
+def test_trips_that_left_before_the_record_began_are_not_judged(plan: DayPlan) -> None:
+    # a server started at 08:05: the buses that left at 08:00 were not watched
+    started = events([("V1", "O1", "R1", 0, 1, "A1", "08:10", "08:10")])
+    day = operations_day(started, plan, now=_unix("08:20"))
+    assert day.observed_from_unix == _unix("08:10")
+    assert "O0" not in [m.trip_id for m in day.missing]
+    assert day.totals.trips_unobserved >= 2  # O0 and T4, neither run nor missing
+    # nothing recorded at all: nothing is called missing
+    blank = operations_day(events([]), plan, now=_unix("09:00"))
+    assert blank.missing == () and blank.observed_from_unix is None
+    assert blank.totals.trips_unobserved == blank.totals.trips_planned - sum(
+        1 for t in plan.trips.values() if t.departure_unix >= _unix("09:00")
+    )
 
 
 def test_off_route_vehicles_are_listed_now(plan: DayPlan) -> None:

@@ -5,6 +5,7 @@ figures are the day's so far)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable
 from typing import Any
@@ -39,3 +40,16 @@ def csv_download_of_records(records: list[dict[str, Any]], filename: str) -> Res
     if records:
         pl.DataFrame(records, infer_schema_length=None).write_csv(buf, line_terminator="\r\n")
     return _download(buf.getvalue(), filename)
+
+
+def local_time(iso: str | None, tz: dt.tzinfo) -> str:
+    """An ISO 8601 time as the city's local "YYYY-MM-DD HH:MM:SS" for a CSV cell ("" for
+    none)."""
+    if iso is None:
+        return ""
+    return dt.datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def safe_name(text: str) -> str:
+    """`text` fit for a file name: ASCII letters, digits and -_. kept, the rest "_"."""
+    return "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_" for c in text)

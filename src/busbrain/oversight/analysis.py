@@ -52,6 +52,7 @@ import polars as pl
 
 from busbrain.domain.gtfstime import service_day_start
 from busbrain.domain.network import Pattern
+from busbrain.oversight.service import CALL_KEY_SCHEMA, UTC_US
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +121,16 @@ def _with_hour(frame: pl.DataFrame, stamp: str, tz: dt.tzinfo, name: str = "hour
         )
         .drop("_day_start")
     )
+
+
+BOARDING_EVENT_SCHEMA: dict[str, pl.DataType] = {
+    **CALL_KEY_SCHEMA,
+    "vehicle_id": pl.String(),
+    "arrival_utc": UTC_US,
+    "departure_utc": UTC_US,
+}
+"""The stop-event columns `board_taps` reads (the store's stop events have these and more):
+`pl.DataFrame(schema=BOARDING_EVENT_SCHEMA)` is no events."""
 
 
 def board_taps(

@@ -19,6 +19,9 @@ seconds, distances metres. The definitions follow docs users.md §2.1 and §2.4:
   scheduled arrival at its last stop is `grace_s` past, and completed when some vehicle
   reached its last stop (has a stop event there). A trip still running late past that
   counts as not completed until it arrives.
+- **Not observed**: a planned trip that left before the day's record begins (the first
+  stop event or live fix seen — a server started mid-service) is neither run nor missing
+  and stays out of 正班率 and 缺车.
 - **缺车 (missing)**: a planned trip whose scheduled departure is more than `grace_s`
   past, with no stop event and no live vehicle on it. Default 300 s: after that it can
   no longer depart on time.
@@ -276,6 +279,9 @@ class LineFigures:
     departures_early: int = 0
     departures_late: int = 0
     extra_trips: int = 0
+    trips_unobserved: int = 0
+    """Planned trips that left before the records of the day began (a server started
+    mid-service): neither run nor missing, and out of 正班率's base."""
     """Trips run that are not in the day's timetable."""
     off_route: int = 0
     overlong_layovers: int = 0
@@ -322,6 +328,9 @@ class OperationsDay:
     live: bool
     """A live picture was given (today): off_route and live trips are known."""
     totals: LineFigures = field(default_factory=lambda: LineFigures(""))
+    observed_from_unix: float | None = None
+    """When the day's record begins: the first stop event (or live fix) seen; trips that
+    left before it are not judged. None: nothing recorded yet, nothing judged."""
 
     def waybill(self, vehicle_id: str) -> VehicleWaybill | None:
         return next((w for w in self.waybills if w.vehicle_id == vehicle_id), None)
@@ -564,12 +573,21 @@ def operations_day(
     for route_id in extra.values():
         line(route_id).extra_trips += 1
 
+    # the record begins with the first thing seen: a trip that left before that was not
+    # watched, so it is neither run nor missing (a server started mid-service)
+    firsts = [s.first_arrival for s in seen]
+    if live is not None:
+        firsts += [v.fix_unix for v in live.vehicles if v.trip_id]
+    observed_from = min(firsts) if firsts else None
     missing: list[MissingTrip] = []
     for p in plan.trips.values():
         fig = line(p.route_id)
         fig.trips_planned += 1
         run = p.trip_id in started
         fig.trips_run += run
+        if not run and (observed_from is None or p.departure_unix < observed_from):
+            fig.trips_unobserved += p.departure_unix < now
+            continue
         if now - p.departure_unix > rules.grace_s:
             fig.departures_due += 1
             if not run:
@@ -614,4 +632,5 @@ def operations_day(
         overlong_layovers=tuple(overlong),
         live=live is not None,
         totals=totals,
+        observed_from_unix=observed_from,
     )

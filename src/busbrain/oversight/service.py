@@ -67,13 +67,19 @@ a trip_id that runs every day is not matched to another day's run)."""
 
 UTC_US = pl.Datetime("us", "UTC")
 
-CALL_SCHEMA: dict[str, pl.DataType] = {
+CALL_KEY_SCHEMA: dict[str, pl.DataType] = {
     "service_date": pl.Date(),
     "route_id": pl.String(),
     "direction_id": pl.Int64(),
     "trip_id": pl.String(),
     "stop_sequence": pl.Int64(),
     "stop_id": pl.String(),
+}
+"""The columns naming a call (the day's call of a trip at a stop), first in every frame
+here; the store's stop events (`RealtimeHistory.stop_events`) begin with them too."""
+
+CALL_SCHEMA: dict[str, pl.DataType] = {
+    **CALL_KEY_SCHEMA,
     "scheduled_arrival_utc": UTC_US,
     "scheduled_departure_utc": UTC_US,
     "hour": pl.Int64(),
@@ -91,6 +97,16 @@ LOAD_SCHEMA: dict[str, pl.DataType] = {
 }
 """The columns a passenger counter's section loads must have: people on board leaving the
 call `stop_sequence` of `trip_id`, and the bus's rated capacity (额定载客量, people)."""
+
+
+_ROW_KEY = (*CALL_KEY_SCHEMA, "vehicle_id")
+"""The columns that open a row about one bus's call: the call and the vehicle."""
+_TIMETABLE_LINE = (
+    pl.coalesce("call_route_id", "route_id").alias("route_id"),
+    pl.coalesce("call_dir", "direction_id").alias("direction_id"),
+)
+"""An event's line and direction as its scheduled call has them (the event's own when it
+matched no call)."""
 
 
 class LastStop(StrEnum):
@@ -234,13 +250,7 @@ def adherence(
     return (
         out.with_columns(status.alias("status"))
         .select(
-            "service_date",
-            "route_id",
-            "direction_id",
-            "trip_id",
-            "stop_sequence",
-            "stop_id",
-            "vehicle_id",
+            *_ROW_KEY,
             "hour",
             "is_last",
             "scheduled_utc",
@@ -323,12 +333,7 @@ def on_time_performance(
 
 
 SKIP_SCHEMA: dict[str, pl.DataType] = {
-    "service_date": pl.Date(),
-    "route_id": pl.String(),
-    "direction_id": pl.Int64(),
-    "trip_id": pl.String(),
-    "stop_sequence": pl.Int64(),
-    "stop_id": pl.String(),
+    **CALL_KEY_SCHEMA,
     "vehicle_id": pl.String(),
     "kind": pl.String(),
     "scheduled_utc": UTC_US,
@@ -349,14 +354,9 @@ def skipped_stops(events: pl.DataFrame, calls: pl.DataFrame) -> pl.DataFrame:
     passed = (
         events.filter(~pl.col("stopped"))
         .join(call_cols, on=on, how="left")
+        .with_columns(*_TIMETABLE_LINE)
         .select(
-            "service_date",
-            pl.coalesce("call_route_id", "route_id").alias("route_id"),
-            pl.coalesce("call_dir", "direction_id").alias("direction_id"),
-            "trip_id",
-            "stop_sequence",
-            "stop_id",
-            "vehicle_id",
+            *_ROW_KEY,
             pl.lit("passed").alias("kind"),
             pl.col("scheduled_departure_utc").alias("scheduled_utc"),
             pl.col("arrival_utc").alias("at_utc"),
@@ -385,13 +385,7 @@ def skipped_stops(events: pl.DataFrame, calls: pl.DataFrame) -> pl.DataFrame:
         .group_by(on, maintain_order=True)
         .first()
         .select(
-            "service_date",
-            "route_id",
-            "direction_id",
-            "trip_id",
-            "stop_sequence",
-            "stop_id",
-            "vehicle_id",
+            *_ROW_KEY,
             pl.lit("missed").alias("kind"),
             pl.col("scheduled_departure_utc").alias("scheduled_utc"),
             pl.lit(None, UTC_US).alias("at_utc"),
@@ -432,14 +426,9 @@ def long_dwells(
         )
         .with_columns((pl.col("dwell_s") - pl.col("planned_dwell_s")).alias("excess_s"))
         .filter(pl.col("excess_s") > threshold_s)
+        .with_columns(*_TIMETABLE_LINE)
         .select(
-            "service_date",
-            pl.coalesce("call_route_id", "route_id").alias("route_id"),
-            pl.coalesce("call_dir", "direction_id").alias("direction_id"),
-            "trip_id",
-            "stop_sequence",
-            "stop_id",
-            "vehicle_id",
+            *_ROW_KEY,
             "arrival_utc",
             "departure_utc",
             "dwell_s",

@@ -31,15 +31,17 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from busbrain.access.roles import Permission
+from busbrain.api.appstate import state_or_503
 from busbrain.api.arrivals import TimetableCache
 from busbrain.api.auth import Caller, no_store, require
 from busbrain.api.cache import Finder, NetworkCache
-from busbrain.api.csvdownload import csv_download
+from busbrain.api.csvdownload import csv_download, safe_name
 from busbrain.api.ordering import natural_key
-from busbrain.api.routes.dispatch_operations import parse_day
+from busbrain.api.servicedays import parse_day
 from busbrain.domain.geo import to_local_m
 from busbrain.domain.gtfstime import service_day_start, timezone_of
 from busbrain.oversight.analysis import (
+    BOARDING_EVENT_SCHEMA,
     Grouping,
     board_taps,
     boardings_profile,
@@ -126,20 +128,16 @@ def _span(request: Request, start: str | None, end: str | None) -> tuple[dt.date
 
 
 def _history(request: Request) -> RealtimeHistory:
-    history: RealtimeHistory | None = request.app.state.history
-    if history is None:
-        raise HTTPException(
-            503, "analysis is off: this server was started without the real-time history"
-        )
+    history: RealtimeHistory = state_or_503(
+        request, "history", "analysis is off: this server was started without the real-time history"
+    )
     return history
 
 
 def _fares(request: Request) -> FareTapReader:
-    fares: FareTapReader | None = getattr(request.app.state, "fares", None)
-    if fares is None:
-        raise HTTPException(
-            503, "ridership is off: this server was started without the fare taps store"
-        )
+    fares: FareTapReader = state_or_503(
+        request, "fares", "ridership is off: this server was started without the fare taps store"
+    )
     return fares
 
 
@@ -178,6 +176,41 @@ def _r(value: float | None, digits: int) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
+def _span_head(first: dt.date, last: dt.date) -> dict[str, Any]:
+    return {"from": first.isoformat(), "to": last.isoformat()}
+
+
+def _line_head(
+    request: Request, first: dt.date, last: dt.date, route_id: str, direction_id: int
+) -> dict[str, Any]:
+    """The span and the line's direction that a per-line answer is about."""
+    return _span_head(first, last) | {
+        "route_id": route_id,
+        "line": _line(_finder(request), route_id),
+        "direction_id": direction_id,
+        "headsign": _headsign(request, route_id, direction_id),
+    }
+
+
+def _segment(finder: Finder, r: dict[str, Any]) -> dict[str, Any]:
+    """A segment's ends: from_stop_id, from_stop, to_stop_id, to_stop."""
+    return {
+        "from_stop_id": r["from_stop_id"],
+        "from_stop": _stop(finder, r["from_stop_id"]),
+        "to_stop_id": r["to_stop_id"],
+        "to_stop": _stop(finder, r["to_stop_id"]),
+    }
+
+
+def _line_responses(unavailable: str) -> dict[int | str, dict[str, Any]]:
+    """The errors of an endpoint about one line's direction; `unavailable`: its 503."""
+    return {
+        404: {"description": "Unknown route_id."},
+        422: {"description": "Bad from, to, span or direction_id."},
+        503: {"description": unavailable},
+    }
+
+
 def _download(name: str, rows: list[dict[str, Any]], header: list[str]) -> Response:
     """The rows as operations' CSV download, never cached (a returned Response does not
     get the router's no-store header)."""
@@ -186,13 +219,9 @@ def _download(name: str, rows: list[dict[str, Any]], header: list[str]) -> Respo
     )
 
 
-def _safe(text: str) -> str:
-    return "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_" for c in text)
-
-
 def _span_name(what: str, first: dt.date, last: dt.date, route_id: str | None = None) -> str:
     days = first.isoformat() if first == last else f"{first.isoformat()}_{last.isoformat()}"
-    line = "" if route_id is None else f"-{_safe(route_id)}"
+    line = "" if route_id is None else f"-{safe_name(route_id)}"
     return f"analysis-{what}{line}-{days}.csv"
 
 
@@ -228,20 +257,11 @@ def get_ridership(
     needs_calls = route_id is not None or grouping not in (Grouping.HOUR, Grouping.CHANNEL)
     taps = fares.taps(first, last)
     tz = _tz(request)
-    empty_events = pl.DataFrame(
-        schema={
-            "service_date": pl.Date(),
-            "route_id": pl.String(),
-            "direction_id": pl.Int64(),
-            "trip_id": pl.String(),
-            "stop_sequence": pl.Int64(),
-            "stop_id": pl.String(),
-            "vehicle_id": pl.String(),
-            "arrival_utc": pl.Datetime("us", "UTC"),
-            "departure_utc": pl.Datetime("us", "UTC"),
-        }
+    events = (
+        _history(request).stop_events(first, last)
+        if needs_calls
+        else pl.DataFrame(schema=BOARDING_EVENT_SCHEMA)
     )
-    events = _history(request).stop_events(first, last) if needs_calls else empty_events
     boarded = board_taps(taps, events, tz)
     unmatched = boarded.get_column("route_id").null_count() if needs_calls else None
     if route_id is not None:
@@ -274,9 +294,7 @@ def get_ridership(
     if format == "csv":
         header = list(rows[0]) if rows else ["boardings", "fare_yuan", "share_pct"]
         return _download(_span_name(f"ridership-{by.value}", first, last, route_id), rows, header)
-    return {
-        "from": first.isoformat(),
-        "to": last.isoformat(),
+    return _span_head(first, last) | {
         "by": by.value,
         "route_id": route_id,
         "days": boarded.get_column("service_date").n_unique(),
@@ -287,14 +305,7 @@ def get_ridership(
     }
 
 
-@router.get(
-    "/analysis/running-times",
-    responses={
-        404: {"description": "Unknown route_id."},
-        422: {"description": "Bad from, to, span or direction_id."},
-        503: {"description": "No history."},
-    },
-)
+@router.get("/analysis/running-times", responses=_line_responses("No history."))
 def get_running_times(
     _: ReaderDep,
     request: Request,
@@ -323,12 +334,7 @@ def get_running_times(
     finder = _finder(request)
 
     def seg(r: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "from_stop_id": r["from_stop_id"],
-            "from_stop": _stop(finder, r["from_stop_id"]),
-            "to_stop_id": r["to_stop_id"],
-            "to_stop": _stop(finder, r["to_stop_id"]),
-        }
+        out = _segment(finder, r)
         if "hour" in r:
             out["hour"] = r["hour"]
         if "length_m" in r:
@@ -347,13 +353,7 @@ def get_running_times(
         return _download(
             _span_name(f"running-times-d{direction_id}", first, last, route_id), hours, header
         )
-    return {
-        "from": first.isoformat(),
-        "to": last.isoformat(),
-        "route_id": route_id,
-        "line": _line(finder, route_id),
-        "direction_id": direction_id,
-        "headsign": _headsign(request, route_id, direction_id),
+    return _line_head(request, first, last, route_id, direction_id) | {
         "segments": segments,
         "hours": hours,
     }
@@ -400,9 +400,7 @@ def get_mileage(
         header = list(rows[0]) if rows else ["trips", "revenue_km", "unmeasured"]
         return _download(_span_name(f"mileage-{by.value}", first, last), rows, header)
     total_m = float(trips.get_column("revenue_m").sum() or 0.0) if trips.height else 0.0
-    return {
-        "from": first.isoformat(),
-        "to": last.isoformat(),
+    return _span_head(first, last) | {
         "by": by.value,
         "trips": trips.height,
         "revenue_km": _r(total_m / 1000, 2),
@@ -482,14 +480,7 @@ def _od_segment_loads(
     return result.segment_loads, float(result.rates.get("represented_share", 0.0))
 
 
-@router.get(
-    "/analysis/profile",
-    responses={
-        404: {"description": "Unknown route_id."},
-        422: {"description": "Bad from, to, span or direction_id."},
-        503: {"description": "No fare taps store or no history."},
-    },
-)
+@router.get("/analysis/profile", responses=_line_responses("No fare taps store or no history."))
 def get_profile(
     _: ReaderDep,
     request: Request,
@@ -526,11 +517,8 @@ def get_profile(
         )
         table = load_profile(seg, route_id, direction_id)
         load = [
-            {
-                "from_stop_id": r["from_stop_id"],
-                "from_stop": _stop(finder, r["from_stop_id"]),
-                "to_stop_id": r["to_stop_id"],
-                "to_stop": _stop(finder, r["to_stop_id"]),
+            _segment(finder, r)
+            | {
                 "mean_load": _r(r["mean_load"], 1),
                 "max_load": _r(r["max_load"], 1),
                 "boardings": _r(r["boardings"], 2),
@@ -570,13 +558,7 @@ def get_profile(
         .unique()
         .height
     )
-    return {
-        "from": first.isoformat(),
-        "to": last.isoformat(),
-        "route_id": route_id,
-        "line": _line(finder, route_id),
-        "direction_id": direction_id,
-        "headsign": _headsign(request, route_id, direction_id),
+    return _line_head(request, first, last, route_id, direction_id) | {
         "trips": trips,
         "boardings": int(sum(s["boardings"] for s in stop_rows)),
         "stops": stop_rows,

@@ -19,12 +19,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from busbrain.access.roles import Permission
+from busbrain.api.appstate import state_or_503
 from busbrain.api.auth import Caller, no_store, require
 from busbrain.api.cache import NetworkCache
-from busbrain.api.csvdownload import csv_download
+from busbrain.api.csvdownload import csv_download, local_time
 from busbrain.api.ordering import natural_key
 from busbrain.oversight import equipment as eq
 from busbrain.oversight.equipment import (
@@ -47,9 +48,7 @@ _OFF = (
 
 
 def _report(request: Request) -> EquipmentReport:
-    devices: Equipment | None = getattr(request.app.state, "devices", None)
-    if devices is None:
-        raise HTTPException(503, _OFF)
+    devices: Equipment = state_or_503(request, "devices", _OFF)
     return devices.report(float(request.app.state.clock()))
 
 
@@ -214,17 +213,11 @@ def terminals(
     out = [_terminal(r, names) for r in rows]
     if format == "csv":
         tz = eq.CHINA if request.app.state.timetable is None else request.app.state.timetable.tz
-
-        def local(iso: str | None) -> str:
-            if iso is None:
-                return ""
-            return dt.datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
-
         csv_rows = []
         for d in out:
-            d["last_report"] = local(d["last_report_utc"])
-            d["counter_last"] = local(d["counter_last_utc"])
-            d["last_tap"] = local(d["last_tap_utc"])
+            d["last_report"] = local_time(d["last_report_utc"], tz)
+            d["counter_last"] = local_time(d["counter_last_utc"], tz)
+            d["last_tap"] = local_time(d["last_tap_utc"], tz)
             d["problems"] = " ".join(d["problems"])
             csv_rows.append(["" if d[c] is None else d[c] for c in CSV_COLUMNS])
         return csv_download(

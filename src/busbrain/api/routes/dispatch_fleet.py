@@ -37,14 +37,15 @@ from fastapi.requests import HTTPConnection
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from busbrain.access.roles import Permission
+from busbrain.api.appstate import state_or_503
 from busbrain.api.arrivals import DayCalls, TimetableCache, day_calls
 from busbrain.api.auth import TOUCH_EVERY, Caller, caller_of, no_store, require
 from busbrain.api.cache import NetworkCache
 from busbrain.api.jsonenc import dumps
 from busbrain.api.marey import dist_along, main_pattern, marey_trips
 from busbrain.api.routes.dispatch_command import line_strip
-from busbrain.api.routes.dispatch_operations import parse_day
 from busbrain.api.routes.lines import strip_at
+from busbrain.api.servicedays import parse_day
 from busbrain.domain.gtfstime import service_day_start
 from busbrain.domain.live import LiveSnapshot, VehicleLive
 from busbrain.realtime.headways import adherence
@@ -234,13 +235,12 @@ def get_fleet(_: ReaderDep, request: Request) -> Response:
 
 
 def _history(request: Request) -> RealtimeHistory:
-    history: RealtimeHistory | None = request.app.state.history
-    if history is None:
-        raise HTTPException(
-            503,
-            "the Marey diagram is off: this server was started without the real-time "
-            "history (stop events)",
-        )
+    history: RealtimeHistory = state_or_503(
+        request,
+        "history",
+        "the Marey diagram is off: this server was started without the real-time "
+        "history (stop events)",
+    )
     return history
 
 

@@ -27,11 +27,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from busbrain.access.roles import Permission
+from busbrain.api.appstate import state_or_503
 from busbrain.api.arrivals import TimetableCache
 from busbrain.api.auth import Caller, no_store, require
 from busbrain.api.cache import Finder, NetworkCache
-from busbrain.api.csvdownload import csv_download
+from busbrain.api.csvdownload import csv_download, local_time, safe_name
 from busbrain.api.ordering import natural_key
+from busbrain.api.servicedays import parse_day
 from busbrain.domain.live import LiveSnapshot
 from busbrain.oversight.operations import (
     DayPlan,
@@ -93,36 +95,19 @@ def _plans(request: Request) -> _Plans:
 
 
 def _history(request: Request) -> RealtimeHistory:
-    history: RealtimeHistory | None = request.app.state.history
-    if history is None:
-        raise HTTPException(
-            503,
-            "operations are off: this server was started without the real-time history "
-            "(stop events)",
-        )
+    history: RealtimeHistory = state_or_503(
+        request,
+        "history",
+        "operations are off: this server was started without the real-time history (stop events)",
+    )
     return history
 
 
 def _timetable(request: Request) -> TimetableCache:
-    timetable: TimetableCache | None = request.app.state.timetable
-    if timetable is None:
-        raise HTTPException(503, "operations are off: this server was started without a timetable")
+    timetable: TimetableCache = state_or_503(
+        request, "timetable", "operations are off: this server was started without a timetable"
+    )
     return timetable
-
-
-def parse_day(text: str | None, today: dt.date) -> dt.date:
-    """`date` as given (YYYY-MM-DD or YYYYMMDD), `today` when absent; 422 naming it."""
-    if text is None or not text.strip():
-        return today
-    t = text.strip()
-    try:
-        if len(t) == 8 and t.isdigit():
-            return dt.date(int(t[:4]), int(t[4:6]), int(t[6:]))
-        return dt.date.fromisoformat(t)
-    except ValueError:
-        raise HTTPException(
-            422, f"date must be a service day as YYYY-MM-DD, not {text!r}"
-        ) from None
 
 
 def _operations(request: Request, date: str | None) -> tuple[OperationsDay, TimetableCache]:
@@ -175,6 +160,7 @@ def _figures(fig: LineFigures, finder: Finder) -> dict[str, Any]:
         "departures_due": fig.departures_due,
         "trips_run": fig.trips_run,
         "trips_missing": fig.trips_missing,
+        "trips_unobserved": fig.trips_unobserved,
         "finishes_due": fig.finishes_due,
         "trips_completed": fig.trips_completed,
         "completion_pct": _pct(fig.completion_rate),
@@ -274,6 +260,7 @@ def summary(
     return {
         "date": ops.day.isoformat(),
         "now_utc": _iso(ops.now_unix),
+        "observed_from_utc": _iso(ops.observed_from_unix),
         "live": ops.live,
         "rules": {
             "on_time_early_s": r.on_time_early_s,
@@ -387,25 +374,18 @@ def waybills(
         chosen = [one]
     if format == "csv":
         tz = timetable.tz
-
-        def local(iso: str | None) -> str:
-            return (
-                ""
-                if iso is None
-                else dt.datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
-            )
-
         rows = []
         for w in chosen:
             for t in w.trips:
                 d = _trip(t, finder) | {"vehicle_id": w.vehicle_id, "driver": w.driver}
                 for key in ("departure", "arrival"):
-                    d[f"planned_{key}"] = local(d[f"planned_{key}_utc"])
-                    d[f"actual_{key}"] = local(d[f"actual_{key}_utc"])
+                    d[f"planned_{key}"] = local_time(d[f"planned_{key}_utc"], tz)
+                    d[f"actual_{key}"] = local_time(d[f"actual_{key}_utc"], tz)
                 rows.append(["" if d[c] is None else d[c] for c in CSV_TRIP_COLUMNS])
         who = f"-{vehicle_id}" if vehicle_id is not None else ""
-        safe = "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_" for c in who)
-        return csv_download(f"waybills-{ops.day.isoformat()}{safe}.csv", CSV_TRIP_COLUMNS, rows)
+        return csv_download(
+            f"waybills-{ops.day.isoformat()}{safe_name(who)}.csv", CSV_TRIP_COLUMNS, rows
+        )
     labels = _labels(request)
     return {
         "date": ops.day.isoformat(),

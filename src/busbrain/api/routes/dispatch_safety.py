@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 from busbrain.access.accounts import normalise_username
 from busbrain.access.records import AuditEntry
 from busbrain.access.roles import Permission
+from busbrain.api.appstate import state_or_503
 from busbrain.api.auth import Caller, client_address, get_access, no_store, now_utc, require
 from busbrain.domain.gtfstime import timezone_of
 from busbrain.oversight.safety import (
@@ -137,9 +138,9 @@ def _out(a: Alarm) -> AlarmOut:
 
 
 def _store(request: Request) -> AlarmStore:
-    store: AlarmStore | None = request.app.state.alarms
-    if store is None:
-        raise HTTPException(503, "alarms are off: this server was started without an alarm store")
+    store: AlarmStore = state_or_503(
+        request, "alarms", "alarms are off: this server was started without an alarm store"
+    )
     return store
 
 

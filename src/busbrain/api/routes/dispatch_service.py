@@ -28,9 +28,10 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import polars as pl
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from busbrain.access.roles import Permission
+from busbrain.api.appstate import state_or_503
 from busbrain.api.arrivals import TimetableCache
 from busbrain.api.auth import Caller, no_store, require
 from busbrain.api.cache import NetworkCache
@@ -113,22 +114,21 @@ class Day:
 
 
 def _history(request: Request) -> RealtimeHistory:
-    history: RealtimeHistory | None = request.app.state.history
-    if history is None:
-        raise HTTPException(
-            503,
-            "服务监管 is off: this server was started without the real-time history "
-            "(stop events and predictions)",
-        )
+    history: RealtimeHistory = state_or_503(
+        request,
+        "history",
+        "服务监管 is off: this server was started without the real-time history "
+        "(stop events and predictions)",
+    )
     return history
 
 
 def _timetable(request: Request) -> TimetableCache:
-    timetable: TimetableCache | None = request.app.state.timetable
-    if timetable is None:
-        raise HTTPException(
-            503, "服务监管 is off: this server was started without a timetable (schedule)"
-        )
+    timetable: TimetableCache = state_or_503(
+        request,
+        "timetable",
+        "服务监管 is off: this server was started without a timetable (schedule)",
+    )
     return timetable
 
 
@@ -237,9 +237,10 @@ def _insert_after(row: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _filename(what: str, d: Day) -> str:
+def _csv(rows: list[dict[str, Any]], what: str, d: Day) -> Response:
+    """The rows as the CSV file busbrain-<what>[-<line>]-<day>.csv."""
     line = "" if d.route_id is None else "-" + "".join(c for c in d.route_id if c.isalnum())
-    return f"busbrain-{what}{line}-{d.day.isoformat()}.csv"
+    return csv_download_of_records(rows, f"busbrain-{what}{line}-{d.day.isoformat()}.csv")
 
 
 def _head(d: Day) -> dict[str, Any]:
@@ -263,7 +264,7 @@ def get_otp(
     groups = on_time_performance(d.events, d.calls, by, window=WINDOW, as_of_utc=d.now_utc)
     rows = _rows(groups, request)
     if format is Format.CSV:
-        return csv_download_of_records(rows, _filename(f"otp-by-{by.value}", d))
+        return _csv(rows, f"otp-by-{by.value}", d)
     total = on_time_performance(d.events, d.calls, None, window=WINDOW, as_of_utc=d.now_utc)
     return {
         **_head(d),
@@ -302,7 +303,7 @@ def get_adherence(
         pl.col("deviation_s").abs(), "trip_id", "stop_sequence", descending=[True, False, False]
     )
     if format is Format.CSV:
-        return csv_download_of_records(_rows(adh, request), _filename("adherence", d))
+        return _csv(_rows(adh, request), "adherence", d)
     return {**_head(d), "count": adh.height, "calls": _rows(adh, request, limit=limit)}
 
 
@@ -321,7 +322,7 @@ def get_skips(
     skips = skipped_stops(d.events, d.calls)
     rows = _rows(skips, request, limit=None if format is Format.CSV else limit)
     if format is Format.CSV:
-        return csv_download_of_records(rows, _filename("skips", d))
+        return _csv(rows, "skips", d)
     by_line = (
         skips.group_by("route_id")
         .agg(
@@ -358,7 +359,7 @@ def get_dwells(
     d = _load(request, date, route_id)
     dwells = long_dwells(d.events, d.calls, threshold_s)
     if format is Format.CSV:
-        return csv_download_of_records(_rows(dwells, request), _filename("dwells", d))
+        return _csv(_rows(dwells, request), "dwells", d)
     by_line = dwells.group_by("route_id").agg(pl.len().alias("dwells")).sort("route_id")
     return {
         **_head(d),
@@ -383,7 +384,7 @@ def get_crowding(
     d = _load(request, date, route_id)
     report = crowding(None, d.calls)
     if format is Format.CSV:
-        return csv_download_of_records(_rows(report.by_trip, request), _filename("crowding", d))
+        return _csv(_rows(report.by_trip, request), "crowding", d)
     return {
         **_head(d),
         "available": report.available,
@@ -416,7 +417,7 @@ def get_predictions(
     table = pl.DataFrame() if preds is None else prediction_accuracy(preds, d.events)
     rows = [_rounded(r) for r in table.to_dicts()]
     if format is Format.CSV:
-        return csv_download_of_records(rows, _filename("predictions", d))
+        return _csv(rows, "predictions", d)
     return {
         **_head(d),
         "bands": [

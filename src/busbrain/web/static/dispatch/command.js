@@ -62,7 +62,7 @@ export function commandPage(el, { me }) {
   ]);
   const form = messageForm();
   const trips = tripCommands({ maySend, status, onChange: () => refresh() }); // trip commands
-  el.append(
+  const parts = [
     h('h2', {}, t('modules', 'command')),
     status,
     h('label', { className: 'field line-pick' }, h('span', {}, t('pickLine')), picker),
@@ -75,7 +75,8 @@ export function commandPage(el, { me }) {
     trips.el,
     h('h3', {}, t('recentMessages')),
     messages.el,
-  );
+  ];
+  el.append(...parts.filter(Boolean)); // (append(null) would add the text "null")
 
   function messageForm() {
     const target = h('p', { id: 'message-target', className: 'hint' });

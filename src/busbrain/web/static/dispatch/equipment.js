@@ -7,7 +7,7 @@
 // the table shows the first rows only (the CSV has all), so redrawing stays cheap.
 
 import { call } from './api.js';
-import { h, markReady, statusLine, table } from './bits.js';
+import { h, markReady, refreshSeconds, statusLine, table } from './bits.js';
 import { onLangChange, translator } from '../lang.js';
 import { localTime } from './text.js';
 
@@ -139,11 +139,6 @@ const t = translator({
     rules: (r) => `Online rate: buses in service (on a trip) that reported in the last ${r.reporting_within_s} s. Silent: in service and nothing for over ${r.silent_in_service_s / 60} min. GPS quality over the last ${r.quality_window_fixes} fixes: flagged when over ${r.poor_share_pct}% have no valid fix or fewer than ${r.low_satellites} satellites; jump: implied speed over ${r.jump_speed_kmh} km/h; stuck: same coordinates while moving over ${r.stuck_speed_kmh} km/h. Clock skew (received − terminal time; positive: the terminal's clock is behind) beyond ±${r.clock_skew_limit_s} s. Passenger counter: nothing for ${r.counter_silent_s / 60} min in service. Card reader: ${r.card_min_service_s / 3600} h of service older than ${r.card_lag_s / 3600} h without a stored tap.`,
   },
 });
-
-function refreshSeconds() {
-  const asked = Number(new URLSearchParams(window.location.search).get('refresh'));
-  return Number.isFinite(asked) && asked >= 0.5 ? asked : 10;
-}
 
 function pct(value) {
   return value === null || value === undefined ? '—' : `${value.toFixed(1)}%`;
@@ -421,7 +416,7 @@ export function equipmentPage(el) {
   refresh();
   const timer = window.setInterval(() => {
     if (alive) refresh();
-  }, refreshSeconds() * 1000);
+  }, refreshSeconds(10) * 1000);
   return {
     unmount() {
       alive = false;

@@ -9,7 +9,7 @@
 // each trip's first and last times for screen readers.
 
 import { call } from './api.js';
-import { h } from './bits.js';
+import { h, refreshSeconds, svg } from './bits.js';
 import { ADHERENCE_COLOURS } from './fleetmap.js';
 import { subscribe } from './livepush.js';
 import { translator } from '../lang.js';
@@ -57,7 +57,6 @@ const t = translator({
   },
 });
 
-const NS = 'http://www.w3.org/2000/svg';
 const WINDOW_S = 2 * 3600;
 const AHEAD_S = 10 * 60; // the window runs this far past now, to show what is due
 const SCROLL_S = 3600;
@@ -68,19 +67,6 @@ const clock = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour
 
 const hhmm = (unix) => (unix === null || unix === undefined ? '—' : clock.format(new Date(unix * 1000)));
 
-function svg(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(NS, tag);
-  for (const [key, value] of Object.entries(attrs)) if (value !== null && value !== undefined) el.setAttribute(key, String(value));
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined) el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
-
-function refreshSeconds() {
-  const asked = Number(new URLSearchParams(window.location.search).get('refresh'));
-  return Number.isFinite(asked) && asked >= 0.5 ? asked : 5;
-}
 
 // Where arrivals came too close behind the trip before at the same stop: [trip index, stop index].
 export function bunchedArrivals(trips, nStops) {
@@ -280,7 +266,7 @@ export function mareyView(el, { routeId = null } = {}) {
   }
 
   const push = subscribe({
-    pollSeconds: refreshSeconds(),
+    pollSeconds: refreshSeconds(5),
     onUpdate: () => {
       if (follow && Date.now() - lastFetch >= REFETCH_S * 1000) load();
     },

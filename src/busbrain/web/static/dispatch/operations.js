@@ -8,7 +8,7 @@
 // the language changes.
 
 import { call } from './api.js';
-import { h, markReady, statusLine, table } from './bits.js';
+import { h, markReady, refreshSeconds, statusLine, table } from './bits.js';
 import { onLangChange, translator } from '../lang.js';
 import { localTime } from './text.js';
 
@@ -35,6 +35,8 @@ const t = translator({
     noData: '无数据',
     linesTable: '线路统计',
     csv: '导出 CSV',
+    observedFrom: (at, n) => `本日记录始于 ${at}；此前已发车的 ${n} 个班次未被观测，不计入缺车和正班率。`,
+    nothingObserved: '本日尚无运行记录：不判定缺车和正班率。',
     rules: (r) => `正点：发车早于计划不超过 ${r.on_time_early_s / 60} 分钟、晚于计划不超过 ${r.on_time_late_s / 60} 分钟（首站）。缺车：计划发车后 ${r.grace_s / 60} 分钟仍无车执行。正班率：计划到达末站后 ${r.grace_s / 60} 分钟计入。超长停站：比计划停站长 ${r.layover_extra_s / 60} 分钟以上。`,
     colLine: '线路',
     colPlanned: '计划趟次',
@@ -111,6 +113,8 @@ const t = translator({
     noData: 'no data',
     linesTable: 'Lines',
     csv: 'Export CSV',
+    observedFrom: (at, n) => `The day's record begins at ${at}; ${n} trips that left before then were not watched and count neither as missing nor in completion.`,
+    nothingObserved: 'Nothing recorded for this day yet: no trip is judged missing or complete.',
     rules: (r) => `On time: leaving the first stop at most ${r.on_time_early_s / 60} min early and ${r.on_time_late_s / 60} min late. Missing: no bus on a trip ${r.grace_s / 60} min after its departure. Completion counts a trip ${r.grace_s / 60} min after its scheduled arrival. Overlong layover: over ${r.layover_extra_s / 60} min longer than scheduled.`,
     colLine: 'Line',
     colPlanned: 'Trips planned',
@@ -168,11 +172,6 @@ const t = translator({
     extraTrip: ' (extra)',
   },
 });
-
-function refreshSeconds() {
-  const asked = Number(new URLSearchParams(window.location.search).get('refresh'));
-  return Number.isFinite(asked) && asked >= 0.5 ? asked : 30;
-}
 
 function pct(value) {
   return value === null || value === undefined ? '—' : `${value.toFixed(1)}%`;
@@ -395,6 +394,9 @@ export function operationsPage(el) {
     summaryBox.replaceChildren(
       cards(summary),
       h('p', { className: 'hint', id: 'ops-rules' }, t('rules', summary.rules)),
+      h('p', { className: 'hint', id: 'ops-observed' }, summary.observed_from_utc
+        ? t('observedFrom', hhmm(summary.observed_from_utc), summary.totals.trips_unobserved)
+        : t('nothingObserved')),
       h('h3', {}, t('chartTitle')),
       h('div', { className: 'ops-legend' },
         h('span', { className: 'ops-key ops-key-completion' }, t('completion')),
@@ -494,7 +496,7 @@ export function operationsPage(el) {
   refresh();
   const timer = window.setInterval(() => {
     if (alive) refresh();
-  }, refreshSeconds() * 1000);
+  }, refreshSeconds(30) * 1000);
   return {
     unmount() {
       alive = false;

@@ -7,7 +7,7 @@
 // (?refresh=N seconds to change that), the behaviour table every minute.
 
 import { call } from './api.js';
-import { h, markReady, statusLine, table } from './bits.js';
+import { h, markReady, refreshSeconds, statusLine, table } from './bits.js';
 import { localTime } from './text.js';
 import { onLangChange, translator } from '../lang.js';
 
@@ -100,11 +100,6 @@ const STRINGS = {
 
 const t = translator(STRINGS);
 const POSITION_EVENTS = ['speeding', 'harsh_braking', 'harsh_acceleration'];
-
-function refreshSeconds() {
-  const asked = Number(new URLSearchParams(window.location.search).get('refresh'));
-  return Number.isFinite(asked) && asked >= 0.5 ? asked : 5;
-}
 
 export function safetyPage(el, { me }) {
   let alive = true;
@@ -349,7 +344,7 @@ export function safetyPage(el, { me }) {
   draw();
   loadAlarms();
   loadBehaviour();
-  const timer = window.setInterval(() => { if (alive) loadAlarms(); }, refreshSeconds() * 1000);
+  const timer = window.setInterval(() => { if (alive) loadAlarms(); }, refreshSeconds(5) * 1000);
   const slowTimer = window.setInterval(() => { if (alive) loadBehaviour(); }, 60_000);
   return {
     unmount() {

@@ -11,7 +11,7 @@
 // more than 2 min beyond the planned one; accurate prediction = MBTA's window per band.
 
 import { call } from './api.js';
-import { h, markReady, statusLine, table } from './bits.js';
+import { h, markReady, refreshSeconds, statusLine, svg, table } from './bits.js';
 import { onLangChange, translator } from '../lang.js';
 import { localTime, t as shared } from './text.js';
 
@@ -113,29 +113,7 @@ const STRINGS = {
 };
 const t = translator(STRINGS);
 const LIST_ROWS = 50;
-// The SVG namespace, as the HTML parser gives it (the console's files name no URL: a
-// test checks that nothing loads from another server).
-const SVG = (() => {
-  const holder = document.createElement('div');
-  holder.innerHTML = '<svg></svg>';
-  return holder.firstChild.namespaceURI;
-})();
 
-function svg(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value !== undefined && value !== null) el.setAttribute(key, String(value));
-  }
-  for (const child of children.flat()) {
-    if (child !== undefined && child !== null) el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
-
-function refreshSeconds() {
-  const asked = Number(new URLSearchParams(window.location.search).get('refresh'));
-  return Number.isFinite(asked) && asked >= 0.5 ? asked : 60;
-}
 
 const pct = (share) => (share === null || share === undefined ? '—' : `${(share * 100).toFixed(1)}%`);
 const mins = (seconds) => (seconds / 60).toFixed(1);
@@ -388,7 +366,7 @@ export function servicePage(el) {
   });
   const timer = window.setInterval(() => {
     if (alive) refresh();
-  }, refreshSeconds() * 1000);
+  }, refreshSeconds(60) * 1000);
   refresh();
   return {
     unmount() {
