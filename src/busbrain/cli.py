@@ -793,6 +793,7 @@ def _serve(
     from busbrain.runner.alarms import consume_alarms
     from busbrain.runner.consumer import ChangeInbox, consume
     from busbrain.runner.devices import consume_devices
+    from busbrain.runner.drivers import consume_drivers
     from busbrain.runner.fare_folder import watch_fare_folder
     from busbrain.runner.history import HistoryBuffer
     from busbrain.wiring import open_bus, open_store
@@ -819,6 +820,7 @@ def _serve(
             fares=store.fares,
             devices=devices,
             trip_changes=store.trip_changes,
+            drivers=store.drivers,
             on_trip_changes=trip_inbox.put,
         )
         server = uvicorn.Server(
@@ -869,6 +871,7 @@ def _serve(
             )
         )
         alarms_task = asyncio.create_task(consume_alarms(store.alarms, bus))
+        drivers_task = asyncio.create_task(consume_drivers(store.drivers, bus))
         devices_task = asyncio.create_task(
             consume_devices(
                 devices,
@@ -904,6 +907,7 @@ def _serve(
         finally:
             live_task.cancel()
             alarms_task.cancel()
+            drivers_task.cancel()
             devices_task.cancel()
             if fares_task is not None:
                 fares_task.cancel()

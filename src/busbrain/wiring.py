@@ -19,6 +19,7 @@ from busbrain.config import Settings
 from busbrain.domain.errors import BadInputError
 from busbrain.store.engine import migrate, open_engine
 from busbrain.store.sql_alarms import SqlAlarmStore
+from busbrain.store.sql_drivers import SqlDriverShifts
 from busbrain.store.sql_fares import SqlFareTaps
 from busbrain.store.sql_history import SqlRealtimeHistory
 from busbrain.store.sql_network import SqlNetworkRepository
@@ -42,6 +43,7 @@ class Store:
     users: SqlUserStore
     alarms: SqlAlarmStore
     trip_changes: SqlTripChanges
+    drivers: SqlDriverShifts
 
     def close(self) -> None:
         self.engine.dispose()
@@ -64,6 +66,7 @@ def open_store(url: str, *, upgrade: bool = True) -> Store:
         SqlUserStore(engine),
         SqlAlarmStore(engine),
         SqlTripChanges(engine),
+        SqlDriverShifts(engine),
     )
 
 

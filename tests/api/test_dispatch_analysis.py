@@ -30,7 +30,7 @@ from fastapi.testclient import TestClient
 
 from busbrain.access.roles import Role
 from busbrain.api import create_app
-from busbrain.domain.history import StopEventRecord
+from busbrain.domain.history import PassengerLoadRecord, StopEventRecord
 from busbrain.planning.jobs.taps import TapLoader
 from busbrain.wiring import Store, open_store
 from tests.api.command_helpers import city_store_path, load_city
@@ -251,3 +251,49 @@ def test_an_unknown_line_is_404_and_a_missing_store_part_503(
     login(c, "jingli")
     assert c.get(f"{ANA}/ridership").status_code == 503
     assert c.get(f"{ANA}/mileage").status_code == 200  # needs no taps
+
+
+def test_profile_load_is_counted_when_the_passenger_counters_counted(
+    client: TestClient, store: Store
+) -> None:
+    """On 2 December the counters counted O0 (A1 +10; no opening at B1; C1 +2 −4; D1 all
+    off) and O1, whose counter joined at B1 (+6; C1 −1): the load is carried over B1,
+    and O1 does not count as empty from A1 to B1."""
+    day = DAY + dt.timedelta(days=1)
+    rows = [
+        ("V1", "O0", 1, "A1", 10, 0, 10),
+        ("V1", "O0", 3, "C1", 2, 4, 8),
+        ("V1", "O0", 4, "D1", 0, 8, 0),
+        ("V2", "O1", 2, "B1", 6, 0, 6),
+        ("V2", "O1", 3, "C1", 0, 1, 5),
+        ("V2", "O1", 4, "D1", 0, 5, 0),
+    ]
+    store.history.add_passenger_loads(
+        [
+            PassengerLoadRecord(day, v, trip, stop, seq, b, a, on, 80, _at("09:00"))
+            for v, trip, seq, stop, b, a, on in rows
+        ]
+    )
+    body = client.get(f"{ANA}/profile?route_id=R1&direction_id=0&from=2026-12-02").json()
+    assert body["load_source"] == "passenger_counter"
+    assert body["represented_share_pct"] is None
+    got = [
+        (x["from_stop_id"], x["to_stop_id"], x["mean_load"], x["max_load"], x["trips"])
+        for x in body["load"]
+    ]
+    assert got == [
+        ("A1", "B1", 10.0, 10.0, 1),
+        ("B1", "C1", 8.0, 10.0, 2),
+        ("C1", "D1", 6.5, 8.0, 2),
+    ]
+    c1 = body["load"][2]
+    assert (c1["boardings"], c1["alightings"]) == (1.0, 2.5)
+    # over a span, too; the day without counts keeps the OD inference
+    span = client.get(f"{ANA}/profile?route_id=R1&from=2026-11-30&to=2026-12-02").json()
+    assert span["load_source"] == "passenger_counter" and span["load"][1]["mean_load"] == 8.0
+    od = client.get(f"{ANA}/profile?route_id=R1&direction_id=0").json()
+    assert od["load_source"] == "od_inference"
+    assert (
+        client.get(f"{ANA}/profile?route_id=R1&direction_id=1&from=2026-12-02").json()["load"]
+        is None
+    )

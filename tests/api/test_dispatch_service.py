@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 
 from busbrain.access.roles import Role
 from busbrain.api import create_app
-from busbrain.domain.history import PredictionRecord, StopEventRecord
+from busbrain.domain.history import PassengerLoadRecord, PredictionRecord, StopEventRecord
 from busbrain.wiring import Store, open_store
 from tests.api.command_helpers import city_store_path, load_city
 from tests.api.dispatch_helpers import BASE, Clock, add_user, bearer, cheap_passwords, login
@@ -225,3 +225,38 @@ def test_without_the_history_it_says_why(store: Store) -> None:
     login(c, "diaodu")
     r = c.get(f"{SERVICE}/otp")
     assert r.status_code == 503 and "real-time history" in r.json()["detail"]
+
+
+def test_crowding_from_the_stored_passenger_counts(store: Store, client: TestClient) -> None:
+    def load(trip: str, seq: int, stop: str, onboard: int) -> PassengerLoadRecord:
+        return PassengerLoadRecord(
+            DAY, "V1", trip, stop, seq, onboard, 0, onboard, 60, at("08:30:00")
+        )
+
+    store.history.add_passenger_loads(
+        [
+            load("O0", 1, "A1", 30),
+            load("O0", 2, "B1", 66),  # 110 %: 超载
+            load("O0", 4, "D1", 0),
+            load("O1", 1, "A1", 20),
+            load("O1", 3, "C1", 24),
+        ]
+    )
+    body = client.get(f"{SERVICE}/crowding").json()
+    assert body["available"] is True and body["note"] is None
+    assert body["source"] == "passenger_counter" and body["stops_counted"] == 5
+    trips = {r["trip_id"]: r for r in body["trips"]}
+    assert (trips["O0"]["stop_id"], trips["O0"]["onboard"], trips["O0"]["load_factor"]) == (
+        "B1",
+        66,
+        1.1,
+    )
+    assert (trips["O1"]["stop_sequence"], trips["O1"]["load_factor"]) == (3, 0.4)
+    assert trips["O0"]["capacity"] == 60 and trips["O0"]["line"]
+    (line,) = body["by_line"]
+    assert (line["trips"], line["peak_load_factor"], line["overloaded"]) == (2, 1.1, 1)
+    assert line["mean_max_load_factor"] == 0.75
+    other = client.get(f"{SERVICE}/crowding", params={"date": "2026-12-02"}).json()
+    assert other["available"] is False and other["note"] == "no passenger-counter data"
+    csv = client.get(f"{SERVICE}/crowding", params={"format": "csv"})
+    assert csv.status_code == 200 and "B1" in csv.text

@@ -44,7 +44,9 @@ def brain(
     store = open_store(f"sqlite:///{folder / 'brain.db'}")
     rt = RtNetwork.build(world.net, world.day_start_unix)
     processor = LiveProcessor(
-        lambda day: rt if day == DAY else None, zoneinfo.ZoneInfo("Asia/Shanghai")
+        lambda day: rt if day == DAY else None,
+        zoneinfo.ZoneInfo("Asia/Shanghai"),
+        capacity={t.vehicle_id: world.scenario.capacity for t in world.terminals},
     )
     processor.plan(
         {t.vehicle_id: d.block_id for t, d in zip(world.terminals, world.duties, strict=True)}
@@ -148,3 +150,33 @@ def test_stops_passed_without_stopping_are_flagged(brain: Store, world: World) -
     assert len(true_passed) >= 10
     assert len(passed & true_passed) >= 0.85 * len(true_passed)
     assert len(passed & true_stopped) <= 0.05 * len(passed)
+
+
+def test_crowding_max_load_per_trip_matches_the_riders_on_board(brain: Store, world: World) -> None:
+    """满载率 from the simulated passenger counters (0x1005 through the gateway, attributed
+    to stop visits by the live processor, stored, read by /service/crowding): each trip's
+    max load against the simulator's riders on board leaving each stop. Only trips that
+    started inside SPAN: the processor cannot know who boarded before it ran."""
+    client = _client(brain, world)
+    r = client.get(f"{BASE}/service/crowding", params={"date": DAY.isoformat()})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["available"] is True and body["source"] == "passenger_counter"
+    got = {t["trip_id"]: t for t in body["trips"]}
+    truth: dict[str, int] = {}
+    started: set[str] = set()
+    for v in world.day.visits:
+        trip = world.net.trips[v.trip]
+        if v.k == 0 and v.departure >= SPAN[0]:
+            started.add(trip.trip_id)
+        if v.departure <= SPAN[1] - 30:
+            truth[trip.trip_id] = max(truth.get(trip.trip_id, 0), v.load)
+    compared = [(got[t]["onboard"], truth[t]) for t in sorted(started & set(truth)) if t in got]
+    assert len(compared) >= 0.8 * len(started & set(truth)) and len(compared) >= 8
+    close = [abs(a - b) <= max(2, 0.1 * b) for a, b in compared]
+    print(f"crowding truth: {sum(close)}/{len(compared)} trips within max(2, 10 %); {compared}")
+    assert sum(close) >= 0.9 * len(compared)
+    assert all(t["capacity"] == world.scenario.capacity for t in body["trips"])
+    assert max(b for _, b in compared) > 0
+    (line,) = [x for x in body["by_line"] if x["route_id"] == "1"] or [None]
+    assert line is not None and line["trips"] >= 1

@@ -48,6 +48,7 @@ from busbrain.oversight.equipment import Equipment
 from busbrain.store.ports import (
     AlarmStore,
     CommandOutbox,
+    DriverShifts,
     FareTapReader,
     NetworkQueries,
     RealtimeHistory,
@@ -81,6 +82,7 @@ def create_app(
     devices: Equipment | None = None,
     trip_changes: TripChanges | None = None,
     on_trip_changes: ChangeSink | None = None,
+    drivers: DriverShifts | None = None,
 ) -> FastAPI:
     """The HTTP app serving `queries`: JSON under /api/v1, the rider app at /, the map at
     /map, the dispatch console at /dispatch.
@@ -107,9 +109,11 @@ def create_app(
     answers 503). `trip_changes` keeps 调度指挥's trip changes (cancel, short-turn, extra
     trip, hold, swap; without it those answer 503), which the feeds and boards apply;
     `on_trip_changes` gets the day's active changes after each one (the live processor's
-    hand-off). The interactive docs pages (/docs, /redoc) are off: they load their
-    scripts from a CDN, which this offline server cannot reach; the schema stays at
-    /openapi.json.
+    hand-off). `drivers` holds who drove which bus when (驾驶员考勤, from the drivers' IC
+    card sign-ins): 运营监管's waybills name each trip's driver and 安全监管 scores
+    driving per driver from it (without it, per vehicle and with no driver). The
+    interactive docs pages (/docs, /redoc) are off: they load their scripts from a CDN,
+    which this offline server cannot reach; the schema stays at /openapi.json.
     """
     app = FastAPI(title=title, version=__version__, docs_url=None, redoc_url=None)
     app.state.queries = queries
@@ -135,6 +139,7 @@ def create_app(
     app.state.devices = devices
     app.state.fares = fares
     app.state.trip_changes = trip_changes
+    app.state.drivers = drivers
     app.state.trip_book = TripBook(
         trip_changes,
         app.state.timetable,

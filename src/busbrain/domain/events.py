@@ -271,6 +271,32 @@ class PassengerCount(_Event, frozen=True, kw_only=True):
         return f"{self.TYPE}/{self.phone}/{_stamp(self.start_utc)}/{_stamp(self.ts_utc)}"
 
 
+class DriverIdentity(_Event, frozen=True, kw_only=True):
+    """A driver signed in (inserted their qualification certificate IC card, 插卡) or out
+    (pulled it, 拔卡) on a bus's terminal (JT/T 808 0x0702); ts_utc is the card time by
+    the terminal's clock.
+
+    `certificate` (从业资格证编码) is the driver's id in the platform. `driver_name` is
+    personal data, carried because a dispatcher needs a name on the waybill; it goes to
+    the driver-shift store and the console and nowhere else. A sign-out carries neither
+    (the card is gone); a card that could not be read (`read_ok` False) carries no
+    identity either, and signs nobody in. `valid_until`: the certificate's expiry date,
+    None when the card gave none."""
+
+    TYPE: ClassVar[str] = "driver_identity"
+    signed_in: bool
+    read_ok: bool = True
+    driver_name: str | None = None
+    certificate: str | None = None
+    authority: str | None = None
+    valid_until: dt.date | None = None
+
+    @property
+    def event_id(self) -> str:
+        move = "out" if not self.signed_in else "in" if self.read_ok else "unread"
+        return f"{self.TYPE}/{self.phone}/{_stamp(self.ts_utc)}/{move}"
+
+
 class StopVisited(_Event, frozen=True, kw_only=True):
     """A bus arrived at a stop of its trip and left it (ts_utc: the arrival), as the
     real-time processors detected it; `stopped` False: it went past without standing."""
@@ -345,6 +371,7 @@ Event: TypeAlias = (
     | TerminalOffline
     | CommandOutcome
     | PassengerCount
+    | DriverIdentity
     | StopVisited
     | HeadwayStatus
     | VehicleOffRoute
@@ -358,6 +385,7 @@ EVENT_TYPES: Final[tuple[type[Event], ...]] = (
     TerminalOffline,
     CommandOutcome,
     PassengerCount,
+    DriverIdentity,
     StopVisited,
     HeadwayStatus,
     VehicleOffRoute,

@@ -1,4 +1,5 @@
-"""What the real-time processors keep: stop events, the positions and the predictions made.
+"""What the real-time processors keep: stop events, the positions, the predictions made
+and the passenger counts per stop.
 
 The rows the store's history tables hold, as values. Times are aware datetimes (any
 offset is accepted and stored as UTC; a naive time is refused); positions WGS-84 degrees;
@@ -159,3 +160,60 @@ class PredictionRecord:
             time_problem("predicted_utc", self.predicted_utc),
             _id_problem("method", self.method),
         )
+
+
+MAX_RIDERS = 10_000
+"""More riders than this on one bus, or through one door opening, is a counter fault."""
+
+
+@dataclass(frozen=True, slots=True)
+class PassengerLoadRecord:
+    """A bus's passenger counter at one stop of its trip (JT/T 1078 0x1005, the door
+    openings the live processor matched to that stop visit, summed): riders who boarded
+    and alighted there, and `onboard_after`, riders on board when the bus left (the
+    processor's running count, floored at zero, emptied at the terminus; people).
+    `capacity` is the bus's rated riders (额定载客量, people), the divisor of 满载率.
+
+    Keyed like a stop event, (service_date, trip_id, stop_sequence, vehicle_id): writing
+    it again replaces it, so a later door opening at the same stop updates the sums.
+    """
+
+    service_date: dt.date
+    vehicle_id: str
+    trip_id: str
+    stop_id: str
+    stop_sequence: int
+    boarded: int
+    alighted: int
+    onboard_after: int
+    capacity: int
+    recorded_utc: dt.datetime
+    """When the processor made the record (not when the bus was there)."""
+
+    def problem(self) -> str | None:
+        """What is wrong with this record, or None."""
+        day = self.service_date
+        counts = [
+            _count_problem(name, getattr(self, name))
+            for name in ("boarded", "alighted", "onboard_after", "capacity")
+        ]
+        return _first(
+            None
+            if isinstance(day, dt.date) and not isinstance(day, dt.datetime)
+            else f"service_date is not a date: {day!r}",
+            _id_problem("vehicle_id", self.vehicle_id),
+            _id_problem("trip_id", self.trip_id),
+            _id_problem("stop_id", self.stop_id),
+            _sequence_problem(self.stop_sequence),
+            *counts,
+            None if self.capacity != 0 else "capacity is 0: a bus carries someone",
+            time_problem("recorded_utc", self.recorded_utc),
+        )
+
+
+def _count_problem(name: str, value: object) -> str | None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return f"{name} is not an integer: {value!r}"
+    if not 0 <= value <= MAX_RIDERS:
+        return f"{name} {value} is out of range 0..{MAX_RIDERS}"
+    return None

@@ -169,6 +169,9 @@ class TerminalConnection:
         elif isinstance(message, j.PassengerFlow):
             await self.ctx.sink.put([translate.passenger_count(self.who, message)])
             self._answer(header, OK, t0)
+        elif isinstance(message, j.DriverIdentity):
+            await self.ctx.sink.put([translate.driver_identity(self.who, message)])
+            self._answer(header, OK, t0)
         elif isinstance(message, j.Unregister):
             await asyncio.to_thread(self.ctx.registry.unregister, self._phone_of(header))
             self._answer(header, OK, t0)

@@ -3,7 +3,7 @@
 A location becomes a VehicleLocation; alarm flags that rise or fall between a terminal's
 reports become AlarmRaised / AlarmCleared; 苏标 ADAS and DMS items become alarms of their
 own kinds ("adas.forward_collision", "dms.phone_call", ...); a passenger counter's 0x1005
-becomes a PassengerCount.
+becomes a PassengerCount; a driver's IC card sign-in or sign-out (0x0702) a DriverIdentity.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from busbrain.domain.events import (
     AlarmCleared,
     AlarmRaised,
+    DriverIdentity,
     Event,
     PassengerCount,
     Position,
     VehicleLocation,
 )
 from busbrain.protocol.jt808 import AdasAlarm, AlarmFlag, DmsAlarm, Location, PassengerFlow
+from busbrain.protocol.jt808 import DriverIdentity as CardReport
 from busbrain.protocol.jt808.extensions.adas_0x64 import AdasType
 from busbrain.protocol.jt808.extensions.dms_0x65 import DmsType
 
@@ -138,4 +140,25 @@ def passenger_count(who: Identity, flow: PassengerFlow) -> PassengerCount:
         start_utc=flow.start,
         boarded=flow.boarded,
         alighted=flow.alighted,
+    )
+
+
+def driver_identity(who: Identity, card: CardReport) -> DriverIdentity:
+    """The event of one 0x0702. The identity fields are kept only for a card read OK at
+    sign-in (a sign-out or an unreadable card has none); empty texts become None.
+    Raises ValueError for a status other than sign-in (1) or sign-out (2), which the
+    decoder refuses already."""
+    if card.status not in (1, 2):
+        raise ValueError(f"0x0702 status {card.status} is neither sign-in nor sign-out")
+    known = card.signed_in and card.read_ok
+    return DriverIdentity(
+        phone=who.phone,
+        vehicle=who.vehicle,
+        ts_utc=card.time,
+        signed_in=card.signed_in,
+        read_ok=card.read_ok if card.signed_in else True,
+        driver_name=(card.driver_name or None) if known else None,
+        certificate=(card.certificate or None) if known else None,
+        authority=(card.authority or None) if known else None,
+        valid_until=card.valid_until if known else None,
     )

@@ -36,9 +36,11 @@ The definitions:
   stop order, and per trip run (boardings ÷ trips of that direction seen that day). It is
   not a load: riders who got off are unknown from taps.
 - **Load profile (断面客流)**: riders on board between consecutive stops, which needs
-  the alightings too — only from the OD inference (trip chaining, expanded to every
-  boarding; `busbrain.planning.od.infer_od`'s `segment_loads`), summarised here by
-  `load_profile` as the mean and the highest load per segment over the trips run.
+  the alightings too: counted by the buses' passenger counters where they exist
+  (`counted_load_profile`, from the loads the live side stores per stop visit), else
+  from the OD inference (trip chaining, expanded to every boarding;
+  `busbrain.planning.od.infer_od`'s `segment_loads`, `load_profile`) — the mean and the
+  highest load per segment over the trips run.
 """
 
 from __future__ import annotations
@@ -479,4 +481,70 @@ def load_profile(segment_loads: pl.DataFrame, route_id: str, direction_id: int) 
             (pl.col("alightings").sum() / trips).alias("alightings"),
         )
         .sort("from_seq", "from_stop_id")
+    )
+
+
+def counted_load_profile(
+    loads: pl.DataFrame, stops: pl.DataFrame, route_id: str, direction_id: int
+) -> pl.DataFrame:
+    """The riders on board per segment of a line's direction, counted: from the passenger
+    counters' loads per stop visit (`RealtimeHistory.passenger_loads`: service_date,
+    trip_id, vehicle_id, route_id, direction_id, stop_sequence, stop_id, boarded,
+    alighted, onboard_after) and `pattern_stops`. Columns as `load_profile`'s, plus
+    `trips` (runs with a count on the segment).
+
+    A stop where the doors did not open has no load row: the bus leaves it with the load
+    it came with, so each run's load is carried forward along its pattern (the one of the
+    line and direction holding most of its counted stops) from its first counted stop.
+    Means are over the runs counted on the segment (a run the counter joined halfway does
+    not count as empty before); boardings and alightings are means per such run."""
+    schema: dict[str, pl.DataType] = {
+        "from_stop_id": pl.String(),
+        "to_stop_id": pl.String(),
+        "from_seq": pl.Int64(),
+        "mean_load": pl.Float64(),
+        "max_load": pl.Float64(),
+        "boardings": pl.Float64(),
+        "alightings": pl.Float64(),
+        "trips": pl.Int64(),
+    }
+    mine = loads.filter(
+        (pl.col("route_id") == route_id) & (pl.col("direction_id").cast(pl.Int64) == direction_id)
+    )
+    if mine.is_empty():
+        return pl.DataFrame(schema=schema)
+    run = ["service_date", "trip_id", "vehicle_id"]
+    calls = _matched_calls(mine, stops)
+    first = calls.group_by(*run, "pattern_id").agg(pl.col("idx").min().alias("_first"))
+    along = (
+        first.join(stops.select("pattern_id", "idx", "stop_id"), on="pattern_id")
+        .filter(pl.col("idx") >= pl.col("_first"))
+        .join(
+            calls.select(*run, "idx", "boarded", "alighted", "onboard_after"),
+            on=[*run, "idx"],
+            how="left",
+        )
+        .sort(*run, "idx")
+        .with_columns(
+            pl.col("onboard_after").forward_fill().over(run).alias("load"),
+            pl.col("boarded").fill_null(0),
+            pl.col("alighted").fill_null(0),
+            pl.col("stop_id").shift(-1).over(run).alias("to_stop_id"),
+        )
+        .filter(pl.col("to_stop_id").is_not_null())
+    )
+    if along.is_empty():
+        return pl.DataFrame(schema=schema)
+    return (
+        along.group_by(pl.col("stop_id").alias("from_stop_id"), "to_stop_id")
+        .agg(
+            pl.col("idx").min().cast(pl.Int64).alias("from_seq"),
+            pl.col("load").mean().cast(pl.Float64).alias("mean_load"),
+            pl.col("load").max().cast(pl.Float64).alias("max_load"),
+            pl.col("boarded").mean().cast(pl.Float64).alias("boardings"),
+            pl.col("alighted").mean().cast(pl.Float64).alias("alightings"),
+            pl.len().cast(pl.Int64).alias("trips"),
+        )
+        .sort("from_seq", "from_stop_id")
+        .select(list(schema))
     )

@@ -6,9 +6,11 @@ seconds, distances metres. The definitions follow docs users.md §2.1 and §2.4:
 
 - **电子路单 (waybill)**: per vehicle, each trip (趟次) it served in the order it served
   them, with the planned and actual departure from the first stop and arrival at the last
-  stop, the delays, revenue and dead mileage, and the layover before it. The store knows
-  no driver yet (no 人车绑定 / 考勤 sign-in), so every waybill's `driver` is None: the
-  waybill is per vehicle and no driver is guessed.
+  stop, the delays, revenue and dead mileage, and the layover before it. Each trip names
+  its **driver**: the one signed in on the vehicle (IC card, JT/T 808 0x0702; see
+  busbrain.oversight.drivers) at its actual departure from the first stop (the first
+  stop seen when it was not seen there); None when nobody was signed in (no guess).
+  A driver's waybill is the trips they drove, whichever vehicle.
 - **Schedule deviation** = actual − scheduled (s). A terminal departure is **on time**
   when −60 s ≤ deviation ≤ +300 s (users.md §2.4's default, TransitClock's
   `defaultAllowableEarlyMinutes=1`, `defaultAllowableLateMinutes=5`; `Rules` changes it,
@@ -46,7 +48,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -54,6 +56,7 @@ from busbrain.domain.geo import haversine_m
 from busbrain.domain.gtfstime import format_date, service_day_start
 from busbrain.domain.live import LiveSnapshot
 from busbrain.domain.network import Pattern, TripTimes
+from busbrain.oversight.drivers import DriverRef, ShiftIndex, unique_drivers
 
 ON_TIME_EARLY_S = 60.0
 """A terminal departure this much early is still on time (users.md §2.4)."""
@@ -187,6 +190,18 @@ class WaybillTrip:
     """Stood at the terminal between the previous trip's arrival and this departure."""
     scheduled_layover_s: float | None
     layover_overlong: bool
+    driver: DriverRef | None = None
+    """Who was signed in on the vehicle at the departure; None: nobody (or no shifts)."""
+
+    @property
+    def departed_unix(self) -> float:
+        """The instant the driver is looked up at: the actual departure, else the first
+        stop seen."""
+        return (
+            self.actual_departure_unix
+            if self.actual_departure_unix is not None
+            else self.first_seen_unix
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,8 +210,17 @@ class VehicleWaybill:
 
     vehicle_id: str
     trips: tuple[WaybillTrip, ...]
-    driver: str | None = None
-    """Always None: the store has no driver identity (人车绑定) yet."""
+
+    @property
+    def drivers(self) -> list[DriverRef]:
+        """The drivers of its trips, in the order they drove, each once."""
+        return unique_drivers([t.driver for t in self.trips])
+
+    @property
+    def driver(self) -> str | None:
+        """The drivers' names (ids when nameless) joined with 、; None without a driver."""
+        names = [d.name or d.driver_id for d in self.drivers]
+        return "、".join(names) if names else None
 
     @property
     def revenue_m(self) -> float:
@@ -334,6 +358,18 @@ class OperationsDay:
 
     def waybill(self, vehicle_id: str) -> VehicleWaybill | None:
         return next((w for w in self.waybills if w.vehicle_id == vehicle_id), None)
+
+    def driver_waybills(self, driver_id: str) -> list[VehicleWaybill]:
+        """The waybills cut to the trips `driver_id` drove, per vehicle (empty when they
+        drove none that day)."""
+        out = []
+        for w in self.waybills:
+            mine = tuple(
+                t for t in w.trips if t.driver is not None and t.driver.driver_id == driver_id
+            )
+            if mine:
+                out.append(VehicleWaybill(w.vehicle_id, mine))
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -478,6 +514,7 @@ def _waybills(
     plan: DayPlan,
     positions: Mapping[str, tuple[float, float]],
     rules: Rules,
+    drivers: ShiftIndex | None = None,
 ) -> tuple[list[VehicleWaybill], list[OverlongLayover]]:
     by_vehicle: dict[str, list[_Seen]] = {}
     for s in seen:
@@ -489,6 +526,8 @@ def _waybills(
         for s in sorted(by_vehicle[vehicle_id], key=lambda s: (s.first_arrival, s.trip_id)):
             p = plan.trips.get(s.trip_id)
             row = _trip_row(s, p, before, positions, rules)
+            if drivers:
+                row = replace(row, driver=drivers.driver_at(vehicle_id, row.departed_unix))
             rows.append(row)
             if row.layover_overlong and before is not None:
                 assert row.actual_departure_unix is not None and row.layover_s is not None
@@ -518,6 +557,7 @@ def operations_day(
     live: LiveSnapshot | None = None,
     stop_positions: Mapping[str, tuple[float, float]] | None = None,
     rules: Rules | None = None,
+    drivers: ShiftIndex | None = None,
 ) -> OperationsDay:
     """The waybills and line figures of `plan.day` as of `now` (unix seconds).
 
@@ -525,12 +565,13 @@ def operations_day(
     are ignored); `live` is the live picture when `plan.day` is today (None for another
     day: then nothing is off route, and only stop events say a trip started);
     `stop_positions` maps stop_id to (lat, lon) degrees, for dead mileage and the
-    straight-line revenue mileage fallback (without it those are None).
+    straight-line revenue mileage fallback (without it those are None); `drivers` the
+    shifts that name each trip's driver (without it, or empty, no trip has one).
     """
     rules = rules or Rules()
     positions = stop_positions or {}
     seen = _seen(events, plan.day)
-    waybills, overlong = _waybills(seen, plan, positions, rules)
+    waybills, overlong = _waybills(seen, plan, positions, rules, drivers)
 
     lines: dict[str, LineFigures] = {}
 

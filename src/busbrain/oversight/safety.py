@@ -20,9 +20,11 @@ Values in, values out; no I/O and no clock reads (the store and the API pass tim
   (about 0.3 g) or 2.5 m/s² of acceleration (a loaded city bus pulls away at about
   1 m/s²). Positions 10 s apart smooth a brake into a gentler slope, so this finds the
   harsh braking that terminals report densely (many send a point a second around one).
-- **Behaviour score per vehicle and week** (`behaviour_scores`): the store knows vehicles,
-  not drivers (no 人车绑定 yet), so this is a score per vehicle-week; with driver sign-in
-  it becomes per driver. See `behaviour_scores` for the formula.
+- **Behaviour score per vehicle and week** (`behaviour_scores`), and **per driver and
+  week** when drivers sign in with their IC cards (`driver_behaviour_scores`): each
+  kilometre, driving event and alarm goes to the driver signed in on the vehicle at its
+  time (busbrain.oversight.drivers); what happened with nobody signed in stays with the
+  vehicle (a row without a driver). See `behaviour_scores` for the formula.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from typing import Any, Final
 import polars as pl
 
 from busbrain.domain.errors import BusbrainError
+from busbrain.oversight.drivers import DriverShift, ShiftIndex
 
 # ---- the alarm queue -------------------------------------------------------------------
 
@@ -374,6 +377,14 @@ def distance_km(positions: pl.DataFrame, *, max_gap_s: float = 300.0) -> dict[st
     """Kilometres each vehicle drove: the straight lines between its consecutive positions
     at most `max_gap_s` apart, leaving out steps where it stood (speed 0 at both ends,
     which would count GPS jitter as driving)."""
+    steps = distance_steps(positions, max_gap_s=max_gap_s)
+    totals = steps.group_by("vehicle_id").agg(pl.col("step_km").sum())
+    return {v: float(km) for v, km in totals.iter_rows()}
+
+
+def distance_steps(positions: pl.DataFrame, *, max_gap_s: float = 300.0) -> pl.DataFrame:
+    """The steps `distance_km` adds up, one per position: columns vehicle_id, ts_utc (the
+    step's end) and step_km; so that a week's kilometres can be split between drivers."""
     frame = _sorted_positions(positions)
     r = math.pi / 180.0
     lat0, lon0 = (
@@ -385,11 +396,11 @@ def distance_km(positions: pl.DataFrame, *, max_gap_s: float = 300.0) -> dict[st
         pl.col("lat") * r
     ).cos() * ((pl.col("lon") - lon0) * r / 2).sin() ** 2
     step_km = 2 * 6371.0088 * a.sqrt().clip(upper_bound=1.0).arcsin()
-    steps = frame.with_columns(step_km=step_km).filter(
-        (pl.col("gap_s") <= max_gap_s) & ~still.fill_null(False)
+    return (
+        frame.with_columns(step_km=step_km)
+        .filter((pl.col("gap_s") <= max_gap_s) & ~still.fill_null(False))
+        .select("vehicle_id", "ts_utc", "step_km")
     )
-    totals = steps.group_by("vehicle_id").agg(pl.col("step_km").sum())
-    return {v: float(km) for v, km in totals.iter_rows()}
 
 
 # ---- behaviour score per vehicle and week ----------------------------------------------
@@ -472,3 +483,128 @@ def week_bounds(day: dt.date, zone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime
     monday = day - dt.timedelta(days=day.weekday())
     start = dt.datetime.combine(monday, dt.time(), zone)
     return start.astimezone(dt.UTC), (start + dt.timedelta(days=7)).astimezone(dt.UTC)
+
+
+# ---- behaviour score per driver and week -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DriverScore:
+    """One driver's week (`driver_id` the certificate number), or, with `driver_id` None,
+    what a vehicle did with nobody signed in (`vehicle_id` then names it). `vehicles`:
+    the vehicles the kilometres, events and alarms were on. Score as `BehaviourScore`."""
+
+    driver_id: str | None
+    driver_name: str | None
+    vehicle_id: str | None
+    vehicles: tuple[str, ...]
+    km: float
+    events: Mapping[str, int]
+    points: float
+    score: float | None
+
+
+def _shift_frame(shifts: Iterable[DriverShift]) -> pl.DataFrame:
+    rows = [(s.vehicle_id, s.signed_in_utc, s.signed_out_utc, s.driver_id) for s in shifts]
+    schema: dict[str, pl.DataType] = {
+        "vehicle_id": pl.String(),
+        "signed_in_utc": pl.Datetime("us", "UTC"),
+        "signed_out_utc": pl.Datetime("us", "UTC"),
+        "driver_id": pl.String(),
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row").sort("signed_in_utc")
+
+
+def _km_by_driver(
+    steps: pl.DataFrame, shifts: Iterable[DriverShift]
+) -> dict[tuple[str | None, str], float]:
+    """Kilometres per (driver_id or None, vehicle_id): each step goes to the driver whose
+    shift (the latest signed in on the vehicle at or before the step) covers its end."""
+    if steps.is_empty():
+        return {}
+    joined = (
+        steps.with_columns(pl.col("ts_utc").dt.cast_time_unit("us"))
+        .sort("ts_utc")
+        .join_asof(
+            _shift_frame(shifts),
+            left_on="ts_utc",
+            right_on="signed_in_utc",
+            by="vehicle_id",
+            strategy="backward",
+            check_sortedness=False,  # both sorted by time; polars cannot check per group
+        )
+    )
+    covered = pl.col("signed_out_utc").is_null() | (pl.col("ts_utc") < pl.col("signed_out_utc"))
+    driver = pl.when(covered).then(pl.col("driver_id")).otherwise(None).alias("driver")
+    totals = (
+        joined.with_columns(driver).group_by("driver", "vehicle_id").agg(pl.col("step_km").sum())
+    )
+    return {(d, v): float(km) for d, v, km in totals.iter_rows()}
+
+
+def driver_behaviour_scores(
+    steps: pl.DataFrame,
+    events: Iterable[DrivingEvent],
+    alarms: Iterable[Alarm],
+    shifts: Iterable[DriverShift],
+) -> list[DriverScore]:
+    """The week's behaviour score per driver (same formula as `behaviour_scores`), from
+    the kilometre steps (`distance_steps`), the driving events and alarms, and the
+    drivers' shifts: each goes to the driver signed in on its vehicle at its time (a
+    step's end, an event's start, an alarm's raising). What happened with nobody signed
+    in gives one row per vehicle with no driver. Worst score first (no score last)."""
+    shifts = list(shifts)
+    index = ShiftIndex(shifts)
+    names = {s.driver_id: s.driver_name for s in sorted(shifts, key=lambda s: s.signed_in_utc)}
+    km: dict[str, float] = {}
+    vehicles: dict[str, set[str]] = {}
+    counts: dict[str, dict[str, int]] = {}
+    points: dict[str, float] = {}
+
+    def key(driver_id: str | None, vehicle_id: str) -> str:
+        k = f"d:{driver_id}" if driver_id is not None else f"v:{vehicle_id}"
+        vehicles.setdefault(k, set()).add(vehicle_id)
+        return k
+
+    def who(vehicle_id: str, t: dt.datetime) -> str:
+        s = index.at_unix(vehicle_id, t.timestamp())
+        return key(None if s is None else s.driver_id, vehicle_id)
+
+    for (driver_id, vehicle_id), dist in _km_by_driver(steps, shifts).items():
+        k = key(driver_id, vehicle_id)
+        km[k] = km.get(k, 0.0) + dist
+    for e in events:
+        k = who(e.vehicle_id, e.start_utc)
+        counts.setdefault(k, {}).setdefault(e.kind, 0)
+        counts[k][e.kind] += 1
+        points[k] = points.get(k, 0.0) + EVENT_POINTS.get(e.kind, 0.0)
+    for a in alarms:
+        if not is_driver_alarm(a.kind):
+            continue
+        k = who(a.vehicle_id or a.phone, a.raised_utc)
+        counts.setdefault(k, {}).setdefault(a.kind, 0)
+        counts[k][a.kind] += 1
+        points[k] = points.get(k, 0.0) + ALARM_POINTS.get(a.severity, 0.0)
+    out = []
+    for k in sorted(set(km) | set(counts)):
+        dist = km.get(k, 0.0)
+        p = points.get(k, 0.0)
+        score = None
+        if dist >= MIN_KM:
+            score = round(max(0.0, 100.0 - POINTS_PER_100KM_WEIGHT * p * 100.0 / dist), 1)
+        mine = tuple(sorted(vehicles[k]))
+        driver_id = k[2:] if k.startswith("d:") else None
+        out.append(
+            DriverScore(
+                driver_id,
+                None if driver_id is None else names.get(driver_id),
+                mine[0] if driver_id is None else None,
+                mine,
+                round(dist, 1),
+                dict(counts.get(k, {})),
+                p,
+                score,
+            )
+        )
+    out.sort(key=lambda s: (s.score is None, s.score if s.score is not None else 0.0))
+    return out

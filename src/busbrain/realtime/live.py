@@ -3,7 +3,8 @@
 `LiveProcessor` owns every vehicle's quality state, track and latest predictions. It is
 fed fixes one by one (from the bus, or a replay) with the clock passed in, and answers
 with the events to publish (stop visits, headway status, off-route, stale) and, on
-request, an immutable `LiveSnapshot` for readers. One processor serves one service day
+request, an immutable `LiveSnapshot` for readers; the passenger counters' riders per stop
+visit wait for `take_loads` (the history writes them). One processor serves one service day
 at a time and moves to the next day's network when fixes of the next day come.
 Times: unix seconds (UTC) at this boundary, seconds after the service day's start inside.
 """
@@ -14,6 +15,7 @@ import dataclasses
 import datetime as dt
 import zlib
 import zoneinfo
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -59,6 +61,15 @@ stop passage proves the bus stopped there: with reports every 10 s a short dwell
 falls between two fixes, and the track alone would call the stop passed (越站)."""
 DOORS_KEPT = 8
 """Recent door openings and passages kept per vehicle to match one against the other."""
+OPENINGS_PENDING_S = 3600.0
+"""A door opening matched to no stop visit yet waits at most this long (seconds of the
+bus's own reports) for one: a bus laying over at the terminal boards its next trip's
+riders long before the tracker sees it start that trip."""
+OPENINGS_KEPT = 32
+"""Door openings waiting for a stop visit, per vehicle (the oldest go first)."""
+LOADS_KEPT = 20_000
+"""Stop loads waiting for `take_loads`; beyond this the oldest are lost (counted), so a
+processor nobody drains (no history) does not grow."""
 SNAPSHOT_REBUILD_S = 15.0
 """A vehicle unchanged since the last snapshot is shown as it was, rebuilt at least this
 often (seconds) so that predictions falling into the past drop out; each vehicle at its
@@ -70,6 +81,47 @@ MAX_AHEAD_S = 3 * 3600.0
 
 def _utc(t: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(t, dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class StopLoad:
+    """The passenger counter at one stop visit of a trip: the riders of the door openings
+    matched to it (summed: doors may open twice), and `onboard_after`, the running count
+    of riders on board after the visit's last opening (0 at the trip's last stop, where
+    the bus is emptied). People; `capacity` is the bus's rated riders (额定载客量). A
+    later opening at the same visit gives a new `StopLoad` with the same key."""
+
+    service_date: dt.date
+    vehicle_id: str
+    trip_id: str
+    stop_id: str
+    stop_sequence: int
+    boarded: int
+    alighted: int
+    onboard_after: int
+    capacity: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Opening:
+    """A door opening not yet matched to a stop visit: unix seconds on the platform's
+    clock, the riders counted, and the running count right after it."""
+
+    opened: float
+    closed: float
+    boarded: int
+    alighted: int
+    onboard_after: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Visit:
+    """A stop event the track gave: trip index, call index k, unix arrival and departure."""
+
+    trip: int
+    k: int
+    arrival: float
+    departure: float
 
 
 @dataclass(slots=True)
@@ -93,6 +145,12 @@ class _Vehicle:
     """Recent door openings (open, close), unix seconds on the platform's clock."""
     passed: list[StopVisited] = field(default_factory=list)
     """Recent stops the track says were passed without stopping (the events sent)."""
+    openings: list[_Opening] = field(default_factory=list)
+    """Door openings waiting for the stop visit they belong to."""
+    visits: list[_Visit] = field(default_factory=list)
+    """Recent stop events (stopped or passed), in the order the track gave them."""
+    loads: dict[tuple[int, int], tuple[float, StopLoad]] = field(default_factory=dict)
+    """(trip, k) -> (close of its latest opening, its load): recent visits with counts."""
     version: int = 0
     """Bumped whenever what readers see of this vehicle may have changed (a fix, a count,
     a new day): the snapshot rebuilds its `VehicleLive` only then (see `snapshot`)."""
@@ -137,6 +195,12 @@ class LiveProcessor:
         self._last_at: dict[tuple[int, int], tuple[float, str, int]] = {}
         """(pattern, call) -> (arrival unix, vehicle, trip) of the last bus there."""
         self.fixes = 0
+        self._loads: deque[StopLoad] = deque()
+        """Stop loads made and not yet taken (`take_loads`)."""
+        self.openings_unmatched = 0
+        """Door openings whose riders went to no stop visit (they still count on board)."""
+        self.loads_lost = 0
+        """Stop loads dropped because nobody took them (`LOADS_KEPT`)."""
 
     def _ensure_day(self, t: float) -> bool:
         day = service_date_of(t, self.tz)
@@ -156,6 +220,7 @@ class LiveProcessor:
         for v in self.vehicles.values():
             v.track = Track(v.vehicle_id)
             v.predictions = []
+            v.visits, v.loads = [], {}  # trip indices of the old day's network
             v.version += 1
         self._last_at.clear()
         return self.rt is not None
@@ -232,16 +297,21 @@ class LiveProcessor:
         both ways) and emptied when the bus reaches the last stop of its trip (终点站清客),
         so a day's counting errors do not pile up from trip to trip. The opening itself is
         evidence that the bus stood at a stop: a stop the track had called passed near
-        that time is sent again as stopped, with the doors' times."""
+        that time is sent again as stopped, with the doors' times.
+
+        The riders are also attributed to the stop visit the opening belongs to (see
+        `_attribute`), and the visit's `StopLoad` waits for `take_loads`."""
         v = self._vehicle(vehicle_id, phone)
         v.on_board = max((v.on_board or 0) + boarded - alighted, 0)
         skew = v.quality.skew_s if v.quality is not None else None
         shift = skew if skew is not None and abs(skew) >= SKEW_MIN_S else 0.0
         v.counted_at = max(v.counted_at, t + shift)
         v.version += 1
+        door = (min(opened if opened is not None else t, t) + shift, t + shift)
+        v.openings.append(_Opening(door[0], door[1], boarded, alighted, v.on_board))
+        self._attribute(v)
         if opened is None:
             return []
-        door = (min(opened, t) + shift, t + shift)
         v.doors = [*v.doors[-(DOORS_KEPT - 1) :], door]
         for i, sent in enumerate(v.passed):
             u = sent.ts_utc.timestamp()
@@ -256,6 +326,90 @@ class LiveProcessor:
                     )
                 ]
         return []
+
+    def take_loads(self) -> list[StopLoad]:
+        """The stop loads made since the last call (for the history), oldest first."""
+        out = list(self._loads)
+        self._loads.clear()
+        return out
+
+    def _visit_of(self, v: _Vehicle, o: _Opening) -> _Visit | None:
+        """The stop visit door opening `o` belongs to, if the track has given it yet.
+
+        - the visit whose time at the stop overlaps the opening most, or is nearest to it,
+          within DOOR_MATCH_S (stops may be a few seconds' drive apart);
+        - else the first stop of a trip, when the doors opened after the visit before it
+          (the last stop of the previous trip, if seen) and closed before the bus left the
+          first stop: riders boarding while the bus lays over at the terminal, before the
+          tracker has started the trip or where it places the stop apart from the doors.
+        """
+        best: _Visit | None = None
+        best_overlap = -DOOR_MATCH_S
+        for visit in v.visits:
+            overlap = min(visit.departure, o.closed) - max(visit.arrival, o.opened)
+            if overlap >= best_overlap:
+                best, best_overlap = visit, overlap
+        if best is not None:
+            return best
+        before = -float("inf")
+        for visit in v.visits:
+            if visit.k == 0 and before <= o.closed <= visit.departure + DOOR_MATCH_S:
+                return visit
+            before = visit.departure
+        return None
+
+    def _attribute(self, v: _Vehicle) -> None:
+        """Put the vehicle's waiting door openings on their stop visits (`_visit_of`).
+
+        An opening that can no longer match is dropped, its riders attributed to no stop
+        (`openings_unmatched`; they still count on board): when a later stop visit has
+        been seen (visits come in the order driven), when it has waited
+        OPENINGS_PENDING_S, or when OPENINGS_KEPT newer ones wait."""
+        rt, day = self.rt, self.day
+        waiting: list[_Opening] = []
+        for o in v.openings:
+            visit = None if rt is None or day is None else self._visit_of(v, o)
+            if visit is not None:
+                assert rt is not None and day is not None
+                self._load(v, o, visit, rt, day)
+            elif (
+                any(x.arrival - DOOR_MATCH_S > o.closed for x in v.visits)
+                or v.t - o.closed > OPENINGS_PENDING_S
+            ):
+                self.openings_unmatched += 1
+            else:
+                waiting.append(o)
+        if len(waiting) > OPENINGS_KEPT:
+            self.openings_unmatched += len(waiting) - OPENINGS_KEPT
+            waiting = waiting[-OPENINGS_KEPT:]
+        v.openings = waiting
+
+    def _load(self, v: _Vehicle, o: _Opening, visit: _Visit, rt: RtNetwork, day: dt.date) -> None:
+        """Add opening `o`'s riders to `visit`'s load and hand the load out."""
+        net = rt.net
+        trip = net.trips[visit.trip]
+        key = (visit.trip, visit.k)
+        had = v.loads.get(key)
+        latest = had is None or o.closed >= had[0]
+        last_stop = visit.k == len(trip.arrival_s) - 1
+        load = StopLoad(
+            day,
+            v.vehicle_id,
+            trip.trip_id,
+            net.stop_ids[int(net.patterns[trip.pattern].stops[visit.k])],
+            trip.stop_sequences[visit.k],
+            o.boarded + (had[1].boarded if had else 0),
+            o.alighted + (had[1].alighted if had else 0),
+            0 if last_stop else o.onboard_after if had is None or latest else had[1].onboard_after,
+            self.capacity.get(v.vehicle_id, DEFAULT_CAPACITY),
+        )
+        v.loads[key] = (max(o.closed, had[0]) if had else o.closed, load)
+        if len(v.loads) > DOORS_KEPT:
+            del v.loads[next(iter(v.loads))]
+        if len(self._loads) >= LOADS_KEPT:
+            self._loads.popleft()
+            self.loads_lost += 1
+        self._loads.append(load)
 
     def _door_at(self, v: _Vehicle, passage: float) -> tuple[float, float] | None:
         """A recent door opening that shows the bus stood where it passed at `passage`."""
@@ -300,6 +454,10 @@ class LiveProcessor:
                     stopped=True,
                 )
             predictor.observe(e)
+            v.visits = [
+                *v.visits[-(DOORS_KEPT - 1) :],
+                _Visit(e.trip, e.k, rt.day_start_unix + e.arrival, rt.day_start_unix + e.departure),
+            ]
             events = self._stop_events(v, e, rt)
             if not e.stopped:
                 sent = events[0]
@@ -308,6 +466,8 @@ class LiveProcessor:
             out.extend(events)
             if v.on_board is not None and e.k == len(rt.net.trips[e.trip].arrival_s) - 1:
                 v.on_board = 0  # everyone leaves at the terminus
+        if res.events and v.openings:
+            self._attribute(v)
         if res.released and not v.off_route_sent:
             trip_id = rt.net.trips[before].trip_id if before >= 0 else None
             out.append(

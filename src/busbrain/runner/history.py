@@ -1,4 +1,5 @@
-"""What the live side keeps in the store: positions, stop events, predictions made.
+"""What the live side keeps in the store: positions, stop events, predictions made, and
+the passenger counters' riders per stop visit (the processor's `take_loads`).
 
 Records are buffered and written in batches (a thread does the writing, the event loop
 never waits on the store); old rows are purged by the retention settings. Predictions
@@ -14,7 +15,12 @@ import logging
 from dataclasses import dataclass, field
 
 from busbrain.domain.events import Event, StopVisited
-from busbrain.domain.history import PositionRecord, PredictionRecord, StopEventRecord
+from busbrain.domain.history import (
+    PassengerLoadRecord,
+    PositionRecord,
+    PredictionRecord,
+    StopEventRecord,
+)
 from busbrain.realtime.fixes import Fix
 from busbrain.realtime.live import LiveProcessor
 from busbrain.store.ports import RealtimeHistory
@@ -30,6 +36,9 @@ class Retention:
     positions_days: float = 30.0
     predictions_days: float = 7.0
     stop_events_days: float = 400.0
+    passenger_loads_days: float = 400.0
+    """As stop events: 数据分析 compares loads over months, and a row per counted stop
+    visit is small."""
 
 
 def _utc(t: float) -> dt.datetime:
@@ -43,13 +52,21 @@ class HistoryBuffer:
     positions: list[PositionRecord] = field(default_factory=list)
     stop_events: list[StopEventRecord] = field(default_factory=list)
     predictions: list[PredictionRecord] = field(default_factory=list)
+    loads: list[PassengerLoadRecord] = field(default_factory=list)
     _logged: dict[str, float] = field(default_factory=dict)
     _purged: float = 0.0
 
     def take_events(self, processor: LiveProcessor, events: list[Event], now: float) -> None:
         """Remember the stop events among `events` (a refined one replaces the first when
-        stored: same key)."""
+        stored: same key), and the stop loads the processor has made since."""
         day = processor.day
+        for x in processor.take_loads():
+            self.loads.append(
+                PassengerLoadRecord(
+                    x.service_date, x.vehicle_id, x.trip_id, x.stop_id, x.stop_sequence,
+                    x.boarded, x.alighted, x.onboard_after, x.capacity, _utc(now),
+                )
+            )  # fmt: skip
         for e in events:
             if isinstance(e, StopVisited) and day is not None:
                 self.stop_events.append(
@@ -97,7 +114,8 @@ class HistoryBuffer:
         """Write what is buffered (and purge once an hour); errors are logged, not raised:
         the live picture must go on when the store is slow or down."""
         positions, stops, preds = self.positions, self.stop_events, self.predictions
-        self.positions, self.stop_events, self.predictions = [], [], []
+        loads = self.loads
+        self.positions, self.stop_events, self.predictions, self.loads = [], [], [], []
         try:
             if positions:
                 await asyncio.to_thread(self.history.add_positions, positions)
@@ -105,6 +123,8 @@ class HistoryBuffer:
                 await asyncio.to_thread(self.history.add_stop_events, stops)
             if preds:
                 await asyncio.to_thread(self.history.add_predictions, preds)
+            if loads:
+                await asyncio.to_thread(self.history.add_passenger_loads, loads)
             if now - self._purged >= 3600:
                 self._purged = now
                 await asyncio.to_thread(self._purge, now)
@@ -121,4 +141,10 @@ class HistoryBuffer:
             positions=False,
             predictions=False,
             stop_events=True,
+        )
+        self.history.purge(
+            _utc(now - r.passenger_loads_days * day),
+            positions=False,
+            predictions=False,
+            passenger_loads=True,
         )

@@ -66,3 +66,48 @@ def crew_duty(net: DayNetwork, duty: Duty, index: int, rng: np.random.Generator)
         _driver(f"D{index + 1:04d}A", -np.inf, change, rng),
         _driver(f"D{index + 1:04d}B", change, np.inf, rng),
     ]
+
+
+CARD_STREAM = 702
+"""The random stream of the drivers' IC cards (names, certificate numbers)."""
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红建国志海波鹏辉斌宇浩凯"
+AUTHORITY = "锦州市交通运输局"
+"""Who issues the simulated drivers' qualification certificates (从业资格证)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DriverCard:
+    """A simulated driver's qualification certificate IC card: a fake Chinese name and a
+    certificate number (18 digits, like the ID-card-based numbers Liaoning issues),
+    stable for a seed and driver id, so every run of a scenario signs in the same people."""
+
+    driver_id: str
+    name: str
+    certificate: str
+    valid_until: tuple[int, int, int]
+    """(year, month, day) of the certificate's expiry."""
+
+
+def driver_card(seed: int, driver_id: str) -> DriverCard:
+    """The card of simulated driver `driver_id` (fake: no real person's data)."""
+    key = int.from_bytes(driver_id.encode()[:16].ljust(16, b"\0"), "big")
+    rng = np.random.default_rng([seed, CARD_STREAM, key & 0xFFFF_FFFF, key >> 32])
+    name = SURNAMES[int(rng.integers(len(SURNAMES)))] + "".join(
+        GIVEN[int(k)] for k in rng.integers(len(GIVEN), size=int(rng.integers(1, 3)))
+    )
+    born = (
+        1965 + int(rng.integers(0, 35)),
+        1 + int(rng.integers(0, 12)),
+        1 + int(rng.integers(0, 28)),
+    )
+    serial = int(rng.integers(0, 10_000))
+    certificate = (
+        f"2107{int(rng.integers(0, 100)):02d}{born[0]:04d}{born[1]:02d}{born[2]:02d}{serial:04d}"
+    )
+    valid = (
+        2027 + int(rng.integers(0, 6)),
+        1 + int(rng.integers(0, 12)),
+        1 + int(rng.integers(0, 28)),
+    )
+    return DriverCard(driver_id, name, certificate, valid)

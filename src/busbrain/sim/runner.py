@@ -19,7 +19,7 @@ from busbrain.sim.capture import CaptureStats, write_capture
 from busbrain.sim.fares import FareBatch, fare_batches, write_fare_batches
 from busbrain.sim.live import LiveStats, play_live
 from busbrain.sim.script import Action, ActionKind, SimClock, SimTerminal, TerminalScript
-from busbrain.sim.terminals import flow_actions, script
+from busbrain.sim.terminals import card_actions, flow_actions, script
 from busbrain.sim.world import World
 
 
@@ -64,7 +64,8 @@ def clip(
 
 def build_scripts(world: World, span_s: tuple[float, float] | None = None) -> list[TerminalScript]:
     """Each terminal's script, clipped to `span_s` (seconds after the service day's start):
-    its positions and, merged in time order, its passenger counter's reports."""
+    its positions and, merged in time order, its passenger counter's reports and its
+    drivers' IC card sign-ins and sign-outs."""
     u = world.day_start_unix
     flows = stop_flows(world)
     scripts = []
@@ -77,6 +78,7 @@ def build_scripts(world: World, span_s: tuple[float, float] | None = None) -> li
         actions: Iterable[Action] = heapq.merge(
             script(obs, term, u, world.scenario, before=before),
             flow_actions(flows.get(bus, []), obs, u, before=before),
+            card_actions(world.day.buses[bus].drivers, obs, u, world.scenario.seed, before=before),
             key=lambda a: a.t,
         )
         if span_s is not None:

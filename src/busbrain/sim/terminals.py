@@ -25,6 +25,7 @@ from busbrain.protocol.jt808.extensions.dms_0x65 import DmsAlarm
 from busbrain.protocol.jt808.messages.location_flags import AlarmFlag, StatusFlag
 from busbrain.sim.alarms import AlarmTruth
 from busbrain.sim.apc import StopFlow
+from busbrain.sim.drivers import AUTHORITY, Driver, driver_card
 from busbrain.sim.engine import BusDay
 from busbrain.sim.sample import Sampler, Track, report_times
 from busbrain.sim.scenario import Scenario
@@ -333,3 +334,68 @@ def flow_actions(
             )
         )
         yield Action(t, ActionKind.SEND, message)
+
+
+CARD_DELAY_S = 30.0
+"""A driver inserts their card this long after the terminal comes on (or after taking
+over the bus) and pulls it this long before handing over (or powering off), seconds."""
+
+
+def card_actions(
+    drivers: list[Driver],
+    obs: Observed,
+    day_start_unix: float,
+    seed: int,
+    *,
+    before: float = float("-inf"),
+) -> Iterator[Action]:
+    """The drivers' IC card sign-ins and sign-outs (0x0702) on this bus (unix seconds):
+    each driver signs in at the start of their piece of the duty (power-on, or the relief
+    point where the previous driver handed over) and out at its end, stamped with the
+    terminal's clock. A card moved while the link is down is reported when it is back
+    (with the time the card moved). Clipped to `before`, a driver still signed in then
+    reports their sign-in at `before` (the terminal repeats it on connecting), so a run
+    started mid-day knows who drives."""
+    t_all = obs.track.t
+    if not len(t_all) or not drivers:
+        return
+    u = day_start_unix
+    skew = round(obs.clock_skew_s)
+    first, last = float(t_all[0]), float(t_all[-1])
+    moves: list[tuple[float, j.DriverIdentity]] = []
+    for d in drivers:
+        start = max(d.start, first) + CARD_DELAY_S
+        end = min(d.end, last) - CARD_DELAY_S
+        if end <= start:
+            continue
+        card = driver_card(seed, d.driver_id)
+        y, mo, da = card.valid_until
+        moves.append(
+            (
+                start,
+                j.DriverIdentity(
+                    1,
+                    dt.datetime.fromtimestamp(u + start + skew, GMT8),
+                    0,
+                    card.name,
+                    card.certificate,
+                    AUTHORITY,
+                    dt.date(y, mo, da),
+                ),
+            )
+        )
+        moves.append((end, j.DriverIdentity(2, dt.datetime.fromtimestamp(u + end + skew, GMT8))))
+    sent: list[tuple[float, j.DriverIdentity]] = []
+    for i, (t, message) in enumerate(moves):
+        at = u + t
+        for a, b, _ in obs.gaps:
+            if a <= t < b:
+                at = u + b + 2  # after the reconnect and the blind-area batches
+        if at < before:
+            later = moves[i + 1][0] if i + 1 < len(moves) else last
+            if message.status != 1 or u + later <= before:
+                continue  # the card moved before the run: only a sign-in still on counts
+            at = before
+        sent.append((at, message))
+    for at, message in sorted(sent, key=lambda m: m[0]):
+        yield Action(at, ActionKind.SEND, message)

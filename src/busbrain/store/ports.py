@@ -14,7 +14,12 @@ from typing import Protocol
 import polars as pl
 
 from busbrain.access.records import AuditEntry, Session, User
-from busbrain.domain.history import PositionRecord, PredictionRecord, StopEventRecord
+from busbrain.domain.history import (
+    PassengerLoadRecord,
+    PositionRecord,
+    PredictionRecord,
+    StopEventRecord,
+)
 from busbrain.domain.network import (
     Agency,
     Block,
@@ -252,6 +257,27 @@ class RealtimeHistory(Protocol):
         """Add predictions; one already stored (same key) is kept."""
         ...
 
+    def add_passenger_loads(self, rows: list[PassengerLoadRecord]) -> int:
+        """Add the passenger counters' loads per stop visit; one already stored (same key
+        as a stop event) is replaced by the new one."""
+        ...
+
+    def passenger_loads(
+        self,
+        service_date_from: dt.date,
+        service_date_to: dt.date,
+        route_ids: set[str] | None = None,
+    ) -> pl.DataFrame:
+        """The passenger loads of service days `service_date_from` to `service_date_to`
+        (both included), of the routes `route_ids` (all when None), in key order.
+
+        Columns: service_date (Date), route_id and direction_id (from the current
+        network's trip, null when it no longer has the trip, which a route filter then
+        leaves out), trip_id, stop_sequence (Int64), stop_id, vehicle_id, boarded,
+        alighted, onboard_after, capacity (Int64, people), recorded_utc (Datetime µs, UTC).
+        """
+        ...
+
     def stop_events(
         self,
         service_date_from: dt.date,
@@ -295,11 +321,13 @@ class RealtimeHistory(Protocol):
         positions: bool = True,
         predictions: bool = True,
         stop_events: bool = False,
+        passenger_loads: bool = False,
     ) -> dict[str, int]:
         """Delete history older than `before_utc` (aware): positions by ts_utc, predictions
         by made_utc, stop events (kept unless asked: they train the models) by
-        departure_utc. Returns the rows deleted per kind asked, keyed "positions",
-        "predictions", "stop_events"."""
+        departure_utc, passenger loads (kept unless asked) by recorded_utc. Returns the
+        rows deleted per kind asked, keyed "positions", "predictions", "stop_events",
+        "passenger_loads"."""
         ...
 
 
@@ -464,4 +492,36 @@ class TripChanges(Protocol):
     ) -> TripChange | None:
         """Mark the change revoked by `by` at `at_utc` and append `audit`; None for an
         unknown change, TripChangeConflict when it is already revoked."""
+        ...
+
+
+# 驾驶员考勤's driver shifts (appended here, like the queues above, so that this module's
+# other parts can change at the same time without conflicting edits).
+from busbrain.oversight.drivers import DriverShift, SignIn, SignOut  # noqa: E402
+
+
+class DriverShifts(Protocol):
+    """Who drove which bus when, from the drivers' IC card sign-ins and sign-outs (JT/T
+    808 0x0702), written by the driver consumer. Writes are idempotent (the bus may
+    deliver an event twice) and return whether they changed anything. Times are aware
+    (naive ones are refused with BadInputError) and come back in UTC. `driver_id` is the
+    qualification certificate number; `driver_name` is personal data, for the console."""
+
+    def add_sign_in(self, sign_in: SignIn) -> bool:
+        """Open a shift; the vehicle's shift still open before it ends there."""
+        ...
+
+    def add_sign_out(self, sign_out: SignOut) -> bool:
+        """Close the vehicle's shift that `sign_out` falls in (False when there is none,
+        or it is already closed by then)."""
+        ...
+
+    def shifts(self, day_from: dt.date, day_to: dt.date) -> list[DriverShift]:
+        """The shifts overlapping days `day_from`..`day_to` (both included) in any time
+        zone (see `oversight.drivers.day_window`), by vehicle then sign-in."""
+        ...
+
+    def driver_at(self, vehicle_id: str, t: dt.datetime) -> DriverShift | None:
+        """The shift of `vehicle_id` covering instant `t` (the latest signed in, should a
+        lost sign-out leave two open)."""
         ...

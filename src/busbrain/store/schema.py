@@ -291,6 +291,26 @@ prediction_log = Table(
     sqlite_with_rowid=False,
 )
 
+# The passenger counters' riders per stop visit (0x1005 door openings matched to a stop
+# of the bus's trip by the live processor): keyed like stop_event, so a re-written visit
+# replaces the row; counts are people. Purge trims by recorded_utc (indexed): the row has
+# no time of its own, and it is made within seconds of the visit.
+passenger_load = Table(
+    "passenger_load",
+    metadata,
+    Column("service_date", Date, primary_key=True),
+    Column("trip_id", Text, primary_key=True),
+    Column("stop_sequence", Integer, primary_key=True),
+    Column("vehicle_id", Text, primary_key=True),
+    Column("stop_id", Text, nullable=False),
+    Column("boarded", Integer, nullable=False),
+    Column("alighted", Integer, nullable=False),
+    Column("onboard_after", Integer, nullable=False),  # riders on board leaving the stop
+    Column("capacity", Integer, nullable=False),  # rated riders (额定载客量)
+    Column("recorded_utc", DateTime(timezone=True), nullable=False, index=True),  # for purge
+    sqlite_with_rowid=False,
+)
+
 # Fare transactions (one row per tap), as the fare-clearing system delivers them. The card
 # id is stored only as a keyed hash (card_hash); the raw id never reaches the store.
 # Keyed by the reader's own (reader_id, txn_id), so a batch delivered twice adds nothing.
@@ -362,7 +382,12 @@ audit_log = Table(
 
 FARE_TABLES: tuple[Table, ...] = (fare_tap, fare_batch)
 
-HISTORY_TABLES: tuple[Table, ...] = (stop_event, position_history, prediction_log)
+HISTORY_TABLES: tuple[Table, ...] = (
+    stop_event,
+    position_history,
+    prediction_log,
+    passenger_load,
+)
 
 # Children first: the order to empty tables in.
 # 安全监管: the alarm queue (sql_alarms.py), one row per raised alarm
@@ -409,6 +434,21 @@ trip_change = Table(
     Column("revoked_by", Text),
     Column("revoked_utc", DateTime(timezone=True)),
     Index("ix_trip_change_day", "service_date", "change_id"),
+)
+
+# 驾驶员考勤: driver shifts (sql_drivers.py), one row per IC card sign-in; migration 0008
+driver_shift = Table(
+    "driver_shift",
+    metadata,
+    Column("shift_id", Integer, primary_key=True, autoincrement=True),
+    Column("vehicle_id", Text, nullable=False),
+    Column("driver_id", Text, nullable=False),  # qualification certificate number
+    Column("driver_name", Text),  # personal data: shown on the console's waybills only
+    Column("signed_in_utc", DateTime(timezone=True), nullable=False),
+    Column("signed_out_utc", DateTime(timezone=True)),  # null: still signed in
+    Column("phone", Text, nullable=False),
+    Index("ix_driver_shift_vehicle", "vehicle_id", "signed_in_utc", unique=True),
+    Index("ix_driver_shift_in", "signed_in_utc"),
 )
 
 NETWORK_TABLES: tuple[Table, ...] = (

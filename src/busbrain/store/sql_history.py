@@ -1,11 +1,12 @@
-"""The real-time history in a SQL store: stop events, positions and predictions.
+"""The real-time history in a SQL store: stop events, positions, predictions and the
+passenger counters' loads per stop visit.
 
 A batch is checked whole first (a bad record refuses it before anything is written),
 then goes in through the driver's `executemany` of one INSERT ... ON CONFLICT, in one
 transaction: sqlite3 loops over the rows in C, psycopg pipelines them, so tens of
 thousands of rows take a fraction of a second on either. ON CONFLICT makes re-writing
 idempotent: positions and predictions keep the first row written for a key, stop
-events take the newest (a processor may refine an event), and only a real change
+events and passenger loads take the newest (a processor may refine an event), and only a real change
 counts as written.
 
 Times are stored as UTC: timestamptz on PostgreSQL; on SQLite the text SQLAlchemy's
@@ -36,6 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from busbrain.domain.errors import BadInputError, StoreError
 from busbrain.domain.history import (
+    PassengerLoadRecord,
     PositionRecord,
     PredictionRecord,
     StopEventRecord,
@@ -76,6 +78,22 @@ PREDICTION_SCHEMA: dict[str, pl.DataType] = {
 }
 _PREDICTION_TIMES = ("made_utc", "predicted_utc")
 _PREDICTION_KEY = ("trip_id", "stop_sequence", "vehicle_id", "method", "made_utc")
+
+PASSENGER_LOAD_SCHEMA: dict[str, pl.DataType] = {
+    "service_date": pl.Date(),
+    "route_id": pl.String(),
+    "direction_id": pl.Int64(),
+    "trip_id": pl.String(),
+    "stop_sequence": pl.Int64(),
+    "stop_id": pl.String(),
+    "vehicle_id": pl.String(),
+    "boarded": pl.Int64(),
+    "alighted": pl.Int64(),
+    "onboard_after": pl.Int64(),
+    "capacity": pl.Int64(),
+    "recorded_utc": UTC_US,
+}
+_LOAD_COUNTS = ("boarded", "alighted", "onboard_after", "capacity")
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +174,34 @@ _STOP_EVENTS = _Writer(
 )
 
 
+def _passenger_load_row(r: PassengerLoadRecord, v: _Values) -> tuple[object, ...]:
+    return (
+        v.day(r.service_date),
+        r.trip_id,
+        r.stop_sequence,
+        r.vehicle_id,
+        r.stop_id,
+        r.boarded,
+        r.alighted,
+        r.onboard_after,
+        r.capacity,
+        v.time(r.recorded_utc),
+    )
+
+
+_PASSENGER_LOAD_DATA = ("stop_id", *_LOAD_COUNTS)
+_PASSENGER_LOADS = _Writer(
+    "passenger load",
+    s.passenger_load,
+    (*_STOP_EVENT_KEY, *_PASSENGER_LOAD_DATA, "recorded_utc"),
+    # As stop events: the newest write wins, only a changed load is rewritten (and counted).
+    f"ON CONFLICT ({', '.join(_STOP_EVENT_KEY)}) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in (*_PASSENGER_LOAD_DATA, "recorded_utc"))
+    + " WHERE "
+    + " OR ".join(f"passenger_load.{c} <> excluded.{c}" for c in _PASSENGER_LOAD_DATA),
+)
+
+
 def _position_row(r: PositionRecord, v: _Values) -> tuple[object, ...]:
     return (r.vehicle_id, v.time(r.ts_utc), r.lat, r.lon, r.speed_kmh, r.heading, r.trip_id)
 
@@ -222,6 +268,9 @@ class SqlRealtimeHistory:
     def add_predictions(self, rows: list[PredictionRecord]) -> int:
         return self._write(_PREDICTIONS, rows, _prediction_row)
 
+    def add_passenger_loads(self, rows: list[PassengerLoadRecord]) -> int:
+        return self._write(_PASSENGER_LOADS, rows, _passenger_load_row)
+
     def stop_events(
         self,
         service_date_from: dt.date,
@@ -270,6 +319,46 @@ class SqlRealtimeHistory:
             pl.col("service_date").str.strptime(pl.Date(), "%Y-%m-%d"),
             *_parse_times(postgres, _TIMES),
         ).select(list(STOP_EVENT_SCHEMA))
+
+    def passenger_loads(
+        self,
+        service_date_from: dt.date,
+        service_date_to: dt.date,
+        route_ids: set[str] | None = None,
+    ) -> pl.DataFrame:
+        if route_ids is not None and not route_ids:
+            return pl.DataFrame(schema=PASSENGER_LOAD_SCHEMA)
+        p, t = s.passenger_load.c, s.trip.c
+        with self.engine.connect() as conn:
+            postgres = conn.dialect.name == "postgresql"
+            query = (
+                select(
+                    cast(p.service_date, Text),
+                    t.route_id,
+                    t.direction_id,
+                    p.trip_id,
+                    p.stop_sequence,
+                    p.stop_id,
+                    p.vehicle_id,
+                    *(p[name] for name in _LOAD_COUNTS),
+                    _time_column(postgres, p.recorded_utc),
+                )
+                .select_from(s.passenger_load.outerjoin(s.trip, t.trip_id == p.trip_id))
+                .where(p.service_date >= service_date_from, p.service_date <= service_date_to)
+                .order_by(*(p[name] for name in _STOP_EVENT_KEY))
+            )
+            if route_ids is not None:
+                query = query.where(t.route_id.in_(sorted(route_ids)))
+            rows = [tuple(r) for r in conn.execute(query)]
+        raw = dict(PASSENGER_LOAD_SCHEMA) | {
+            "service_date": pl.String(),
+            "recorded_utc": pl.Int64() if postgres else pl.String(),
+        }
+        frame = pl.DataFrame(rows, schema=raw, orient="row")
+        return frame.with_columns(
+            pl.col("service_date").str.strptime(pl.Date(), "%Y-%m-%d"),
+            *_parse_times(postgres, ("recorded_utc",)),
+        ).select(list(PASSENGER_LOAD_SCHEMA))
 
     def predictions(
         self,
@@ -326,6 +415,7 @@ class SqlRealtimeHistory:
         positions: bool = True,
         predictions: bool = True,
         stop_events: bool = False,
+        passenger_loads: bool = False,
     ) -> dict[str, int]:
         if (problem := time_problem("before_utc", before_utc)) is not None:
             raise BadInputError(f"cannot purge history: {problem}")
@@ -336,6 +426,7 @@ class SqlRealtimeHistory:
                 ("positions", s.position_history, "ts_utc", positions),
                 ("predictions", s.prediction_log, "made_utc", predictions),
                 ("stop_events", s.stop_event, "departure_utc", stop_events),
+                ("passenger_loads", s.passenger_load, "recorded_utc", passenger_loads),
             )
             if wanted
         ]

@@ -7,7 +7,7 @@ hemisphere status bits that agree with the signs of the coordinates.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from hypothesis import strategies as st
@@ -222,6 +222,20 @@ def message_strategies(version: j.ProtocolVersion) -> dict[str, st.SearchStrateg
         "PassengerFlow": st.tuples(
             times().filter(lambda d: d.year < 2099), st.integers(0, 3600), u16, u16
         ).map(lambda t: j.PassengerFlow(t[0], t[0] + timedelta(seconds=t[1]), t[2], t[3])),
+        "DriverIdentity": st.one_of(
+            st.builds(j.DriverIdentity, st.just(2), times()),
+            st.builds(j.DriverIdentity, st.just(1), times(), st.integers(1, 0xFF)),
+            st.builds(
+                j.DriverIdentity,
+                st.just(1),
+                times(),
+                st.just(0),
+                text(40),
+                text(20),
+                text(60),
+                st.none() | st.dates(date(1900, 1, 1), date(2099, 12, 31)),
+            ),
+        ),
         "RawMessage": st.builds(
             j.RawMessage, st.sampled_from([0x0900, 0x8900, 0x1205, 0x0F0F]), st.binary()
         ),

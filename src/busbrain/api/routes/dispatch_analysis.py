@@ -8,7 +8,8 @@ service days, for roles that read the module (`read:analysis`: managers and admi
   per hour of the service day;
 - GET /analysis/mileage?from=&to=&by=line|vehicle — revenue km and trips;
 - GET /analysis/profile?from=&to=&route_id=&direction_id= — boardings per stop along the
-  line, and, for a single day, the riders on board per segment from the OD inference.
+  line, and the riders on board per segment: counted by the passenger counters when the
+  span has counts, else, for a single day, from the OD inference.
 
 Every one answers `format=csv` too (UTF-8 with a BOM, so a spreadsheet shows 汉字). `from`
 and `to` are service days, YYYY-MM-DD, both included (default: today by the app's clock,
@@ -45,6 +46,7 @@ from busbrain.oversight.analysis import (
     Grouping,
     board_taps,
     boardings_profile,
+    counted_load_profile,
     load_profile,
     mileage,
     pattern_segments,
@@ -491,12 +493,14 @@ def get_profile(
     format: FormatQuery = "json",
 ) -> Any:
     """Along the line's direction, in stop order: `stops`, the boardings at each stop over
-    the span and per trip run (taps, not loads); and `load`, for a single day only, the
-    riders on board per segment inferred by trip chaining and expanded to every boarding
-    (mean and highest over the day's trips; `represented_share` of the day's boardings
-    made it into the inference). `load` is null for a span, or when there are no taps;
-    the CSV has the stops and, when there is a load, the load of the segment leaving
-    each stop."""
+    the span and per trip run (taps, not loads); and `load`, the riders on board per
+    segment (mean and highest over the trips run), with `load_source`:
+    "passenger_counter" when the passenger counters counted the line's direction in the
+    span (`trips` per segment: the runs counted), else "od_inference" for a single day:
+    inferred by trip chaining and expanded to every boarding (`represented_share` of the
+    day's boardings made it into the inference). `load` is null for a span without
+    counts, or a day without counts or taps; the CSV has the stops and, when there is a
+    load, the load of the segment leaving each stop."""
     first, last = _span(request, start, to)
     _known_route(request, route_id)
     fares = _fares(request)
@@ -510,7 +514,25 @@ def get_profile(
     finder = _finder(request)
     load: list[dict[str, Any]] | None = None
     represented: float | None = None
-    if first == last and taps.height and events.height:
+    source: str | None = None
+    counted = counted_load_profile(
+        history.passenger_loads(first, last, {route_id}), stops, route_id, direction_id
+    )
+    if counted.height:
+        source = "passenger_counter"
+        load = [
+            _segment(finder, r)
+            | {
+                "mean_load": _r(r["mean_load"], 1),
+                "max_load": _r(r["max_load"], 1),
+                "boardings": _r(r["boardings"], 2),
+                "alightings": _r(r["alightings"], 2),
+                "trips": r["trips"],
+            }
+            for r in counted.iter_rows(named=True)
+        ]
+    elif first == last and taps.height and events.height:
+        source = "od_inference"
         key = (first, taps.height, events.height)
         seg, represented = _od_cache(request).get(
             key, lambda: _od_segment_loads(request, first, taps, events)
@@ -563,5 +585,6 @@ def get_profile(
         "boardings": int(sum(s["boardings"] for s in stop_rows)),
         "stops": stop_rows,
         "load": load,
+        "load_source": source,
         "represented_share_pct": None if represented is None else _r(100 * represented, 1),
     }

@@ -7,8 +7,10 @@ that read the module (`read:operations`).
   `format=csv` gives the per-line table as CSV.
 - GET /api/v1/dispatch/operations/vehicles?date= — every vehicle that ran that day with
   its totals (the waybills without their trips).
-- GET /api/v1/dispatch/operations/waybills?date=&vehicle_id= — the waybills with every
-  trip; `format=csv` gives one row per trip.
+- GET /api/v1/dispatch/operations/waybills?date=&vehicle_id=&driver_id= — the waybills
+  with every trip and its driver (signed in by IC card at its departure); `driver_id`
+  (the qualification certificate number) keeps the trips that driver drove, per
+  vehicle; `format=csv` gives one row per trip.
 
 The figures are computed on each request from the stop events the real-time side stored
 (`app.state.history`), the day's timetable and, for today, the live picture; the rules
@@ -35,6 +37,7 @@ from busbrain.api.csvdownload import csv_download, local_time, safe_name
 from busbrain.api.ordering import natural_key
 from busbrain.api.servicedays import parse_day
 from busbrain.domain.live import LiveSnapshot
+from busbrain.oversight.drivers import DriverRef, ShiftIndex
 from busbrain.oversight.operations import (
     DayPlan,
     LineFigures,
@@ -45,7 +48,7 @@ from busbrain.oversight.operations import (
     plan_day,
 )
 from busbrain.realtime.live import service_date_of
-from busbrain.store.ports import RealtimeHistory
+from busbrain.store.ports import DriverShifts, RealtimeHistory
 
 router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"], dependencies=[Depends(no_store)])
 
@@ -121,8 +124,14 @@ def _operations(request: Request, date: str | None) -> tuple[OperationsDay, Time
     snap: LiveSnapshot | None = request.app.state.live()
     live = snap if snap is not None and service_date_of(snap.made_at, timetable.tz) == day else None
     events = history.stop_events(day, day)
+    shifts: DriverShifts | None = request.app.state.drivers
     result = operations_day(
-        events, plan, now=now, live=live, stop_positions=cache.finder().pole_latlon
+        events,
+        plan,
+        now=now,
+        live=live,
+        stop_positions=cache.finder().pole_latlon,
+        drivers=None if shifts is None else ShiftIndex(shifts.shifts(day, day)),
     )
     return result, timetable
 
@@ -208,7 +217,12 @@ def _trip(t: WaybillTrip, finder: Finder) -> dict[str, Any]:
         "layover_s": _secs(t.layover_s),
         "scheduled_layover_s": _secs(t.scheduled_layover_s),
         "layover_overlong": t.layover_overlong,
+        "driver": _driver(t.driver),
     }
+
+
+def _driver(d: DriverRef | None) -> dict[str, Any] | None:
+    return None if d is None else {"driver_id": d.driver_id, "name": d.name}
 
 
 def _vehicle(
@@ -218,6 +232,7 @@ def _vehicle(
         "vehicle_id": w.vehicle_id,
         "label": labels.get(w.vehicle_id),
         "driver": w.driver,
+        "drivers": [_driver(d) for d in w.drivers],
         "trips_run": len(w.trips),
         "trips_completed": w.trips_completed,
         "revenue_km": _km(w.revenue_m),
@@ -332,7 +347,7 @@ def vehicles(_: ReaderDep, request: Request, date: DateQuery = None) -> dict[str
 
 
 CSV_TRIP_COLUMNS = [
-    "vehicle_id", "driver", "trip_id", "route_id", "line", "direction_id", "block_id",
+    "vehicle_id", "driver", "driver_id", "trip_id", "route_id", "line", "direction_id", "block_id",
     "in_timetable", "planned_departure", "actual_departure", "departure_delay_s",
     "departure_on_time", "planned_arrival", "actual_arrival", "arrival_delay_s",
     "from_stop", "to_stop", "stops_seen", "stops_planned", "completed", "revenue_km",
@@ -355,12 +370,19 @@ def waybills(
     vehicle_id: Annotated[
         str | None, Query(description="One vehicle's waybill (default: all).", max_length=200)
     ] = None,
+    driver_id: Annotated[
+        str | None,
+        Query(description="One driver's trips (certificate number).", max_length=40),
+    ] = None,
     format: FormatQuery = "json",
 ) -> Any:
     """The 电子路单: per vehicle, each trip in the order run, with planned and actual
     departure (first stop) and arrival (last stop), delays (s), revenue and dead km, and
     the layover before it (s, against the scheduled one). `driver` is always null: the
-    store knows no driver yet. 404 when `vehicle_id` ran no trip that day."""
+    driver who was signed in at each trip's departure (`driver`: driver_id, the
+    certificate number, and name; null when nobody was); a vehicle's `driver` joins its
+    drivers' names. With `driver_id`, only the trips that driver drove. 404 when
+    `vehicle_id` ran no trip that day, or `driver_id` drove none."""
     ops, timetable = _operations(request, date)
     cache: NetworkCache = request.app.state.network_cache
     finder = cache.finder()
@@ -372,12 +394,24 @@ def waybills(
                 404, f"vehicle_id {vehicle_id!r} ran no trip on {ops.day.isoformat()}"
             )
         chosen = [one]
+    if driver_id is not None:
+        chosen = [
+            w
+            for w in ops.driver_waybills(driver_id)
+            if w.vehicle_id in {c.vehicle_id for c in chosen}
+        ]
+        if not chosen:
+            raise HTTPException(
+                404, f"driver_id {driver_id!r} drove no trip on {ops.day.isoformat()}"
+            )
     if format == "csv":
         tz = timetable.tz
         rows = []
         for w in chosen:
             for t in w.trips:
-                d = _trip(t, finder) | {"vehicle_id": w.vehicle_id, "driver": w.driver}
+                d = _trip(t, finder) | {"vehicle_id": w.vehicle_id}
+                d["driver_id"] = None if t.driver is None else t.driver.driver_id
+                d["driver"] = None if t.driver is None else t.driver.name
                 for key in ("departure", "arrival"):
                     d[f"planned_{key}"] = local_time(d[f"planned_{key}_utc"], tz)
                     d[f"actual_{key}"] = local_time(d[f"actual_{key}_utc"], tz)

@@ -14,8 +14,10 @@ no file list is shown.
 
 GET /safety/behaviour scores each vehicle's week from the stored positions (speeding
 against the limit where the bus was, harsh braking and acceleration) and its
-driver-behaviour alarms: per vehicle, as the store has no driver identity yet. The rules
-and the formula are in busbrain.oversight.safety.
+driver-behaviour alarms, per vehicle; and, when drivers signed in with their IC cards
+that week (the server's driver shifts), per driver: each kilometre, event and alarm goes
+to the driver signed in at its time. The rules and the formula are in
+busbrain.oversight.safety.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from busbrain.access.roles import Permission
 from busbrain.api.appstate import state_or_503
 from busbrain.api.auth import Caller, client_address, get_access, no_store, now_utc, require
 from busbrain.domain.gtfstime import timezone_of
+from busbrain.oversight.drivers import DriverShift
 from busbrain.oversight.safety import (
     ACTIVE_STATUSES,
     Alarm,
@@ -43,11 +46,13 @@ from busbrain.oversight.safety import (
     SpeedLimits,
     behaviour_scores,
     distance_km,
+    distance_steps,
+    driver_behaviour_scores,
     harsh_events,
     speeding_episodes,
     week_bounds,
 )
-from busbrain.store.ports import AlarmStore
+from busbrain.store.ports import AlarmStore, DriverShifts
 
 MAX_NOTE_CHARS = 500
 SPEED_LIMITS = SpeedLimits()
@@ -274,8 +279,10 @@ def behaviour(
     """Driving behaviour per vehicle over one week (Monday to Sunday, local time): km
     driven, speeding episodes, harsh braking and acceleration (from the stored
     positions), driver-behaviour alarms, and the score (100 minus 2 × points per
-    100 km; none below 20 km). Per vehicle, not per driver: the store has no driver
-    sign-in yet. Worst score first."""
+    100 km; none below 20 km), per vehicle. When drivers signed in that week, `per` is
+    "driver" and `drivers` scores each driver (km, events and alarms while signed in;
+    rows with a null driver_id: a vehicle with nobody signed in); else `per` is
+    "vehicle" and `drivers` is empty. Worst score first."""
     store = _store(request)
     tz = timezone_of([a.timezone for a in request.app.state.queries.list_agencies()])
     day = week if week is not None else now_utc(request).astimezone(tz).date()
@@ -289,7 +296,28 @@ def behaviour(
     ]
     events = speeding_episodes(positions, SPEED_LIMITS) + harsh_events(positions)
     scores = behaviour_scores(distance_km(positions), events, alarms)
+    shift_store: DriverShifts | None = getattr(request.app.state, "drivers", None)
+    local = (start.astimezone(tz).date(), (end - dt.timedelta(seconds=1)).astimezone(tz).date())
+    shifts = [] if shift_store is None else shift_store.shifts(*local)
+    by_driver = (
+        driver_behaviour_scores(distance_steps(positions), events, alarms, shifts) if shifts else []
+    )
+    names = {s.driver_id: s.driver_name for s in shifts}
     return {
+        "per": "driver" if shifts else "vehicle",
+        "drivers": [
+            {
+                "driver_id": d.driver_id,
+                "name": d.driver_name,
+                "vehicle_id": d.vehicle_id,
+                "vehicles": list(d.vehicles),
+                "km": d.km,
+                "events": dict(d.events),
+                "points": d.points,
+                "score": d.score,
+            }
+            for d in by_driver
+        ],
         "week_start": start.astimezone(tz).date().isoformat(),
         "week_start_utc": start,
         "week_end_utc": end,
@@ -314,6 +342,18 @@ def behaviour(
                 "limit_kmh": e.limit_kmh,
                 "position": {"lat": e.lat, "lon": e.lon},
             }
+            | _driver_of(shifts, names, e.vehicle_id, e.start_utc)
             for e in sorted(events, key=lambda e: e.start_utc, reverse=True)[:200]
         ],
+    }
+
+
+def _driver_of(
+    shifts: list[DriverShift], names: dict[str, str | None], vehicle_id: str, t: dt.datetime
+) -> dict[str, Any]:
+    """The driver signed in on `vehicle_id` at `t`, as an event's driver_id and driver."""
+    s = next((s for s in reversed(shifts) if s.vehicle_id == vehicle_id and s.covers(t)), None)
+    return {
+        "driver_id": None if s is None else s.driver_id,
+        "driver": None if s is None else names.get(s.driver_id),
     }

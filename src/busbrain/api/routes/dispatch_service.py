@@ -11,7 +11,8 @@ busbrain.oversight.service:
 - GET /service/skips — 越站 (passed without stopping) and 甩站 (no event on a trip run
   past the stop);
 - GET /service/dwells — 滞站 (dwell more than 120 s beyond the planned one);
-- GET /service/crowding — 满载率 (says "no passenger-counter data" until there is one);
+- GET /service/crowding — 满载率 from the passenger counters' loads the live side stores
+  (says "no passenger-counter data" when the day has none);
 - GET /service/predictions — prediction accuracy by horizon band and method (MBTA).
 
 `date` is the service day (YYYY-MM-DD; default today's by the server's clock); a day in
@@ -40,7 +41,6 @@ from busbrain.domain.gtfstime import service_day_start
 from busbrain.oversight.service import (
     DWELL_THRESHOLD_S,
     HORIZON_BANDS,
-    NO_COUNTER,
     OtpBy,
     OtpWindow,
     adherence,
@@ -378,17 +378,23 @@ def get_crowding(
     route_id: RouteQ = None,
     format: FormatQ = Format.JSON,
 ) -> Any:
-    """满载率 (onboard ÷ rated capacity, per trip its max-load section). No passenger
-    counter feeds the store yet: `available` is false with the note "no passenger-counter
-    data", and nothing is made up."""
+    """满载率 (onboard ÷ rated capacity, per trip its max-load section) from the
+    passenger counters (JT/T 1078 0x1005): riders on board leaving each stop where the
+    doors opened, as the live processor counted them (`RealtimeHistory.passenger_loads`;
+    between such stops the load does not change). A day without counts answers
+    `available` false with the note "no passenger-counter data": nothing is made up."""
     d = _load(request, date, route_id)
-    report = crowding(None, d.calls)
+    counted = d.history.passenger_loads(d.day, d.day, None if route_id is None else {route_id})
+    loads = None if counted.is_empty() else counted.rename({"onboard_after": "onboard"})
+    report = crowding(loads, d.calls)
     if format is Format.CSV:
         return _csv(_rows(report.by_trip, request), "crowding", d)
     return {
         **_head(d),
         "available": report.available,
-        "note": report.note if report.note is not None else NO_COUNTER,
+        "note": report.note if not report.available else None,
+        "source": "passenger_counter" if report.available else None,
+        "stops_counted": counted.height,
         "by_line": _rows(report.by_line, request),
         "trips": _rows(report.by_trip, request),
     }

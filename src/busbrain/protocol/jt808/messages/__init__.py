@@ -14,6 +14,7 @@ from busbrain.protocol.jt808.messages import (
     m0104_parameters_response,
     m0200_location,
     m0201_location_query_response,
+    m0702_driver_identity,
     m0704_batch_location,
     m0800_multimedia_event,
     m0801_multimedia_upload,
@@ -45,6 +46,7 @@ from busbrain.protocol.jt808.messages.m0200_location import Location
 from busbrain.protocol.jt808.messages.m0201_location_query_response import (
     LocationQueryResponse,
 )
+from busbrain.protocol.jt808.messages.m0702_driver_identity import DriverIdentity
 from busbrain.protocol.jt808.messages.m0704_batch_location import BatchLocation
 from busbrain.protocol.jt808.messages.m0800_multimedia_event import MultimediaEvent
 from busbrain.protocol.jt808.messages.m0801_multimedia_upload import MultimediaUpload
@@ -101,6 +103,7 @@ Message = (
     | AttachmentFileInfo
     | AttachmentUploadFinished
     | PassengerFlow
+    | DriverIdentity
     | RawMessage
 )
 """Every message the codec decodes to."""
@@ -114,6 +117,7 @@ CODECS: tuple[MessageCodec[Any], ...] = (
     m0104_parameters_response.CODEC,
     m0200_location.CODEC,
     m0201_location_query_response.CODEC,
+    m0702_driver_identity.CODEC,
     m0704_batch_location.CODEC,
     m0800_multimedia_event.CODEC,
     m0801_multimedia_upload.CODEC,
@@ -142,6 +146,7 @@ __all__ = [
     "AttachmentUploadFinished",
     "Authentication",
     "BatchLocation",
+    "DriverIdentity",
     "Heartbeat",
     "Location",
     "LocationQuery",

@@ -1,6 +1,7 @@
 // 数据分析 (analysis): ridership (boardings = fare taps) by hour, payment channel, line and
 // stop; running times by segment (median with the 85th percentile marked); boardings along
-// the line and, for one day, the load inferred from the OD (trip chaining); revenue
+// the line and the load on board (counted by the passenger counters, else for one day
+// inferred from the OD by trip chaining); revenue
 // mileage by line and by bus. Charts first, the tables below them, every table downloads as
 // CSV. Pick the service days (at most 31) and a line; the page asks the server again only
 // when they change (past days do not move). The page has its own strings (translator from
@@ -49,6 +50,7 @@ const t = translator({
     boardingsNote: '上车人数来自刷卡，不是车内人数（刷卡只记上车，不记下车）。',
     loadNote: (p) => `断面载客由 OD 推算（刷卡链推算下车站并扩样到全部上车），当日 ${p}% 的上车进入推算。`,
     loadSpan: '断面载客只按单日推算：请选择同一天。',
+    loadCounted: '断面载客来自车载客流计数器（APC）：各趟离站时车上人数的平均值与最高值。',
     loadNone: '这一天没有可推算的载客。',
     boardingsKey: '上车人数',
     loadKey: '断面平均载客',
@@ -101,6 +103,7 @@ const t = translator({
     boardingsNote: 'Boardings come from fare taps: they are not the riders on board (taps record boarding only).',
     loadNote: (p) => `Load on board is inferred from the OD (trip chaining, expanded to every boarding); ${p}% of the day's boardings went into it.`,
     loadSpan: 'Loads are inferred one day at a time: pick a single day.',
+    loadCounted: 'Load on board is counted by the buses\' passenger counters (APC): the mean and highest riders on board leaving each stop over the trips counted.',
     loadNone: 'No load could be inferred for this day.',
     boardingsKey: 'Boardings',
     loadKey: 'Mean load leaving the stop',
@@ -342,7 +345,8 @@ export function analysisPage(el) {
     if (!p) return null;
     const leaving = new Map((p.load || []).map((x) => [x.from_stop_id, x]));
     const notes = [h('p', { className: 'hint' }, t('boardingsNote'))];
-    if (p.load && p.load.length) notes.push(h('p', { className: 'hint', id: 'ana-load-note' }, t('loadNote', fmt(p.represented_share_pct, 1))));
+    if (p.load && p.load.length && p.load_source === 'passenger_counter') notes.push(h('p', { className: 'hint', id: 'ana-load-note', dataset: { source: p.load_source } }, t('loadCounted')));
+    else if (p.load && p.load.length) notes.push(h('p', { className: 'hint', id: 'ana-load-note' }, t('loadNote', fmt(p.represented_share_pct, 1))));
     else notes.push(h('p', { className: 'hint', id: 'ana-load-note' }, t(p.from === p.to ? 'loadNone' : 'loadSpan')));
     const hasLoad = Boolean(p.load && p.load.length);
     const headings = [t('colStop'), t('colDist'), t('colBoardings'), t('colPerTrip')];

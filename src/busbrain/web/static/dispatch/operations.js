@@ -88,7 +88,8 @@ const t = translator({
     vehicleOption: (v) => `${v.label || v.vehicle_id} · ${v.trips_run} 趟 · ${v.revenue_km} 公里`,
     noVehicles: '这一天没有车辆的到离站记录。',
     waybillSummary: (v) => `${v.label || v.vehicle_id}：${v.trips_run} 趟（完成 ${v.trips_completed}），营运 ${v.revenue_km} 公里，非营运 ${v.dead_km} 公里。`,
-    driverNote: '司机：系统尚无人车绑定数据，路单按车辆统计。',
+    driverNote: '司机：发车时刷卡（从业资格证 IC 卡）签到的司机；“—”表示无人签到。',
+    colDriver: '司机',
     allWaybills: '导出全部路单 CSV',
     vehicleWaybill: '导出本车路单 CSV',
     extraTrip: '（计划外）',
@@ -166,7 +167,8 @@ const t = translator({
     vehicleOption: (v) => `${v.label || v.vehicle_id} · ${v.trips_run} trips · ${v.revenue_km} km`,
     noVehicles: 'No bus has stop events on this day.',
     waybillSummary: (v) => `${v.label || v.vehicle_id}: ${v.trips_run} trips (${v.trips_completed} completed), ${v.revenue_km} km in service, ${v.dead_km} km dead.`,
-    driverNote: 'Driver: the system has no vehicle–driver assignment yet; waybills are per vehicle.',
+    driverNote: 'Driver: who was signed in (IC card) when the trip departed; “—”: nobody signed in.',
+    colDriver: 'Driver',
     allWaybills: 'Export all waybills (CSV)',
     vehicleWaybill: 'Export this waybill (CSV)',
     extraTrip: ' (extra)',
@@ -320,10 +322,11 @@ export function operationsPage(el) {
 
   function waybillTable(w) {
     return listOrEmpty('ops-waybill', [
-      t('colTrip'), t('colLine'), t('colRoute'), t('colPlannedDep'), t('colActualDep'), t('colDepDelay'),
+      t('colTrip'), t('colDriver'), t('colLine'), t('colRoute'), t('colPlannedDep'), t('colActualDep'), t('colDepDelay'),
       t('colPlannedArr'), t('colActualArr'), t('colStops'), t('colDone'), t('colRevenue'), t('colDead'), t('colLayover'),
     ], w.trips.map((x) => h('tr', { dataset: { trip: x.trip_id } },
       h('td', {}, x.trip_id + (x.in_timetable ? '' : t('extraTrip'))),
+      h('td', { title: x.driver ? x.driver.driver_id : '' }, x.driver ? (x.driver.name || x.driver.driver_id) : '—'),
       h('td', {}, x.line || '—'),
       h('td', {}, `${x.from_stop} → ${x.to_stop}`),
       h('td', {}, hhmm(x.planned_departure_utc)), h('td', {}, hhmm(x.actual_departure_utc)),

@@ -2,7 +2,7 @@
 // gateway raised — most severe first, then newest, coloured by severity, filtered by
 // status and severity. A safety officer (decide:alarms) acknowledges (确认), assigns
 // (指派) and resolves (处理, with a note) each alarm; every decision is in the audit log.
-// Below, driving behaviour per vehicle for this week (speeding, harsh braking and
+// Below, driving behaviour per driver (IC card sign-ins; per vehicle without them) for this week (speeding, harsh braking and
 // acceleration from positions, driver alarms, a score). The queue refreshes every 5 s
 // (?refresh=N seconds to change that), the behaviour table every minute.
 
@@ -58,8 +58,9 @@ const STRINGS = {
     done: { alarm_acknowledged: '已确认。', alarm_assigned: '已指派。', alarm_resolved: '已处理。' },
     actionError: '操作失败',
     loadError: '加载失败',
-    behaviour: '驾驶行为（按车辆，本周）',
-    behaviourHint: '系统暂无驾驶员身份（人车绑定），评分按车辆统计：100 − 2 × 每百公里扣分；超速按 60 km/h 计，急刹/急加速取相邻 3 s 内定位点的速度变化。',
+    behaviour: '驾驶行为（按司机，本周）',
+    colWho: '司机 / 车辆', nobodySigned: (v) => `${v} · 无人签到`,
+    behaviourHint: '按司机刷卡签到时段统计（无签到数据时按车辆）：100 − 2 × 每百公里扣分；超速按 60 km/h 计，急刹/急加速取相邻 3 s 内定位点的速度变化。',
     colKm: '里程 km', colSpeeding: '超速', colBraking: '急刹车', colAccel: '急加速', colAlarms: '驾驶报警', colScore: '得分',
     noScore: '里程不足',
     noBehaviour: '本周没有定位记录。',
@@ -90,8 +91,9 @@ const STRINGS = {
     done: { alarm_acknowledged: 'Acknowledged.', alarm_assigned: 'Assigned.', alarm_resolved: 'Resolved.' },
     actionError: 'Could not do that',
     loadError: 'Could not load',
-    behaviour: 'Driving behaviour (per bus, this week)',
-    behaviourHint: 'No driver identity is recorded yet, so scores are per bus: 100 − 2 × points per 100 km; speeding against 60 km/h, harsh braking and acceleration from the speed change between positions at most 3 s apart.',
+    behaviour: 'Driving behaviour (per driver, this week)',
+    colWho: 'Driver / bus', nobodySigned: (v) => `${v} · nobody signed in`,
+    behaviourHint: 'Per driver, by their IC card sign-ins (per bus when there are none): 100 − 2 × points per 100 km; speeding against 60 km/h, harsh braking and acceleration from the speed change between positions at most 3 s apart.',
     colKm: 'km', colSpeeding: 'Speeding', colBraking: 'Harsh braking', colAccel: 'Harsh acceleration', colAlarms: 'Driver alarms', colScore: 'Score',
     noScore: 'too few km',
     noBehaviour: 'No positions this week.',
@@ -138,7 +140,7 @@ export function safetyPage(el, { me }) {
       t('colTime'), t('colVehicle'), t('colKind'), t('colSeverity'), t('colStatus'), t('colAssignee'), t('colActions'),
     ]);
     scores = table('safety-behaviour', [
-      t('colVehicle'), t('colKm'), t('colSpeeding'), t('colBraking'), t('colAccel'), t('colAlarms'), t('colScore'),
+      t('colWho'), t('colKm'), t('colSpeeding'), t('colBraking'), t('colAccel'), t('colAlarms'), t('colScore'),
     ]);
     delete detail.dataset.sig;
     el.replaceChildren(
@@ -293,8 +295,9 @@ export function safetyPage(el, { me }) {
       .reduce((n, [, c]) => n + c, 0);
     return h(
       'tr',
-      { dataset: { vehicle: v.vehicle_id } },
-      h('td', {}, v.vehicle_id),
+      { dataset: { vehicle: v.vehicle_id || '', driver: v.driver_id || '' } },
+      h('td', { title: v.driver_id || '' }, v.driver_id === undefined ? v.vehicle_id
+        : v.driver_id === null ? t('nobodySigned', v.vehicle_id) : `${v.name || v.driver_id} (${v.vehicles.join(', ')})`),
       h('td', {}, v.km.toFixed(1)),
       h('td', {}, String(v.events.speeding || 0)),
       h('td', {}, String(v.events.harsh_braking || 0)),
@@ -306,8 +309,9 @@ export function safetyPage(el, { me }) {
 
   function fillBehaviour() {
     if (!scores || !behaviour) return;
-    scores.tbody.replaceChildren(...behaviour.vehicles.map(behaviourRow));
-    if (!behaviour.vehicles.length) scores.tbody.append(h('tr', {}, h('td', { colSpan: 7 }, t('noBehaviour'))));
+    const rows = behaviour.per === 'driver' ? behaviour.drivers : behaviour.vehicles;
+    scores.tbody.replaceChildren(...rows.map(behaviourRow));
+    if (!rows.length) scores.tbody.append(h('tr', {}, h('td', { colSpan: 7 }, t('noBehaviour'))));
   }
 
   async function loadAlarms() {

@@ -51,6 +51,9 @@ const STRINGS = {
     dwellList: '滞站（停站时间超出计划 2 分钟以上）',
     crowding: '满载率',
     noCounter: '暂无客流计数（APC）数据，无法计算满载率。',
+    crowdingSource: '数据来自车载客流计数器（APC）：车辆离开各开门站点时车上人数 ÷ 额定载客量；每趟取最大断面，超过 100% 为超载。',
+    colTrips: '趟次数', colMeanLoad: '平均最大满载率', colPeakLoad: '最高满载率', colPeakHour: '最高时段', colOverloaded: '超载趟次',
+    colOnboard: '车上人数', colCapacity: '额定载客', colLoad: '满载率', colHour: '时段',
     colLine: '线路', colTrip: '趟次', colStop: '站点', colBus: '车辆', colKind: '类型',
     colScheduled: '计划时间', colActual: '实际时间', colDeviation: '偏差', colDwell: '停站', colExcess: '超出',
     colMethod: '方法', colBand: '提前量', colN: '样本', colMae: '平均误差', colAccurate: '准确率',
@@ -98,6 +101,9 @@ const STRINGS = {
     dwellList: 'Long dwells (more than 2 min beyond the plan)',
     crowding: 'Load factor',
     noCounter: 'No passenger-counter (APC) data: the load factor cannot be computed.',
+    crowdingSource: 'From the buses\' passenger counters (APC): riders on board leaving each stop where the doors opened ÷ rated capacity; per trip its highest section, over 100% is overloaded.',
+    colTrips: 'Trips', colMeanLoad: 'Mean max load', colPeakLoad: 'Peak load', colPeakHour: 'Peak hour', colOverloaded: 'Overloaded trips',
+    colOnboard: 'On board', colCapacity: 'Capacity', colLoad: 'Load factor', colHour: 'Hour',
     colLine: 'Line', colTrip: 'Trip', colStop: 'Stop', colBus: 'Bus', colKind: 'Kind',
     colScheduled: 'Scheduled', colActual: 'Actual', colDeviation: 'Deviation', colDwell: 'Dwell', colExcess: 'Beyond plan',
     colMethod: 'Method', colBand: 'Horizon', colN: 'Count', colMae: 'Mean error', colAccurate: 'Accurate',
@@ -309,6 +315,19 @@ export function servicePage(el) {
     )));
     if (!dwells.dwells.length) dwellTable.tbody.append(h('tr', {}, h('td', { colSpan: 7 }, t('none'))));
 
+    const crowdLines = table('svc-crowding-lines', [t('colLine'), t('colTrips'), t('colMeanLoad'), t('colPeakLoad'), t('colPeakHour'), t('colOverloaded')]);
+    crowdLines.tbody.append(...crowding.by_line.map((r) => h(
+      'tr', { dataset: { route: r.route_id ?? '' } },
+      h('td', {}, r.line ?? '—'), h('td', {}, String(r.trips)), h('td', {}, pct(r.mean_max_load_factor)),
+      h('td', {}, pct(r.peak_load_factor)), h('td', {}, r.peak_hour === null ? '—' : hourLabel(r.peak_hour)), h('td', {}, String(r.overloaded)),
+    )));
+    const crowdTrips = table('svc-crowding-trips', [t('colLine'), t('colTrip'), t('colStop'), t('colHour'), t('colOnboard'), t('colCapacity'), t('colLoad')]);
+    crowdTrips.tbody.append(...[...crowding.trips].sort((a, b) => b.load_factor - a.load_factor).slice(0, LIST_ROWS).map((r) => h(
+      'tr', { dataset: { trip: r.trip_id, stop: r.stop_id ?? '' } },
+      h('td', {}, r.line ?? '—'), h('td', {}, r.trip_id), h('td', {}, r.stop ?? '—'), h('td', {}, r.hour === null ? '—' : hourLabel(r.hour)),
+      h('td', {}, String(r.onboard)), h('td', {}, String(r.capacity)), h('td', { className: r.load_factor > 1 ? 'adh late' : '' }, pct(r.load_factor)),
+    )));
+
     body.replaceChildren(
       h('p', { className: 'hint', id: 'svc-as-of' }, `${t('asOf', localTime(otpHour.as_of_utc))} · ${t('window')}`),
       cards,
@@ -327,6 +346,11 @@ export function servicePage(el) {
       section(
         'svc-crowding', t('crowding'),
         crowding.available ? null : h('p', { className: 'svc-no-counter', dataset: { note: crowding.note } }, t('noCounter')),
+        crowding.available ? h('p', { className: 'hint', id: 'svc-crowding-source' }, t('crowdingSource')) : null,
+        crowding.available ? crowdLines.el : null,
+        crowding.available ? crowdTrips.el : null,
+        crowding.available ? listNote(crowding.trips.length) : null,
+        crowding.available ? csvLink('crowding') : null,
       ),
     );
   }
