@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -19,9 +20,14 @@ from google.transit import gtfs_realtime_pb2
 
 from busbrain.access.roles import Role
 from busbrain.api import create_app
+from busbrain.domain.gtfstime import service_day_start
 from busbrain.domain.live import LiveSnapshot
 from busbrain.domain.terminals import CommandKind
 from busbrain.domain.tripchanges import TripChange
+from busbrain.realtime.fixes import Fix
+from busbrain.realtime.live import LiveProcessor
+from busbrain.realtime.rtnet import RtNetwork
+from busbrain.store.days import load_day_network, network_timezone
 from busbrain.wiring import Store, open_store
 from tests.api.command_helpers import (
     NOW,
@@ -234,6 +240,54 @@ def test_a_bus_running_an_extra_trip_carries_its_predictions(
     assert not pos.HasField("trip") and pos.vehicle.id == "V1"
     feeds = {"tu": msg.SerializeToString(), "vp": vp.SerializeToString()}
     findings = _validate(tiny.zip(), feeds, NOW, tmp_path / "rt")
+    assert _errors(findings) == []
+
+
+def test_a_bus_the_live_processor_matches_to_an_extra_trip_feeds_its_trip_update(
+    store: Store, tiny: TinyFeed, tmp_path: Path
+) -> None:
+    """End to end on the live side: the extra trip made over the API reaches a live
+    processor as the consumer would hand it over, the bus it names, driving the copy of
+    O3 five minutes earlier, is matched to the copy, and its snapshot gives the
+    DUPLICATED TripUpdate with that bus's predictions."""
+    app, handed = _app(store)
+    c = TestClient(app)
+    login(c, "diaodu")
+    r = c.post(f"{BASE}/trips/O3/extra", json={"start_time": "08:25:00", "vehicle_id": "V1"})
+    assert r.status_code == 201, r.text
+    tz = network_timezone(store.queries)
+    day_start = service_day_start(DAY, tz)
+    rt = RtNetwork.build(load_day_network(store.queries, store.schedule, DAY), day_start)
+    processor = LiveProcessor(lambda day: rt, tz)
+    ((day, changes),) = handed
+    processor.apply_changes(day, changes)
+    o3 = rt.net.trips[rt.trip_index["O3"]]
+    pattern = rt.net.patterns[o3.pattern]
+    times = (o3.arrival_s - 300 + day_start).astype(np.float64)  # the copy's, unix
+    for t in np.arange(times[0] - 60.0, NOW, 10.0):
+        d = np.interp([t, t + 10.0], times, pattern.stop_dist)
+        x, y = pattern.xy_at(d[:1])
+        lat, lon = rt.net.frame.to_latlon(x, y)
+        kmh = float(d[1] - d[0]) / 10.0 * 3.6
+        fix = Fix("V1", float(t), float(lat[0]), float(lon[0]), speed_kmh=round(kmh, 1))
+        processor.process(fix, float(t))
+    snap = processor.snapshot(NOW)
+    bus = snap.vehicle("V1")
+    assert bus is not None and bus.trip_id == "O3+x0825" and bus.predictions
+    live = TestClient(_app(store, snap)[0])
+    msg = _feed(live)
+    (tu,) = [e.trip_update for e in msg.entity if e.id == "tu-V1"]
+    assert (tu.trip.trip_id, tu.trip.schedule_relationship) == ("O3", TD.DUPLICATED)
+    assert (tu.trip_properties.trip_id, tu.trip_properties.start_time) == ("O3+x0825", "08:25:00")
+    assert [(u.stop_id, u.arrival.time) for u in tu.stop_time_update] == [
+        (p.stop_id, int(p.arrival_unix)) for p in bus.predictions
+    ]
+    assert not [e for e in msg.entity if e.id == "extra-O3+x0825"]  # the bus carries it
+    board = [a for a in _board(live, "D1") if a["trip_id"] == "O3+x0825"]
+    assert [(a["live"], a["vehicle_id"], a["extra"], a["not_yet_departed"]) for a in board] == [
+        (True, "V1", True, False)
+    ]  # shown live, once: no scheduled entry beside it
+    findings = _validate(tiny.zip(), {"tu": msg.SerializeToString()}, NOW, tmp_path / "rt")
     assert _errors(findings) == []
 
 

@@ -214,9 +214,14 @@ def board(
     live_trips: set[str] = set()
     heard: dict[str, float] = {}
 
-    def trip_start(trip_id: str) -> float:
+    def trip_start(trip_id: str, stop_id: str) -> float:
+        """When the trip leaves its first stop (unix s): the timetable's, or an extra
+        trip's (its call at `stop_id`), else `now` (an unknown trip counts as gone)."""
         got = calls.by_trip.get(trip_id)
-        return got[0].trip_start_unix if got else now
+        if got:
+            return got[0].trip_start_unix
+        extra = [c for c in (extra_calls or {}).get(stop_id, ()) if c.trip_id == trip_id]
+        return extra[0].trip_start_unix if extra else now
 
     if snapshot is not None:
         index = live_index(snapshot)
@@ -244,7 +249,7 @@ def board(
                         if v.predicted_at is None
                         else round(now - v.predicted_at),
                         "uncertainty_s": p.uncertainty_s,
-                        "not_yet_departed": trip_start(v.trip_id) > now,
+                        "not_yet_departed": trip_start(v.trip_id, p.stop_id) > now,
                         "crowding": crowding(v.occupancy_percent),
                         "cancelled": not day_changes.serves(v.trip_id, p.stop_sequence),
                         "extra": v.trip_id in day_changes.extras,

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import msgspec
 
+from busbrain.domain.daynet import DayTrip
 from busbrain.domain.events import (
     Event,
     HeadwayState,
@@ -158,6 +159,47 @@ class _Vehicle:
     """The last `VehicleLive` built, with the key it was built for."""
 
 
+def extra_block(new_trip_id: str) -> str:
+    """The block (路牌) of its own an extra trip run by a named bus is in, so that the
+    bus is planned on it (`LiveProcessor.planned_block`)."""
+    return f"extra:{new_trip_id}"
+
+
+def _extra_trips(base: RtNetwork, changes: Sequence[TripChange]) -> tuple[DayTrip, ...]:
+    """The extra trips among `changes` as trips of `base`'s day: each a copy of its
+    source trip (a timetable trip of `base`) with every arrival and departure shifted by
+    the same seconds so that it leaves its first stop at `start_time_s`; same pattern,
+    route and direction, the change's `new_trip_id`, and no block unless the change
+    names a bus (`extra_block`). Changes whose source is unknown, or whose id is taken,
+    are left out."""
+    out: list[DayTrip] = []
+    seen: set[str] = set()
+    for c in changes:
+        if c.kind is not ChangeKind.EXTRA or not c.new_trip_id or c.start_time_s is None:
+            continue
+        source = base.trip_index.get(c.trip_id or "")
+        if source is None or c.new_trip_id in base.trip_index or c.new_trip_id in seen:
+            continue
+        seen.add(c.new_trip_id)
+        trip = base.net.trips[source]
+        shift = c.start_time_s - int(trip.departure_s[0])
+        out.append(
+            dataclasses.replace(
+                trip,
+                trip_id=c.new_trip_id,
+                block_id=extra_block(c.new_trip_id) if c.vehicle_id else None,
+                arrival_s=trip.arrival_s + shift,
+                departure_s=trip.departure_s + shift,
+            )
+        )
+    return tuple(out)
+
+
+def _extra_key(t: DayTrip) -> tuple[object, ...]:
+    """What tells an extra trip apart from another (its times are its start's shift)."""
+    return (t.trip_id, t.pattern, t.block_id, int(t.departure_s[0]))
+
+
 def service_date_of(t: float, tz: dt.tzinfo) -> dt.date:
     """The service day a fix at unix time `t` belongs to."""
     local = dt.datetime.fromtimestamp(t, tz) - dt.timedelta(hours=SERVICE_DAY_CHANGE_H)
@@ -187,7 +229,13 @@ class LiveProcessor:
         self.changes: dict[dt.date, tuple[TripChange, ...]] = {}
         """Service day -> its active trip changes (调度指挥), from `apply_changes`."""
         self.day: dt.date | None = None
+        self._base: RtNetwork | None = None
+        """The day's network as the timetable gives it (`day_network`)."""
+        self._extras: tuple[tuple[object, ...], ...] = ()
+        """What the extra trips appended to `_base` in `rt` are (`_extra_key`)."""
         self.rt: RtNetwork | None = None
+        """The day's network the buses are matched on: `_base` and the day's extra trips
+        (加班车) appended after its trips."""
         self.ctx: Context | None = None
         self.predictor: SegmentPredictor | None = None
         self.vehicles: dict[str, _Vehicle] = {}
@@ -209,11 +257,11 @@ class LiveProcessor:
         if self.day is not None and day < self.day:
             return self.rt is not None  # a late fix of yesterday: keep today's network
         self.day = day
-        self.rt = self._day_network(day)
+        self._base = self.rt = self._day_network(day)
+        self._extras = ()
         self.ctx = (
             Context(self.rt, planned_block=self.planned_block) if self.rt is not None else None
         )
-        self._apply_changes()
         self.predictor = (
             SegmentPredictor(self.rt, (PREDICTION_METHOD,), through_block=True) if self.rt else None
         )
@@ -223,6 +271,7 @@ class LiveProcessor:
             v.visits, v.loads = [], {}  # trip indices of the old day's network
             v.version += 1
         self._last_at.clear()
+        self._apply_changes()  # the day's extra trips join the network here
         return self.rt is not None
 
     def plan(self, planned_block: dict[str, str]) -> None:
@@ -240,8 +289,11 @@ class LiveProcessor:
           so the new bus takes the block's trips from its next fixes;
         - short-turn, hold: nothing here (the feeds and boards apply the short-turn; a
           held bus simply shows its delay);
-        - extra: not matched yet: a bus running it is matched by movement to a
-          scheduled trip of the pattern if one fits, else to none.
+        - extra: the day's network gets the extra trip (a copy of its source trip
+          shifted to the new start, appended after the scheduled trips, see
+          `_extend`); a bus the change names is planned on it (a block of its own),
+          any other bus may be matched to it by movement like to a scheduled trip.
+          A revoked extra trip leaves the network and a bus on it is released.
         """
         self.changes = {d: c for d, c in self.changes.items() if abs((d - day).days) <= 1}
         self.changes[day] = tuple(changes)
@@ -254,8 +306,11 @@ class LiveProcessor:
             if c.kind is ChangeKind.SWAP and c.block_id and c.vehicle_id and c.to_vehicle_id:
                 plan.pop(c.vehicle_id, None)
                 plan[c.to_vehicle_id] = c.block_id
+            elif c.kind is ChangeKind.EXTRA and c.vehicle_id and c.new_trip_id:
+                plan[c.vehicle_id] = extra_block(c.new_trip_id)
         self.planned_block.clear()
         self.planned_block.update(plan)
+        self._extend(changes)
         ctx, rt = self.ctx, self.rt
         if ctx is None or rt is None:
             return
@@ -271,6 +326,58 @@ class LiveProcessor:
                 release(v.track, ctx)
                 v.predictions = []
                 v.version += 1
+
+    def _extend(self, changes: Sequence[TripChange]) -> None:
+        """Match buses on the day's network with `changes`' extra trips appended (when
+        they differ from those it has): trips still there keep their tracks, stop
+        visits, loads and predictions under their new indices (the timetable's trips
+        keep theirs: the extra trips come after them), a bus on a trip gone (revoked)
+        is released and matched again from its next fixes, and the predictor keeps what
+        it has learnt."""
+        base, old, ctx, predictor = self._base, self.rt, self.ctx, self.predictor
+        if base is None or old is None or ctx is None or predictor is None:
+            return
+        extras = _extra_trips(base, changes)
+        key = tuple(_extra_key(t) for t in extras)
+        if key == self._extras:
+            return
+        rt = base.with_trips(extras) if extras else base
+        moved: dict[int, int | None] = {
+            i: rt.trip_index.get(t.trip_id) for i, t in enumerate(old.net.trips)
+        }
+        for v in self.vehicles.values():
+            if v.track.trip >= 0 and moved.get(v.track.trip) is None:
+                release(v.track, ctx)
+                v.predictions = []
+                v.version += 1
+        self._extras, self.rt = key, rt
+        ctx.rt = rt
+        ctx.taken = {n: vid for i, vid in ctx.taken.items() if (n := moved.get(i)) is not None}
+        predictor.use_network(rt, moved.get)
+        self._last_at = {
+            at: (a[0], a[1], n)
+            for at, a in self._last_at.items()
+            if (n := moved.get(a[2])) is not None
+        }
+        for v in self.vehicles.values():
+            if v.track.trip >= 0:
+                trip = moved.get(v.track.trip)
+                assert trip is not None  # a track on a trip gone was released above
+                v.track.trip = trip
+            v.predictions = [
+                p if n == p.trip else dataclasses.replace(p, trip=n)
+                for p in v.predictions
+                if (n := moved.get(p.trip)) is not None
+            ]
+            v.visits = [
+                x if n == x.trip else dataclasses.replace(x, trip=n)
+                for x in v.visits
+                if (n := moved.get(x.trip)) is not None
+            ]
+            v.loads = {
+                (n, k): load for (i, k), load in v.loads.items() if (n := moved.get(i)) is not None
+            }
+            v.version += 1
 
     def _vehicle(self, vehicle_id: str, phone: str | None) -> _Vehicle:
         v = self.vehicles.get(vehicle_id)

@@ -18,14 +18,15 @@ operations however many stops lie ahead. Seconds after the service day's start.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from busbrain.domain.daynet import F64, I64
+from busbrain.domain.daynet import F64, I64, DayTrip
 from busbrain.realtime.rtnet import RtNetwork
 from busbrain.realtime.tracker import StopEvent, Track
 
@@ -104,11 +105,11 @@ class SegmentPredictor:
             ]
             self._segs.append(np.array(ids, dtype=np.int64))
         n_seg, n_stop = len(seg_index), len(net.stop_ids)
-        self._planned = [
-            np.maximum((t.arrival_s[1:] - t.departure_s[:-1]).astype(np.float64), 5.0)
-            for t in net.trips
-        ]
-        self._sched_dwell = [(t.departure_s - t.arrival_s).astype(np.float64) for t in net.trips]
+        self._planned: list[F64] = []
+        """Per trip, its timetable's running time of each segment (s, at least 5)."""
+        self._sched_dwell: list[F64] = []
+        """Per trip, its timetable's dwell at each call (s)."""
+        self._trip_tables(())
         self.ratio = np.ones(n_seg)
         self.ratio_var = np.full(n_seg, RATIO_PRIOR_SD**2)
         self.ratio_t = np.zeros(n_seg)
@@ -121,6 +122,40 @@ class SegmentPredictor:
         self.last_dwell_t = np.full(n_stop, -np.inf)
         self._last_event: dict[str, StopEvent] = {}
         self._pace: dict[str, list[float]] = {}
+
+    def _trip_tables(self, kept: Sequence[DayTrip]) -> None:
+        """The per-trip tables of `self.rt`'s trips, reusing those of trips in `kept`
+        (the previous trip list) where the same trip sits at the same index."""
+        planned, dwell = self._planned, self._sched_dwell
+        self._planned, self._sched_dwell = [], []
+        for i, t in enumerate(self.rt.net.trips):
+            if i < len(kept) and kept[i] is t:
+                self._planned.append(planned[i])
+                self._sched_dwell.append(dwell[i])
+                continue
+            self._planned.append(
+                np.maximum((t.arrival_s[1:] - t.departure_s[:-1]).astype(np.float64), 5.0)
+            )
+            self._sched_dwell.append((t.departure_s - t.arrival_s).astype(np.float64))
+
+    def use_network(self, rt: RtNetwork, moved: Callable[[int], int | None]) -> None:
+        """Predict on `rt` from now: the same network with trips added or taken away (the
+        dispatchers' extra trips), `moved` giving each old trip index's new one (None: the
+        trip is gone). What was learnt stays: the segment and dwell filters and the last
+        runs are kept by pattern segment and stop, which do not change; the per-trip
+        timetables are rebuilt, and each bus's last stop event follows its trip (dropped
+        when the trip is gone, so no running time is measured across the change)."""
+        if rt.net.patterns is not self.rt.net.patterns:
+            raise ValueError("use_network: the patterns must be the same")
+        kept = self.rt.net.trips
+        self.rt = rt
+        self._trip_tables(kept)
+        last: dict[str, StopEvent] = {}
+        for vehicle, e in self._last_event.items():
+            trip = moved(e.trip)
+            if trip is not None:
+                last[vehicle] = e if trip == e.trip else dataclasses.replace(e, trip=trip)
+        self._last_event = last
 
     def observe(self, e: StopEvent) -> None:
         net = self.rt.net

@@ -8,14 +8,16 @@ metres; times in seconds after the service day's start.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from busbrain.domain.daynet import F64, DayNetwork
+from busbrain.domain.daynet import F64, DayNetwork, DayTrip
 
 CELL_M = 150.0
 """Grid cell of the shape index."""
@@ -50,6 +52,23 @@ class RtNetwork:
         self.shapes = [
             (p.shape_x.tolist(), p.shape_y.tolist(), p.shape_d.tolist()) for p in net.patterns
         ]
+        self._index_trips()
+        return self
+
+    def with_trips(self, trips: Sequence[DayTrip]) -> RtNetwork:
+        """This network with `trips` appended after its own (the dispatchers' extra trips,
+        加班车, on patterns of this network). Its trips keep their indices, which the
+        tracks, predictions and stop events hold; the shape index is shared (the
+        patterns are the same), only what depends on the trip list is indexed again."""
+        net = dataclasses.replace(self.net, trips=(*self.net.trips, *trips))
+        out = RtNetwork(net, self.day_start_unix, self._cells, shapes=self.shapes)
+        out._index_trips()
+        return out
+
+    def _index_trips(self) -> None:
+        """`trip_index`, `trips_of_pattern`, `block_trips` and `next_in_block` from the
+        trip list (trips keep their position in `net.trips`)."""
+        net = self.net
         by_pattern: dict[int, list[int]] = defaultdict(list)
         blocks: dict[str, list[int]] = defaultdict(list)
         for i, trip in enumerate(net.trips):
@@ -64,7 +83,6 @@ class RtNetwork:
         for trips in blocks.values():
             for a, b in itertools.pairwise(trips):
                 self.next_in_block[a] = b
-        return self
 
     def patterns_near(self, x: float, y: float) -> set[int]:
         cx, cy = int(np.floor(x / CELL_M)), int(np.floor(y / CELL_M))
