@@ -327,7 +327,7 @@ class _NatsDelivery:
         await self.sub.settle(self, self.msg.ack)
 
     async def nak(self) -> None:
-        await self.sub.settle(self, self.msg.nak)
+        await self.sub.settle(self, self.msg.nak, confirm=True)
 
 
 @dataclass(slots=True)
@@ -533,14 +533,20 @@ class _NatsSubscription(AsyncClosing):
         self._buffer.append(_NatsDelivery(msg, event, puller.partition, self))
         self._arrived.set()
 
-    async def settle(self, delivery: _NatsDelivery, how: Callable[[], Awaitable[None]]) -> None:
-        """Ack or nak once; later calls do nothing."""
+    async def settle(
+        self, delivery: _NatsDelivery, how: Callable[[], Awaitable[None]], confirm: bool = False
+    ) -> None:
+        """Ack or nak once; later calls do nothing. With `confirm`, wait until the server
+        has the answer (a flush round trip): a nak must reach it before the caller
+        publishes anything newer, or a busy server may deliver the newer first."""
         if delivery.settled:
             return
         delivery.settled = True
         self._outstanding.discard(delivery)
         try:
             await how()
+            if confirm:
+                await self._nc.flush(timeout=int(self._settings.timeout_s))
         except _NATS_ERRORS as exc:
             log.warning(
                 "settling %s failed (it will be redelivered): %r", delivery.msg.subject, exc
