@@ -19,6 +19,7 @@ from msgspec.structs import replace
 from busbrain.domain.errors import EventDecodeError
 from busbrain.domain.events import (
     EVENT_TYPES,
+    AlarmAttachment,
     AlarmCleared,
     AlarmRaised,
     CommandOutcome,
@@ -128,6 +129,16 @@ EXPECTED: list[Event] = [
     ),
     VehicleOffRoute(phone=PHONE, vehicle="V0007", ts_utc=T, trip_id="1_WD_0_012"),
     VehicleStale(phone=PHONE, vehicle="V0007", ts_utc=T, trip_id=None, silent_s=300.0),
+    AlarmAttachment(
+        phone=PHONE,
+        ts_utc=T,
+        alarm_id="123",
+        file_name="00_64_6401_0_013912345678-123.jpg",
+        file_type=0,
+        size_bytes=2048,
+        path="013912345678/123/00_64_6401_0_013912345678-123.jpg",
+        complete=True,
+    ),
 ]
 
 

@@ -83,6 +83,7 @@ def create_app(
     trip_changes: TripChanges | None = None,
     on_trip_changes: ChangeSink | None = None,
     drivers: DriverShifts | None = None,
+    attachments_dir: Path = Path("var/attachments"),
 ) -> FastAPI:
     """The HTTP app serving `queries`: JSON under /api/v1, the rider app at /, the map at
     /map, the dispatch console at /dispatch.
@@ -111,9 +112,11 @@ def create_app(
     `on_trip_changes` gets the day's active changes after each one (the live processor's
     hand-off). `drivers` holds who drove which bus when (驾驶员考勤, from the drivers' IC
     card sign-ins): 运营监管's waybills name each trip's driver and 安全监管 scores
-    driving per driver from it (without it, per vehicle and with no driver). The
-    interactive docs pages (/docs, /redoc) are off: they load their scripts from a CDN,
-    which this offline server cannot reach; the schema stays at /openapi.json.
+    driving per driver from it (without it, per vehicle and with no driver).
+    `attachments_dir` is where the gateway keeps the alarms' uploaded files (its
+    `attachments_dir`), served to 安全监管 by alarm. The interactive docs pages (/docs,
+    /redoc) are off: they load their scripts from a CDN, which this offline server cannot
+    reach; the schema stays at /openapi.json.
     """
     app = FastAPI(title=title, version=__version__, docs_url=None, redoc_url=None)
     app.state.queries = queries
@@ -136,6 +139,7 @@ def create_app(
     app.state.terminals = terminals
     app.state.history = history
     app.state.alarms = alarms
+    app.state.attachments_dir = attachments_dir
     app.state.devices = devices
     app.state.fares = fares
     app.state.trip_changes = trip_changes

@@ -363,6 +363,30 @@ class VehicleStale(_Event, frozen=True, kw_only=True):
         return f"{self.TYPE}/{self.phone}/{_stamp(self.ts_utc)}"
 
 
+class AlarmAttachment(_Event, frozen=True, kw_only=True):
+    """A file a terminal uploaded for one of its 苏标 alarms (0x1210 ... 0x1212), kept by
+    the gateway under its attachments folder; ts_utc is the gateway's time of the 0x1212.
+
+    `alarm_id` is the terminal's alarm id (as in AlarmRaised), which with `phone` names
+    the alarm. `file_type`: 0 image, 1 audio, 2 video, 3 text, 4 other. `path` is relative
+    to the attachments folder ("/"-separated, made safe by the gateway). `complete` is
+    False when bytes were missing at the end of the upload (the terminal is asked to send
+    them again, and a later event says complete)."""
+
+    TYPE: ClassVar[str] = "alarm_attachment"
+
+    alarm_id: str
+    file_name: str
+    file_type: int
+    size_bytes: int
+    path: str
+    complete: bool
+
+    @property
+    def event_id(self) -> str:
+        return f"{self.TYPE}/{self.phone}/{self.alarm_id}/{self.file_name}/{self.complete}"
+
+
 Event: TypeAlias = (
     VehicleLocation
     | AlarmRaised
@@ -376,6 +400,7 @@ Event: TypeAlias = (
     | HeadwayStatus
     | VehicleOffRoute
     | VehicleStale
+    | AlarmAttachment
 )
 EVENT_TYPES: Final[tuple[type[Event], ...]] = (
     VehicleLocation,
@@ -390,6 +415,7 @@ EVENT_TYPES: Final[tuple[type[Event], ...]] = (
     HeadwayStatus,
     VehicleOffRoute,
     VehicleStale,
+    AlarmAttachment,
 )
 
 

@@ -13,11 +13,18 @@ import contextlib
 import datetime as dt
 import secrets
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
-from busbrain.domain.events import Event, OfflineReason, TerminalOffline, TerminalOnline
+from busbrain.domain.events import (
+    AlarmAttachment,
+    Event,
+    OfflineReason,
+    TerminalOffline,
+    TerminalOnline,
+)
 from busbrain.domain.terminals import RegisterResult, normalise_phone
-from busbrain.gateway import translate
+from busbrain.gateway import attachments, translate
 from busbrain.gateway.context import GatewayContext
 from busbrain.protocol import jt808 as j
 from busbrain.store.ports import TerminalInfo
@@ -51,6 +58,10 @@ class TerminalConnection:
         self.phone: str | None = None
         self.who: translate.Identity | None = None
         self.alarm_bits = 0
+        self.upload: attachments.Upload | None = None
+        """Set when the connection is a 苏标 attachment upload (it opened with 0x1210)."""
+        self._splitter: attachments.StreamSplitter | None = None
+        self._first: bytes | None = b""  # the opening bytes until the kind is known
         self._close_reason: str | None = None
         self._loop = asyncio.get_running_loop()
 
@@ -90,12 +101,48 @@ class TerminalConnection:
             if not data:
                 return "closed"
             t0 = self._loop.time()
+            if self._first is not None:
+                data = self._first + data
+                kind = attachments.is_attachment_stream(data)
+                if kind is None:
+                    self._first = data
+                    continue
+                self._first = None
+                if kind:
+                    self._start_upload()
+            if self._splitter is not None:
+                if not await self._receive_upload(data, t0):
+                    return "closed"
+                continue
             self.session.receive_data(data, now=t0)
             for event in self.session.events():
                 await self._on_event(event, t0)
             if self.writer.transport.get_write_buffer_size() > READ_SIZE:
                 await self.writer.drain()
         return self._close_reason
+
+    def _start_upload(self) -> None:
+        cfg = self.ctx.config
+        self.upload = attachments.Upload(Path(cfg.attachments_dir), cfg.attachment_max_bytes)
+        self._splitter = attachments.StreamSplitter(cfg.max_frame_bytes)
+
+    async def _receive_upload(self, data: bytes, t0: float) -> bool:
+        """Frames to the session, data blocks to the files; False when the stream cannot
+        be followed (the connection is then closed)."""
+        assert self._splitter is not None and self.upload is not None
+        try:
+            parts = self._splitter.feed(data)
+        except attachments.StreamError:
+            self.ctx.metrics.rejected.labels("attachment_stream").inc()
+            return False
+        for part in parts:
+            if isinstance(part, bytes):
+                self.session.receive_data(part, now=t0)
+                for event in self.session.events():
+                    await self._on_event(event, t0)
+            elif not await asyncio.to_thread(self.upload.write, part):
+                self.ctx.metrics.refused.labels("attachment_block").inc()
+        return True
 
     async def _went_offline(self, reason: str) -> None:
         if self.phone is None or self.who is None:
@@ -155,6 +202,8 @@ class TerminalConnection:
             await self._register(header, message, t0)
         elif isinstance(message, j.Authentication):
             await self._authenticate(header, message, t0)
+        elif self.upload is not None:
+            await self._attachment_message(header, message, t0)
         elif self.who is None:
             if not isinstance(message, _RESPONSES):
                 self._refuse(header, "unauthenticated", t0)
@@ -182,6 +231,66 @@ class TerminalConnection:
             self._refuse(header, "not_supported", t0, NOT_SUPPORTED)
         else:
             self._answer(header, OK, t0)
+
+    async def _attachment_message(self, header: j.Header, message: j.Message, t0: float) -> None:
+        """0x1210 / 0x1211 / 0x1212 on an attachment connection; nothing else is taken."""
+        assert self.upload is not None
+        phone = self._phone_of(header)
+        if isinstance(message, j.AlarmAttachmentInfo):
+            known = await asyncio.to_thread(self.ctx.registry.find_terminal, phone)
+            if known is None or not self.upload.start(phone, message):
+                self._refuse(header, "attachment_unknown_alarm", t0)
+                return
+            self._answer(header, OK, t0)
+        elif isinstance(message, j.AttachmentFileInfo):
+            if self.upload.announce(message) is None:
+                self._refuse(header, "attachment_refused", t0)
+                return
+            self._answer(header, OK, t0)
+        elif isinstance(message, j.AttachmentUploadFinished):
+            await self._upload_finished(header, message)
+        elif isinstance(message, j.Heartbeat):
+            self._answer(header, OK, t0)
+        elif not isinstance(message, _RESPONSES):
+            self._refuse(header, "attachment_connection", t0)
+
+    async def _upload_finished(self, header: j.Header, done: j.AttachmentUploadFinished) -> None:
+        """Publish the file (complete or not), then answer 0x9212 with what is missing."""
+        assert self.upload is not None
+        incoming, missing = self.upload.finish(done)
+        if incoming is not None and self.upload.alarm_id is not None:
+            event = AlarmAttachment(
+                phone=self._phone_of(header),
+                ts_utc=self.ctx.clock(),
+                alarm_id=self.upload.alarm_id,
+                file_name=incoming.name,
+                file_type=incoming.file_type,
+                size_bytes=incoming.size_bytes,
+                path=incoming.relative_path,
+                complete=not missing,
+            )
+            await self.ctx.sink.put([event])
+        self.send(attachments.upload_result_body(done.name, done.file_type, missing))
+
+    def _request_attachments(self, loc: j.Location) -> None:
+        """Ask for the files the 苏标 items of `loc` announce (0x9208), naming this
+        connection's own address unless the config names an attachment server."""
+        assert self.phone is not None
+        items = [
+            item
+            for item in loc.items
+            if isinstance(item, j.AdasAlarm | j.DmsAlarm)
+            and item.identification.attachment_count > 0
+            and item.flag_status != translate.FLAG_END
+        ]
+        if not items:
+            return
+        cfg = self.ctx.config
+        here = self.writer.get_extra_info("sockname") or ("127.0.0.1", 0)
+        host = cfg.attachment_host or str(here[0])
+        port = cfg.attachment_port or int(here[1])
+        for item in items:
+            self.send(attachments.upload_request(item, self.phone, host, port))
 
     @staticmethod
     def _phone_of(header: j.Header) -> str:
@@ -256,6 +365,9 @@ class TerminalConnection:
             sum(1 for e in events if e.TYPE == "vehicle_location")
         )
         self._answer(header, OK, t0)
+        for loc in locations:
+            if loc.items:
+                self._request_attachments(loc)
 
 
 class ResponseHandler(Protocol):

@@ -163,6 +163,22 @@ class AlarmEnded:
 
 
 @dataclass(frozen=True, slots=True)
+class AlarmFile:
+    """A file a terminal uploaded for its alarm (`phone`, `alarm_id`: the terminal's 苏标
+    alarm id). `path` is relative to the gateway's attachments folder; `complete` False
+    while bytes are missing. `file_type`: 0 image, 1 audio, 2 video, 3 text, 4 other."""
+
+    phone: str
+    alarm_id: str
+    file_name: str
+    file_type: int
+    size_bytes: int
+    path: str
+    complete: bool
+    received_utc: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Alarm:
     """An alarm in the queue. `alarm_pk` is the store's id (the API's); `alarm_id` the
     terminal's. `decided_by`/`decided_utc` name the last decision; `note` the resolution's."""

@@ -1,9 +1,10 @@
 """安全监管's consumer on the event bus: the gateway's alarms into the store's queue.
 
-Its own consumer group ("alarms") reads every `AlarmRaised` and `AlarmCleared` event (and
-acks the rest unread), writes each fetched batch to the `AlarmStore` in one transaction
-off the event loop, and acks the batch only after that: an alarm is in the store before
-the bus forgets it. A redelivered event is harmless (the store keys alarms by event id).
+Its own consumer group ("alarms") reads every `AlarmRaised`, `AlarmCleared` and
+`AlarmAttachment` event (and acks the rest unread), writes each fetched batch to the
+`AlarmStore` in one transaction (the attachments in a second one) off the event loop,
+and acks the batch only after that: an alarm is in the store before the bus forgets it.
+A redelivered event is harmless (the store keys alarms by event id, files by name).
 An event that cannot become an alarm record (it should not happen: events are checked
 when decoded) is logged and skipped; a store that fails (database down) leaves the
 batch unacked, to be delivered again after a pause, and the consumer carries on.
@@ -17,8 +18,8 @@ from collections.abc import Sequence
 
 from busbrain.bus.ports import Delivery, EventBus
 from busbrain.domain.errors import BadInputError, StoreError
-from busbrain.domain.events import AlarmCleared, AlarmRaised
-from busbrain.oversight.safety import AlarmEnded, NewAlarm
+from busbrain.domain.events import AlarmAttachment, AlarmCleared, AlarmRaised
+from busbrain.oversight.safety import AlarmEnded, AlarmFile, NewAlarm
 from busbrain.store.ports import AlarmStore
 
 GROUP = "alarms"
@@ -46,6 +47,26 @@ def new_alarm(event: AlarmRaised) -> NewAlarm:
 
 def alarm_ended(event: AlarmCleared) -> AlarmEnded:
     return AlarmEnded(event.phone, event.kind, event.ts_utc, event.alarm_id)
+
+
+def alarm_file(event: AlarmAttachment) -> AlarmFile:
+    """The record of an uploaded attachment; linked to its alarm (same phone and
+    terminal alarm id) when read, so it may arrive before or after the alarm."""
+    return AlarmFile(
+        phone=event.phone,
+        alarm_id=event.alarm_id,
+        file_name=event.file_name,
+        file_type=event.file_type,
+        size_bytes=event.size_bytes,
+        path=event.path,
+        complete=event.complete,
+        received_utc=event.ts_utc,
+    )
+
+
+def attachments_of(deliveries: Sequence[Delivery]) -> list[AlarmFile]:
+    """The attachments uploaded in a batch, in bus order."""
+    return [alarm_file(d.event) for d in deliveries if isinstance(d.event, AlarmAttachment)]
 
 
 def split(deliveries: Sequence[Delivery]) -> tuple[list[NewAlarm], list[AlarmEnded]]:
@@ -99,9 +120,12 @@ async def consume_alarms(
             if not deliveries:
                 continue
             raised, ended = split(deliveries)
-            if raised or ended:
+            files = attachments_of(deliveries)
+            if raised or ended or files:
                 try:
                     added, cleared = await asyncio.to_thread(write, store, raised, ended)
+                    if files:  # after their alarms, should they share the batch
+                        await asyncio.to_thread(store.add_files, files)
                 except StoreError:
                     log.exception("alarms not stored; trying again in %.0f s", retry_after_s)
                     for d in deliveries:

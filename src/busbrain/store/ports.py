@@ -399,6 +399,7 @@ class UserStore(Protocol):
 from busbrain.oversight.safety import (  # noqa: E402
     Alarm,
     AlarmEnded,
+    AlarmFile,
     AlarmStatus,
     Decision,
     NewAlarm,
@@ -432,6 +433,15 @@ class AlarmStore(Protocol):
         ...
 
     def alarm(self, alarm_pk: int) -> Alarm | None: ...
+
+    def add_files(self, files: list[AlarmFile]) -> int:
+        """Store uploaded attachments, replacing the row of the same phone, alarm id and
+        file name (a re-sent file completes an incomplete one); returns rows written."""
+        ...
+
+    def files(self, phone: str, alarm_id: str) -> list[AlarmFile]:
+        """The attachments of the terminal's alarm `alarm_id`, by file name."""
+        ...
 
     def decide(self, alarm_pk: int, decision: Decision, *, audit: AuditEntry) -> Alarm | None:
         """Apply `decision` and append `audit`, all or nothing; the alarm as it is now, or

@@ -418,6 +418,21 @@ alarm = Table(
     Index("ix_alarm_phone_kind", "phone", "kind", "raised_utc"),
 )
 
+# 安全监管: files terminals uploaded for their 苏标 alarms (0x1210), by (phone, alarm id);
+# linked to an alarm when shown, so a file that comes before its alarm is kept; 0010
+alarm_attachment = Table(
+    "alarm_attachment",
+    metadata,
+    Column("phone", Text, primary_key=True),
+    Column("alarm_id", Text, primary_key=True),  # the terminal's, as alarm.alarm_id
+    Column("file_name", Text, primary_key=True),  # as the terminal named it
+    Column("file_type", SmallInteger, nullable=False),  # 0 image, 1 audio, 2 video, ...
+    Column("size_bytes", Integer, nullable=False),
+    Column("path", Text, nullable=False),  # relative to the attachments folder
+    Column("complete", Boolean, nullable=False),
+    Column("received_utc", DateTime(timezone=True), nullable=False),
+)
+
 # 调度指挥: trip changes (sql_trip_changes.py), one row per instruction; revoked, not deleted
 trip_change = Table(
     "trip_change",

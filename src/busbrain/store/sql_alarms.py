@@ -23,6 +23,7 @@ import polars as pl
 from sqlalchemy import (
     Connection,
     Engine,
+    delete,
     insert,
     select,
     update,
@@ -35,6 +36,7 @@ from busbrain.oversight.safety import (
     Alarm,
     AlarmAction,
     AlarmEnded,
+    AlarmFile,
     AlarmStatus,
     Decision,
     NewAlarm,
@@ -49,6 +51,7 @@ KEYS_PER_QUERY = 500
 """Event keys looked up per query (well under SQLite's limit on bound parameters)."""
 
 alarm = s.alarm
+alarm_attachment = s.alarm_attachment
 
 POSITION_SCHEMA: dict[str, pl.DataType] = {
     "vehicle_id": pl.String(),
@@ -190,6 +193,59 @@ class SqlAlarmStore:
         with self.engine.connect() as conn:
             r = conn.execute(select(alarm).where(alarm.c.alarm_pk == alarm_pk)).first()
         return None if r is None else _alarm(r)
+
+    def add_files(self, files: list[AlarmFile]) -> int:
+        # the last of a batch wins for one file (an incomplete upload, then its re-send)
+        rows = {
+            (f.phone, f.alarm_id, f.file_name): {
+                "phone": f.phone,
+                "alarm_id": f.alarm_id,
+                "file_name": f.file_name,
+                "file_type": f.file_type,
+                "size_bytes": f.size_bytes,
+                "path": f.path,
+                "complete": f.complete,
+                "received_utc": _to_utc(f.received_utc, f"attachment {f.file_name}"),
+            }
+            for f in files
+        }
+        if not rows:
+            return 0
+        c = alarm_attachment.c
+        try:
+            with self.engine.begin() as conn:
+                for phone, alarm_id, name in rows:
+                    conn.execute(
+                        delete(alarm_attachment).where(
+                            c.phone == phone, c.alarm_id == alarm_id, c.file_name == name
+                        )
+                    )
+                conn.execute(insert(alarm_attachment), list(rows.values()))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not store alarm attachments, nothing written: {exc}") from exc
+        return len(rows)
+
+    def files(self, phone: str, alarm_id: str) -> list[AlarmFile]:
+        c = alarm_attachment.c
+        query = (
+            select(alarm_attachment)
+            .where(c.phone == phone, c.alarm_id == alarm_id)
+            .order_by(c.file_name)
+        )
+        with self.engine.connect() as conn:
+            return [
+                AlarmFile(
+                    phone=r.phone,
+                    alarm_id=r.alarm_id,
+                    file_name=r.file_name,
+                    file_type=r.file_type,
+                    size_bytes=r.size_bytes,
+                    path=r.path,
+                    complete=bool(r.complete),
+                    received_utc=_from_db(r.received_utc) or dt.datetime.min.replace(tzinfo=dt.UTC),
+                )
+                for r in conn.execute(query)
+            ]
 
     def decide(self, alarm_pk: int, decision: Decision, *, audit: AuditEntry) -> Alarm | None:
         c = alarm.c

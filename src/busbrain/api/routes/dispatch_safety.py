@@ -7,10 +7,11 @@ every decision is written with its audit entry (who, when, from where) in one
 transaction. Everyone who reads the module (`read:safety`) sees the queue, most severe
 first, then newest. Invalid moves (resolving a resolved alarm) are 409.
 
-Attachments: an alarm shows the terminal's alarm id (苏标), which the terminal's uploads
-(0x1210 and its files) name, and `attachment_count` when the gateway passes it in the
-alarm's details. The gateway does not yet run an attachment server (0x9208/0x1210), so
-no file list is shown.
+Attachments: an alarm shows the terminal's alarm id (苏标) and `attachment_count` (files
+the terminal announced). The gateway asks for them (0x9208) and keeps what the terminal
+uploads (0x1210 ... 0x1212) in its attachments folder; the alarm consumer records each
+file by phone and terminal alarm id. GET /alarms/{id} lists them (`attachments`, one
+alarm only: the queue does not) and GET /alarms/{id}/attachments/{name} serves one.
 
 GET /safety/behaviour scores each vehicle's week from the stored positions (speeding
 against the limit where the bus was, harsh braking and acceleration) and its
@@ -23,9 +24,12 @@ busbrain.oversight.safety.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path as FsPath
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from busbrain.access.accounts import normalise_username
@@ -39,6 +43,7 @@ from busbrain.oversight.safety import (
     ACTIVE_STATUSES,
     Alarm,
     AlarmAction,
+    AlarmFile,
     AlarmStatus,
     AlarmTransitionError,
     Decision,
@@ -78,6 +83,31 @@ class PositionOut(BaseModel):
     lon: float
 
 
+FILE_TYPES = {0: "image", 1: "audio", 2: "video", 3: "text", 4: "other"}
+INLINE_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".mp4": "video/mp4",
+    ".wav": "audio/wav",
+}
+"""Content types served inline; any other file is a download (application/octet-stream),
+so an uploaded file can never run as a page of the console."""
+
+
+class AttachmentOut(BaseModel):
+    name: str
+    """The file's name as the terminal gave it."""
+    file_type: str
+    """image, audio, video, text or other."""
+    size_bytes: int
+    complete: bool
+    """False while the terminal has not sent every byte."""
+    received_utc: dt.datetime
+    url: str
+    """Where to fetch it (read:safety)."""
+
+
 class AlarmOut(BaseModel):
     id: int
     phone: str
@@ -103,6 +133,8 @@ class AlarmOut(BaseModel):
     decided_by: str | None
     decided_utc: dt.datetime | None
     note: str | None
+    attachments: list[AttachmentOut] = []
+    """The files uploaded for it (only in GET /alarms/{id})."""
 
 
 class AlarmsOut(BaseModel):
@@ -117,6 +149,21 @@ class AssignIn(BaseModel):
 
 class ResolveIn(BaseModel):
     note: str = Field(min_length=1, max_length=MAX_NOTE_CHARS)
+
+
+def _attachment_out(alarm_pk: int, f: AlarmFile) -> AttachmentOut:
+    return AttachmentOut(
+        name=f.file_name,
+        file_type=FILE_TYPES.get(f.file_type, "other"),
+        size_bytes=f.size_bytes,
+        complete=f.complete,
+        received_utc=f.received_utc,
+        url=f"/api/v1/dispatch/alarms/{alarm_pk}/attachments/{quote(f.file_name, safe='')}",
+    )
+
+
+def _files(store: AlarmStore, a: Alarm) -> list[AlarmFile]:
+    return [] if a.alarm_id is None else store.files(a.phone, a.alarm_id)
 
 
 def _out(a: Alarm) -> AlarmOut:
@@ -179,10 +226,43 @@ def list_alarms(
 @router.get("/alarms/{alarm_pk}", responses={404: {"description": "No such alarm."}})
 def get_alarm(_: ReaderDep, request: Request, alarm_pk: AlarmPk) -> AlarmOut:
     """One alarm, with its details and the decisions taken on it."""
-    found = _store(request).alarm(alarm_pk)
+    store = _store(request)
+    found = store.alarm(alarm_pk)
     if found is None:
         raise HTTPException(404, f"no alarm {alarm_pk}")
-    return _out(found)
+    out = _out(found)
+    out.attachments = [_attachment_out(alarm_pk, f) for f in _files(store, found)]
+    return out
+
+
+@router.get(
+    "/alarms/{alarm_pk}/attachments/{name}",
+    response_class=FileResponse,
+    responses={404: {"description": "No such alarm, file, or the file is gone."}},
+)
+def get_attachment(
+    _: ReaderDep,
+    request: Request,
+    alarm_pk: AlarmPk,
+    name: Annotated[str, Path(max_length=255, description="The file's name, as listed.")],
+) -> FileResponse:
+    """One uploaded file of the alarm: images, video and audio inline, anything else as a
+    download. Served from the attachments folder only (the stored path is joined safely)."""
+    store = _store(request)
+    found = store.alarm(alarm_pk)
+    if found is None:
+        raise HTTPException(404, f"no alarm {alarm_pk}")
+    file = next((f for f in _files(store, found) if f.file_name == name), None)
+    if file is None:
+        raise HTTPException(404, f"alarm {alarm_pk} has no attachment {name!r}")
+    root = FsPath(request.app.state.attachments_dir).resolve()
+    path = (root / file.path).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise HTTPException(404, f"attachment {name!r} is not on this server")
+    media = INLINE_TYPES.get(path.suffix.lower())
+    if media is not None:
+        return FileResponse(path, media_type=media, content_disposition_type="inline")
+    return FileResponse(path, media_type="application/octet-stream", filename=path.name)
 
 
 def _decide(

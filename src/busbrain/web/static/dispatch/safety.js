@@ -50,6 +50,7 @@ const STRINGS = {
     summary: (n, high) => `共 ${n} 条${high ? `，其中严重 ${high} 条` : ''}`,
     detailTitle: (id) => `报警 #${id}`,
     fPhone: '终端号', fAlarmId: '终端报警编号（附件按此上传）', fAttachments: '附件',
+    fFiles: '已上传附件', noFiles: '终端尚未上传', incomplete: '（未传完）',
     attachments: (n) => (n === null || n === undefined ? '网关未上报附件信息' : `${n} 个`),
     fPosition: '位置', fCleared: '终端解除', stillActive: '仍在报警', fDetails: '附加信息',
     fDecided: '最近处理', fNote: '处理说明', none: '—',
@@ -83,6 +84,7 @@ const STRINGS = {
     summary: (n, high) => `${n} alarm(s)${high ? `, ${high} high` : ''}`,
     detailTitle: (id) => `Alarm #${id}`,
     fPhone: 'Terminal', fAlarmId: "Terminal's alarm id (attachments are uploaded under it)", fAttachments: 'Attachments',
+    fFiles: 'Uploaded files', noFiles: 'none uploaded yet', incomplete: ' (incomplete)',
     attachments: (n) => (n === null || n === undefined ? 'not reported by the gateway' : `${n}`),
     fPosition: 'Position', fCleared: 'Ended by the terminal', stillActive: 'still active', fDetails: 'Details',
     fDecided: 'Last decision', fNote: 'Note', none: '—',
@@ -109,6 +111,7 @@ export function safetyPage(el, { me }) {
   let severityFilter = '';
   let picked = null; // the alarm shown in the detail panel
   let alarms = [];
+  const filesOf = new Map(); // alarm id -> its uploaded attachments (GET /alarms/{id})
   let enabled = true;
   let behaviour = null;
   const mayDecide = me.permissions.includes('decide:alarms');
@@ -206,7 +209,8 @@ export function safetyPage(el, { me }) {
       detail.replaceChildren();
       return;
     }
-    const sig = JSON.stringify(a);
+    const files = filesOf.get(a.id);
+    const sig = JSON.stringify([a, files]);
     if (detail.dataset.sig === sig && detail.children.length) return; // keep what is typed
     detail.dataset.sig = sig;
     detail.alarm = a;
@@ -219,6 +223,7 @@ export function safetyPage(el, { me }) {
         ...field(t('fPhone'), a.phone),
         ...field(t('fAlarmId'), a.alarm_id),
         ...field(t('fAttachments'), t('attachments', a.attachment_count)),
+        ...field(t('fFiles'), files === undefined ? null : files.length ? fileList(files) : t('noFiles')),
         ...field(t('fPosition'), where),
         ...field(t('fCleared'), a.cleared_utc ? localTime(a.cleared_utc) : t('stillActive')),
         ...field(t('fDetails'), Object.entries(a.details || {}).map(([k, v]) => `${k}: ${v}`).join(' · ')),
@@ -228,6 +233,31 @@ export function safetyPage(el, { me }) {
     ];
     if (mayDecide && a.status !== 'resolved') parts.push(decisionForms(a));
     detail.replaceChildren(...parts);
+  }
+
+  function fileList(files) {
+    // images inline (same origin: the CSP allows 'self'), every file as a link
+    return h(
+      'ul', { className: 'saf-files', id: 'safety-files' },
+      ...files.map((f) => h(
+        'li', {},
+        f.file_type === 'image' && f.complete
+          ? h('img', { src: f.url, alt: f.name, loading: 'lazy', style: { maxWidth: '100%', display: 'block' } })
+          : null,
+        h('a', { href: f.url, target: '_blank', rel: 'noopener' }, `${f.name}${f.complete ? '' : t('incomplete')}`),
+      )),
+    );
+  }
+
+  async function loadFiles(id) {
+    try {
+      const got = await call('GET', `/alarms/${id}`);
+      if (!alive) return;
+      filesOf.set(id, got.attachments || []);
+      if (picked === id) fillDetail();
+    } catch (error) {
+      if (alive && error.status !== 401) status.say(`${t('loadError')}: ${error.detail || error.message}`, true);
+    }
   }
 
   function decisionForms(a) {
@@ -271,6 +301,7 @@ export function safetyPage(el, { me }) {
     picked = picked === id ? null : id;
     fillQueue();
     fillDetail();
+    if (picked !== null) loadFiles(picked);
   }
 
   async function decide(id, action, body) {
