@@ -56,7 +56,7 @@ async def upload(
     port: int, request: j.AlarmAttachmentRequest, name: str, data: bytes, *, size: int
 ) -> tuple[str, int, int, list[tuple[int, int]]]:
     """A second connection: 0x1210, 0x1211, the data in 500-byte blocks, 0x1212; the
-    parsed 0x9212."""
+    0x9212's name, file type, result and ranges."""
     up = await Terminal(PHONE).connect(port)
     try:
         info = j.AlarmAttachmentInfo(
@@ -70,8 +70,8 @@ async def upload(
         for at in range(0, len(data), 500):
             await up.send_raw(att.data_block(name, at, data[at : at + 500]))
         done = await up.answer(j.AttachmentUploadFinished(name, 0, size))
-        assert isinstance(done, j.RawMessage) and done.msg_id == att.UPLOAD_RESULT_ID, done
-        return att.parse_upload_result(done.body)
+        assert isinstance(done, j.UploadFinishedResponse), done
+        return done.name, done.file_type, done.result, list(done.retransmit)
     finally:
         await up.close()
 

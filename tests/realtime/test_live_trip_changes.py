@@ -1,7 +1,9 @@
 """调度指挥's trip changes in the live processor: no bus is matched to a cancelled trip
 (and a bus on it is let go), a revoked cancel lets it be matched again, a swap moves
 the block (路牌) in the plan from one bus to the other, and an extra trip (加班车) joins
-the day's network, so the bus running it is matched to it (and let go when revoked)."""
+the day's network, so the bus running it is matched to it (and let go when revoked); a
+short-turned trip (区间车) is run and predicted over its range only, and a held bus (滞站)
+is predicted to leave the hold stop no earlier than the hold's end."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from busbrain.domain.events import StopVisited
 from busbrain.domain.tripchanges import ChangeKind, TripChange, extra_trip_id
 from busbrain.realtime.fixes import Fix
 from busbrain.realtime.live import LiveProcessor, service_date_of
-from tests.realtime.handmade import Motion, sample
+from tests.realtime.handmade import Motion, Path, sample
 from tests.realtime.test_tracker import EAST, EVERY_STOP, LINE_D, START, two_way_line
 
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -210,3 +212,145 @@ def _state(p: LiveProcessor, vehicle_id: str) -> tuple[object, ...]:
         [(x.trip, x.k) for x in v.visits],
         [(pr.trip, pr.k0) for pr in v.predictions],
     )
+
+
+# --- short-turns (区间车) and holds (滞站) ----------------------------------------------
+# The hand-made line's calls have stop_sequence 1..5: W, S1, S2, S3, E (and back).
+
+
+def _short(trip_id: str, a: int, b: int) -> TripChange:
+    return TripChange(
+        ChangeKind.SHORT_TURN,
+        DAY,
+        "diaodu",
+        AT,
+        trip_id=trip_id,
+        from_stop_sequence=a,
+        to_stop_sequence=b,
+    )
+
+
+def _visits(p: LiveProcessor, fixes: list[Fix]) -> list[tuple[str, str]]:
+    """(trip id, stop id) of the stop visits the fixes cause, in order."""
+    return [
+        (e.trip_id, e.stop_id)
+        for f in fixes
+        for e in p.process(f, f.t)
+        if isinstance(e, StopVisited)
+    ]
+
+
+def _predicted(p: LiveProcessor, vehicle_id: str, now: float) -> dict[str, float]:
+    v = p.snapshot(now).vehicle(vehicle_id)
+    assert v is not None
+    return {s.stop_id: s.arrival_unix for s in v.predictions}
+
+
+TURN_S = 300.0
+"""The short-turned bus's stand at S2 before it drives back west."""
+
+
+def test_a_short_turned_bus_ends_its_trip_at_the_last_stop_served_and_runs_the_next() -> None:
+    """D0 runs W..S2 only, and its block's next trip "back" runs S2..W only: the bus
+    turns at S2, is predicted at W..S2 only while eastbound, and its visits go from
+    D0's S2 straight to back's S2 (no S3, no E)."""
+    m = Motion(START, [(500.0, 20.0), (1000.0, TURN_S), (1500.0, 20.0), (2000.0, 0.0)])
+    turn_at, turn_dep = m.arrivals[1], m.departures[1]
+    b = two_way_line()
+    out = m.schedule(LINE_D[:3], late=30.0)
+    out[2] = (turn_at - 30.0, turn_at - 10.0)
+    b.trip("D0", "P0", [*out, (turn_at + 30.0,) * 2, (turn_at + 60.0,) * 2], block_id="K")
+    back = [(turn_at + 120.0,) * 2, (turn_at + 180.0,) * 2, (turn_at + 240.0, turn_dep)]
+    b.trip("back", "P1", [*back, *m.schedule([1500.0, 2000.0])], block_id="K")
+    rt = b.build()
+    p = LiveProcessor(lambda day: rt, TZ, planned_block={"bus": "K"})
+    p.apply_changes(DAY, [_short("D0", 1, 3), _short("back", 3, 5)])
+    there_and_back = Path([(0.0, 0.0), (1000.0, 0.0), (0.0, 0.0)])
+    fixes = sample("bus", there_and_back, m, START - 60.0, m.arrivals[-1] + 60.0)
+    early = [f for f in fixes if f.t <= START + 30.0]
+    assert _visits(p, early) == [("D0", "W")]
+    assert list(_predicted(p, "bus", early[-1].t)) == ["S1/0", "S2/0"]  # not S3/0, E
+    rest = [f for f in fixes if f.t > START + 30.0]
+    assert _visits(p, rest) == [
+        ("D0", "S1/0"),
+        ("D0", "S2/0"),
+        ("back", "S2/1"),
+        ("back", "S1/1"),
+        ("back", "W"),
+    ]
+
+
+def test_a_short_turn_from_a_later_stop_starts_the_bus_there() -> None:
+    p, m = _processor()
+    p.apply_changes(DAY, [_short("D0", 3, 5)])  # S2..E
+    fixes = sample("bus", EAST, m, START - 60.0, m.arrivals[-1] + 60.0)
+    assert _visits(p, fixes) == [("D0", "S2/0"), ("D0", "S3/0"), ("D0", "E")]
+
+
+def test_a_short_turned_bus_stops_at_its_last_stop_and_revoking_restores_the_trip() -> None:
+    p, m = _processor()
+    p.apply_changes(DAY, [_short("D0", 1, 3)])
+    fixes = sample("bus", EAST, m, START - 60.0, m.arrivals[-1] + 60.0)
+    first = [f for f in fixes if f.t <= START + 100.0]
+    assert _visits(p, first) == [("D0", "W"), ("D0", "S1/0")]
+    now = first[-1].t
+    assert list(_predicted(p, "bus", now)) == ["S2/0"]
+    p.apply_changes(DAY, [])  # revoked: predicted to E again at once
+    assert list(_predicted(p, "bus", now)) == ["S2/0", "S3/0", "E"]
+    rest = [f for f in fixes if f.t > START + 100.0]
+    assert _visits(p, rest) == [("D0", "S2/0"), ("D0", "S3/0"), ("D0", "E")]
+    p, m = _processor()  # and kept: the trip ends at S2, the bus is on no trip after
+    p.apply_changes(DAY, [_short("D0", 1, 3)])
+    assert _visits(p, fixes) == [("D0", "W"), ("D0", "S1/0"), ("D0", "S2/0")]
+    assert _trip(p, fixes[-1].t) is None
+
+
+HOLD_END = START + 600.0
+"""The hold at S3 ends here: long after the bus would leave S3 unheld (~250 s in)."""
+
+
+def _hold(stop_id: str, until: float) -> TripChange:
+    return TripChange(
+        ChangeKind.HOLD,
+        DAY,
+        "diaodu",
+        AT,
+        vehicle_id="bus",
+        stop_id=stop_id,
+        until_utc=dt.datetime.fromtimestamp(until, dt.UTC),
+    )
+
+
+def test_a_held_bus_is_predicted_to_leave_the_hold_stop_no_earlier_than_the_hold() -> None:
+    p, m = _processor()
+    fixes = sample("bus", EAST, m, START - 60.0, m.arrivals[-1] + 60.0)
+    first = [f for f in fixes if f.t <= START + 100.0]
+    _visits(p, first)
+    now = first[-1].t
+    free = _predicted(p, "bus", now)
+    assert free["E"] < HOLD_END
+    p.apply_changes(DAY, [_hold("S3/0", HOLD_END)])
+    v = p.snapshot(now).vehicle("bus")
+    assert v is not None
+    at = {s.stop_id: s for s in v.predictions}
+    assert at["S2/0"].arrival_unix == free["S2/0"]  # before the hold stop: unchanged
+    assert at["S3/0"].arrival_unix == free["S3/0"]  # it gets there, then waits
+    assert at["S3/0"].departure_unix is not None and at["S3/0"].departure_unix >= HOLD_END
+    assert at["E"].arrival_unix >= HOLD_END
+    assert at["E"].arrival_unix - HOLD_END <= free["E"] - free["S3/0"]
+    more = [f for f in fixes if START + 100.0 < f.t <= START + 150.0]
+    _visits(p, more)  # the next fixes keep the hold
+    assert _predicted(p, "bus", more[-1].t)["E"] >= HOLD_END
+    p.apply_changes(DAY, [])  # revoked: the bus is predicted as before at once
+    assert _predicted(p, "bus", more[-1].t)["E"] < HOLD_END
+
+
+def test_a_hold_ends_once_the_bus_has_left_the_hold_stop() -> None:
+    p, m = _processor()
+    p.apply_changes(DAY, [_hold("S1/0", HOLD_END)])
+    fixes = sample("bus", EAST, m, START - 60.0, START + 30.0)
+    _visits(p, fixes)
+    assert _predicted(p, "bus", fixes[-1].t)["E"] >= HOLD_END
+    more = sample("bus", EAST, m, START + 40.0, START + 120.0)  # it leaves S1 anyway
+    assert ("D0", "S1/0") in _visits(p, more)
+    assert _predicted(p, "bus", more[-1].t)["E"] < HOLD_END

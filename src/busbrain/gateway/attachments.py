@@ -16,8 +16,7 @@ frames (for the session) and data blocks (for `Upload`); `Upload` writes each fi
 under `attachments_dir` with a name made safe here (the terminal's name is never a path)
 and tells which byte ranges are missing when the terminal says it is done (0x9212).
 
-The codec has no 0x9212 message type yet, so it goes out as a `RawMessage` built by
-`upload_result_body` (read back by `parse_upload_result`).
+The answer, 0x9212, is `j.UploadFinishedResponse` (built by `upload_result`).
 """
 
 from __future__ import annotations
@@ -29,9 +28,8 @@ from pathlib import Path
 from struct import Struct
 
 from busbrain.protocol import jt808 as j
-from busbrain.protocol.jt808.text import decode_text, encode_prefixed
+from busbrain.protocol.jt808.text import decode_text
 
-UPLOAD_RESULT_ID = 0x9212
 ATTACHMENT_INFO_ID = 0x1210
 MAGIC = b"01cd"
 """The data block's magic, 0x30 0x31 0x63 0x64."""
@@ -42,7 +40,6 @@ MAX_BLOCK_BYTES = 1024 * 1024
 the stream is out of step, and the connection is closed."""
 MAX_RANGES = 255
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
-_RANGE = Struct(">II")
 
 
 class StreamError(Exception):
@@ -91,29 +88,14 @@ def is_attachment_stream(first: bytes) -> bool | None:
 # -- 0x9212 ---------------------------------------------------------------------------
 
 
-def upload_result_body(name: str, file_type: int, missing: list[tuple[int, int]]) -> j.RawMessage:
-    """0x9212: name, type, result (0 complete, 1 re-send needed) and the (offset, length)
-    ranges to re-send, in bytes (at most 255; the rest is asked for next time)."""
-    ranges = missing[:MAX_RANGES]
-    body = (
-        encode_prefixed(name, field="name")
-        + bytes((file_type, 1 if ranges else 0, len(ranges)))
-        + b"".join(_RANGE.pack(o, n) for o, n in ranges)
-    )
-    return j.RawMessage(UPLOAD_RESULT_ID, body)
-
-
-def parse_upload_result(body: bytes) -> tuple[str, int, int, list[tuple[int, int]]]:
-    """(name, file type, result, ranges) of a 0x9212 body. Raises ValueError if short."""
-    end = 1 + body[0]
-    if len(body) < end + 3:
-        raise ValueError("0x9212 too short")
-    file_type, result, count = body[end], body[end + 1], body[end + 2]
-    at = end + 3
-    if len(body) < at + count * _RANGE.size:
-        raise ValueError("0x9212 ranges cut short")
-    ranges = [_RANGE.unpack_from(body, at + i * _RANGE.size) for i in range(count)]
-    return decode_text(body[1:end]), file_type, result, [(o, n) for o, n in ranges]
+def upload_result(
+    name: str, file_type: int, missing: list[tuple[int, int]]
+) -> j.UploadFinishedResponse:
+    """The 0x9212 answering a 0x1212: result 0 (complete) or 1 (re-send needed) with the
+    (offset, length) ranges to re-send, in bytes (at most 255; the rest is asked for
+    next time, when the terminal says it is done again)."""
+    ranges = tuple(missing[:MAX_RANGES])
+    return j.UploadFinishedResponse(name, file_type, 1 if ranges else 0, ranges)
 
 
 # -- the data block -------------------------------------------------------------------

@@ -270,7 +270,7 @@ class TerminalConnection:
                 complete=not missing,
             )
             await self.ctx.sink.put([event])
-        self.send(attachments.upload_result_body(done.name, done.file_type, missing))
+        self.send(attachments.upload_result(done.name, done.file_type, missing))
 
     def _request_attachments(self, loc: j.Location) -> None:
         """Ask for the files the 苏标 items of `loc` announce (0x9208), naming this

@@ -39,7 +39,7 @@ from busbrain.realtime.predict import Prediction, PredictionRow, SegmentPredicto
 from busbrain.realtime.quality import QualityCounters, QualityState
 from busbrain.realtime.rtnet import RtNetwork
 from busbrain.realtime.stopevents import ZONE_M
-from busbrain.realtime.tracker import Context, StopEvent, Track, release, step
+from busbrain.realtime.tracker import Context, StopEvent, Track, release, served_calls, step
 
 SERVICE_DAY_CHANGE_H = 3
 """Local hour at which a new service day's network takes over (trips past midnight
@@ -157,6 +157,20 @@ class _Vehicle:
     a new day): the snapshot rebuilds its `VehicleLive` only then (see `snapshot`)."""
     shown: tuple[tuple[object, ...], VehicleLive] | None = None
     """The last `VehicleLive` built, with the key it was built for."""
+    holds_over: set[TripChange] = field(default_factory=set)
+    """Holds (滞站) this bus has already served: it left the hold stop after it was
+    given, so the hold no longer shapes its predictions."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Hold:
+    """A hold (滞站) that shapes a bus's predictions: on trip `trip` the bus leaves call
+    `k` no earlier than `until` (seconds after the service day's start)."""
+
+    change: TripChange
+    trip: int
+    k: int
+    until: float
 
 
 def extra_block(new_trip_id: str) -> str:
@@ -228,6 +242,8 @@ class LiveProcessor:
         dispatchers' swaps (换车) applied."""
         self.changes: dict[dt.date, tuple[TripChange, ...]] = {}
         """Service day -> its active trip changes (调度指挥), from `apply_changes`."""
+        self._holds: dict[str, TripChange] = {}
+        """vehicle -> its hold (滞站) today, among the day's active changes."""
         self.day: dt.date | None = None
         self._base: RtNetwork | None = None
         """The day's network as the timetable gives it (`day_network`)."""
@@ -269,6 +285,7 @@ class LiveProcessor:
             v.track = Track(v.vehicle_id)
             v.predictions = []
             v.visits, v.loads = [], {}  # trip indices of the old day's network
+            v.holds_over = set()  # the old day's holds
             v.version += 1
         self._last_at.clear()
         self._apply_changes()  # the day's extra trips join the network here
@@ -287,8 +304,12 @@ class LiveProcessor:
           matched again by movement; a terminal naming the trip is not believed);
         - swap: the new bus is planned on the block (路牌) and the old one no longer is,
           so the new bus takes the block's trips from its next fixes;
-        - short-turn, hold: nothing here (the feeds and boards apply the short-turn; a
-          held bus simply shows its delay);
+        - short-turn: the trip serves its range only (`Context.served`): its bus starts
+          it at the first stop served and ends it at the last (the block's next trip
+          follows), and it is predicted at the stops served only;
+        - hold: the held bus's predicted departure from the hold stop is no earlier
+          than the hold's end, and its later stops shift with it (`_hold_of`), until
+          the bus leaves that stop or the time passes;
         - extra: the day's network gets the extra trip (a copy of its source trip
           shifted to the new start, appended after the scheduled trips, see
           `_extend`); a bus the change names is planned on it (a block of its own),
@@ -321,10 +342,20 @@ class LiveProcessor:
             for c in changes
             if c.kind is ChangeKind.CANCEL and c.trip_id in rt.trip_index
         }
+        served = _short_turns(rt, changes)
+        holds = {c.vehicle_id: c for c in changes if c.kind is ChangeKind.HOLD and c.vehicle_id}
+        shaped = served != ctx.served or holds != self._holds
+        ctx.served, self._holds = served, holds
+        predictor = self.predictor if shaped else None
         for v in self.vehicles.values():
             if v.track.trip >= 0 and v.track.trip in ctx.cancelled:
                 release(v.track, ctx)
                 v.predictions = []
+                v.version += 1
+            elif v.track.trip >= 0 and v.predicted_at is not None and predictor is not None:
+                # short-turns or holds changed: the predictions are made again under them
+                made = predictor.predict(v.track, v.predicted_at - rt.day_start_unix)
+                v.predictions = self._constrain(v, made, rt, ctx)
                 v.version += 1
 
     def _extend(self, changes: Sequence[TripChange]) -> None:
@@ -378,6 +409,51 @@ class LiveProcessor:
                 (n, k): load for (i, k), load in v.loads.items() if (n := moved.get(i)) is not None
             }
             v.version += 1
+
+    def _hold_of(self, v: _Vehicle, rt: RtNetwork, ctx: Context) -> _Hold | None:
+        """The hold (滞站) that shapes `v`'s predictions now, if any: the bus's hold
+        stop is ahead on its current trip (within the stops it serves), the bus has not
+        left it since the hold was given, and the hold's end is after the bus's last
+        fix."""
+        c = self._holds.get(v.vehicle_id)
+        if c is None or c in v.holds_over or c.until_utc is None or v.track.trip < 0:
+            return None
+        until = c.until_utc.timestamp() - rt.day_start_unix
+        if until <= v.t - rt.day_start_unix:
+            return None  # the time has passed
+        first, last = served_calls(ctx, v.track.trip)
+        for k in range(max(v.track.next_k, first), last + 1):
+            if _stop_of(rt, v.track.trip, k) == c.stop_id:
+                return _Hold(c, v.track.trip, k, until)
+        return None
+
+    def _constrain(
+        self, v: _Vehicle, made: list[Prediction], rt: RtNetwork, ctx: Context
+    ) -> list[Prediction]:
+        """The predictor's `made` predictions with the dispatchers' changes applied
+        after it (the predictor knows only the bus's movement): each trip's calls
+        outside its short-turn range dropped (区间车), and on the held bus's trip the
+        calls after the hold stop shifted so that the bus leaves it no earlier than the
+        hold's end (滞站; the arrival there stands, the departure is `_live`'s)."""
+        hold = self._hold_of(v, rt, ctx)
+        out: list[Prediction] = []
+        for p in made:
+            first, last = served_calls(ctx, p.trip)
+            lo, hi = max(first - p.k0, 0), max(last + 1 - p.k0, 0)
+            if hi <= lo:
+                continue
+            if lo > 0 or hi < len(p.times):
+                p = dataclasses.replace(p, k0=p.k0 + lo, times=p.times[lo:hi])
+            if hold is not None and hold.trip == p.trip:
+                i = hold.k - p.k0  # -1: the hold stop is the trip's first, not predicted
+                at = float(p.times[i]) if i >= 0 else p.made_at
+                shift = max(hold.until - at, 0.0)
+                if shift > 0 and i + 1 < len(p.times):
+                    times = p.times.copy()
+                    times[i + 1 :] += shift
+                    p = dataclasses.replace(p, times=times)
+            out.append(p)
+        return out
 
     def _vehicle(self, vehicle_id: str, phone: str | None) -> _Vehicle:
         v = self.vehicles.get(vehicle_id)
@@ -498,7 +574,9 @@ class LiveProcessor:
         key = (visit.trip, visit.k)
         had = v.loads.get(key)
         latest = had is None or o.closed >= had[0]
-        last_stop = visit.k == len(trip.arrival_s) - 1
+        last_stop = visit.k == (
+            len(trip.arrival_s) - 1 if self.ctx is None else served_calls(self.ctx, visit.trip)[1]
+        )  # a short-turned trip is emptied at its last stop served
         load = StopLoad(
             day,
             v.vehicle_id,
@@ -571,8 +649,11 @@ class LiveProcessor:
                 assert isinstance(sent, StopVisited)
                 v.passed = [*v.passed[-(DOORS_KEPT - 1) :], sent]
             out.extend(events)
-            if v.on_board is not None and e.k == len(rt.net.trips[e.trip].arrival_s) - 1:
-                v.on_board = 0  # everyone leaves at the terminus
+            if v.on_board is not None and e.k == served_calls(ctx, e.trip)[1]:
+                v.on_board = 0  # everyone leaves at the terminus (a short-turn's last stop)
+            held = self._holds.get(v.vehicle_id)
+            if held is not None and held.stop_id == _stop_of(rt, e.trip, e.k):
+                v.holds_over.add(held)  # the bus has left the hold stop
         if res.events and v.openings:
             self._attribute(v)
         if res.released and not v.off_route_sent:
@@ -585,7 +666,7 @@ class LiveProcessor:
             v.off_route_sent = True
         if v.track.trip >= 0:
             v.off_route_sent = False
-            v.predictions = predictor.predict(v.track, s)
+            v.predictions = self._constrain(v, predictor.predict(v.track, s), rt, ctx)
             v.predicted_at = t
         else:
             v.predictions = []
@@ -707,6 +788,8 @@ class LiveProcessor:
         stale = now - v.t >= STALE_S
         mine = [r for p in v.predictions if p.trip == v.track.trip for r in p.rows()]
         preds = [] if stale else _sane(mine, u, now)
+        hold = None if self.ctx is None else self._hold_of(v, rt, self.ctx)
+        held = -1 if hold is None else hold.k
         return dataclasses.replace(
             base,
             trip_id=trip.trip_id,
@@ -721,12 +804,39 @@ class LiveProcessor:
             off_route=v.track.off_route > 0,
             predictions=tuple(
                 StopPrediction(
-                    net.stop_ids[int(pattern.stops[p.k])], trip.stop_sequences[p.k], u + p.predicted
+                    net.stop_ids[int(pattern.stops[p.k])],
+                    trip.stop_sequences[p.k],
+                    u + p.predicted,
+                    departure_unix=u + max(p.predicted, hold.until)
+                    if hold is not None and p.k == held
+                    else None,
                 )
                 for p in preds
             ),
             predicted_at=None if stale else v.predicted_at,
         )
+
+
+def _stop_of(rt: RtNetwork, trip: int, k: int) -> str:
+    """The stop id of call `k` of `trip`."""
+    net = rt.net
+    return net.stop_ids[int(net.patterns[net.trips[trip].pattern].stops[k])]
+
+
+def _short_turns(rt: RtNetwork, changes: Sequence[TripChange]) -> dict[int, tuple[int, int]]:
+    """trip -> (first, last) call index it serves, for the trips `changes` short-turn:
+    the calls whose stop_sequence lies in the change's range (both included). A range
+    that holds fewer than two calls of the trip is left out (nothing to run)."""
+    out: dict[int, tuple[int, int]] = {}
+    for c in changes:
+        a, b = c.from_stop_sequence, c.to_stop_sequence
+        trip = rt.trip_index.get(c.trip_id or "")
+        if c.kind is not ChangeKind.SHORT_TURN or trip is None or a is None or b is None:
+            continue
+        ks = [k for k, q in enumerate(rt.net.trips[trip].stop_sequences) if a <= q <= b]
+        if len(ks) >= 2:
+            out[trip] = (ks[0], ks[-1])
+    return out
 
 
 def _sane(rows: list[PredictionRow], u: float, now: float) -> list[PredictionRow]:

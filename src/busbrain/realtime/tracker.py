@@ -11,6 +11,10 @@ Assignment. A bus whose trip is not known is watched for a few fixes: when it mo
 forward along a pattern's shape (within `NEAR_M` of it), the pattern's scheduled trip
 that best fits the time at that point is taken, if no other bus has it. At a trip's end
 the block's next trip follows; a bus that keeps off its trip's shape is released.
+
+Short-turns (区间车). A trip the dispatcher runs over part of its calls only
+(`Context.served`) starts for its bus at the first call served and ends at the last:
+no stop events outside the range, and the block's next trip follows from there.
 """
 
 from __future__ import annotations
@@ -92,6 +96,19 @@ class Context:
     """vehicle -> the block (路牌) the dispatch plan gives it today, when known."""
     cancelled: set[int] = field(default_factory=set)
     """Trips a dispatcher cancelled today (调度指挥): no bus is assigned to them."""
+    served: dict[int, tuple[int, int]] = field(default_factory=dict)
+    """trip -> (first, last) call index it still serves, both included: the trips a
+    dispatcher short-turned today (区间车). A bus starts such a trip at its first call
+    served and ends it at its last; trips not here serve all their calls."""
+
+
+def served_calls(ctx: Context, trip: int) -> tuple[int, int]:
+    """The (first, last) call index `trip` serves today: its short-turn's range, or
+    all its calls."""
+    got = ctx.served.get(trip)
+    if got is not None:
+        return got
+    return 0, len(ctx.rt.net.trips[trip].arrival_s) - 1
 
 
 @dataclass(slots=True)
@@ -99,6 +116,17 @@ class StepResult:
     events: list[StopEvent]
     assigned: int | None = None
     released: bool = False
+
+
+def _beyond(ctx: Context, trip: int, d: float) -> bool:
+    """Is distance `d` (m) along `trip`'s pattern past the zone of the last call it
+    serves? Only a short-turned trip ends before its pattern does: a bus past its end
+    (it ran on after the turn) is not matched to it again."""
+    got = ctx.served.get(trip)
+    if got is None:
+        return False
+    stops = ctx.rt.net.patterns[ctx.rt.net.trips[trip].pattern].stop_dist
+    return d > float(stops[got[1]]) + ZONE_M
 
 
 def _assign(track: Track, trip: int, dist: float, ctx: Context, *, by_block: bool = False) -> None:
@@ -110,7 +138,7 @@ def _assign(track: Track, trip: int, dist: float, ctx: Context, *, by_block: boo
     k = 0
     while k < len(stops) and stops[k] + ZONE_M < dist:
         k += 1
-    track.next_k = k
+    track.next_k = max(k, served_calls(ctx, trip)[0])  # a short-turn starts later
     track.samples = []
     track.off_route = 0
     ctx.taken[trip] = track.vehicle_id
@@ -141,9 +169,11 @@ def _try_assign(
         pi = net.trips[trip_hint].pattern
         if len(track.recent) >= 2:
             found = _follow(rt, pi, list(track.recent))
-            if found is not None:
+            if found is not None and not _beyond(ctx, trip_hint, found[1]):
                 return trip_hint, found[0]
         d, off = rt.project(pi, track.x, track.y, 0.0, float(net.patterns[pi].shape_d[-1]))
+        if _beyond(ctx, trip_hint, d):
+            return None  # past the end of the short-turn the terminal still names
         if off <= NEAR_M * 2 and len(track.recent) >= ASSIGN_FIXES:
             return trip_hint, d
         return None
@@ -167,7 +197,7 @@ def _try_assign(
         d0, d_prev, mean_off = found
         best: tuple[float, int] | None = None
         for ti in rt.trips_of_pattern.get(pi, ()):
-            if ti in ctx.cancelled:
+            if ti in ctx.cancelled or _beyond(ctx, ti, d_prev):
                 continue
             lateness = t - rt.sched_at(ti, d_prev)
             if not -EARLY_S <= lateness <= LATE_S:
@@ -238,7 +268,7 @@ def _from_plan(
         if pi not in seen:
             seen[pi] = _follow(rt, pi, recent)
         found = seen[pi]
-        if found is None:
+        if found is None or _beyond(ctx, ti, found[1]):
             continue
         lateness = t - rt.sched_at(ti, found[1])
         if not -EARLY_S <= lateness <= LATE_S * 2:
@@ -325,7 +355,10 @@ def _advance(
             track.dist, track.dist_t = moved, t
     track.samples.append(Sample(t, track.dist, v))
     stops = p.stop_dist
-    last = len(stops) - 1
+    last = served_calls(ctx, track.trip)[1]
+    if track.next_k > last:
+        _end_trip(track, t, x, y, v, ctx)  # short-turned behind the bus: its trip is over
+        return
     while track.next_k <= last:
         k = track.next_k
         s = float(stops[k])
@@ -385,7 +418,8 @@ def _end_trip(track: Track, t: float, x: float, y: float, v: float | None, ctx: 
         return
     pi = ctx.rt.net.trips[nxt].pattern
     end = float(ctx.rt.net.patterns[pi].shape_d[-1])
-    d, off = ctx.rt.project(pi, x, y, 0.0, min(300.0, end))
+    begin = float(ctx.rt.net.patterns[pi].stop_dist[served_calls(ctx, nxt)[0]])
+    d, off = ctx.rt.project(pi, x, y, max(begin - 300.0, 0.0), min(begin + 300.0, end))
     if off > 300.0:
         track.recent.append((t, x, y, v))
         return

@@ -11,7 +11,11 @@ keeps its positions and sends them after the next login as blind-area batches (0
 type 1) and drops its heartbeats; a failed or lost connection is retried with
 exponential backoff and followed by a new login; registration and authentication wait
 (10 s at most) for the gateway's answer, and the code received at registration replaces
-the script's placeholder. `TerminalLink` (one connection) is shared with `replay`.
+the script's placeholder. A 0x9208 (苏标 alarm attachments) is answered OK and the
+files are uploaded on a second connection to the server it names (`upload_attachments`:
+0x1210, per file 0x1211, data blocks and 0x1212, re-sending what 0x9212 says is
+missing). `TerminalLink` (one connection) is shared with `replay`, whose terminals
+upload nothing (their 0x9208 gets "not supported").
 """
 
 from __future__ import annotations
@@ -27,7 +31,14 @@ from typing import Any, TypeVar
 import msgspec
 
 from busbrain.protocol import jt808 as j
-from busbrain.sim.responder import BlindAreaStore, TerminalState, respond
+from busbrain.sim.responder import (
+    OK,
+    BlindAreaStore,
+    SimFile,
+    TerminalState,
+    data_block,
+    respond,
+)
 from busbrain.sim.script import ActionKind, SimClock, TerminalScript
 
 RESPONSE_TIMEOUT_S = 10.0
@@ -46,6 +57,12 @@ READ_SIZE = 65536
 _YIELD_EVERY = 64
 """Actions a terminal plays between two forced yields (matters at infinite speed)."""
 _FLAG = b"\x7e"
+UPLOAD_BLOCK_BYTES = 1024
+"""Bytes of file data per attachment data block (terminals send 1–64 KiB)."""
+UPLOAD_ROUNDS = 3
+"""How often a file is sent again when 0x9212 names missing ranges, before giving up."""
+UPLOADS_FINISH_S = 10.0
+"""When its script is over, how long a terminal lets its uploads run (seconds)."""
 
 S = TypeVar("S")
 
@@ -67,6 +84,10 @@ class LinkCounts:
     """Registrations or authentications refused or not answered in time."""
     connect_failures: int = 0
     """TCP connection attempts that failed."""
+    attachments_uploaded: int = 0
+    """Alarm attachment files the attachment server confirmed complete (0x9212)."""
+    attachments_failed: int = 0
+    """Alarm attachment files not confirmed: refused, cut off or still missing bytes."""
 
 
 @dataclass(slots=True)
@@ -92,7 +113,8 @@ class TerminalLink:
     connections); a reader task feeds what the gateway sends to a fresh receiving
     session, resolves the futures of `expect` with the gateway's 0x8100 / 0x8001 and
     answers commands through `respond`. `on_lost` is called once if the connection ends
-    without `close` having been called.
+    without `close` having been called. With `uploads`, a 0x9208 is answered OK and its
+    upload runs as a task kept in that set (else `respond` says "not supported").
     """
 
     def __init__(
@@ -104,8 +126,10 @@ class TerminalLink:
         state: TerminalState,
         counts: LinkCounts,
         on_lost: Callable[[], None] | None = None,
+        uploads: set[asyncio.Task[None]] | None = None,
     ) -> None:
         self._reader, self._writer = reader, writer
+        self._uploads = uploads
         self.session, self.state, self.counts = session, state, counts
         self._rx = j.Jt808Session(phone=session.phone, version=session.version)
         self._on_lost = on_lost
@@ -124,11 +148,20 @@ class TerminalLink:
         state: TerminalState,
         counts: LinkCounts,
         on_lost: Callable[[], None] | None = None,
+        uploads: set[asyncio.Task[None]] | None = None,
     ) -> TerminalLink:
         """Connect (raises `OSError` or `TimeoutError` after `CONNECT_TIMEOUT_S`)."""
         async with asyncio.timeout(CONNECT_TIMEOUT_S):
             reader, writer = await asyncio.open_connection(host, port)
-        return cls(reader, writer, session=session, state=state, counts=counts, on_lost=on_lost)
+        return cls(
+            reader,
+            writer,
+            session=session,
+            state=state,
+            counts=counts,
+            on_lost=on_lost,
+            uploads=uploads,
+        )
 
     # -- writing -----------------------------------------------------------------------
 
@@ -154,8 +187,9 @@ class TerminalLink:
             raise ConnectionError("the connection was lost") from exc
 
     def expect(self, answer_id: int, serial: int) -> asyncio.Future[j.Message | None]:
-        """A future for the gateway's `answer_id` (0x8100 or 0x8001) to our `serial`;
-        it gets None when the connection ends first. Call before sending."""
+        """A future for the gateway's `answer_id` (0x8100 or 0x8001) to our `serial`
+        (for 0x9212, which names no serial: 0); it gets None when the connection ends
+        first. Call before sending."""
         future: asyncio.Future[j.Message | None] = asyncio.get_running_loop().create_future()
         self._waiting[(answer_id, serial)] = future
         return future
@@ -229,6 +263,11 @@ class TerminalLink:
             self._resolve((0x8100, message.ack_serial), message)
         elif isinstance(message, j.PlatformGeneralResponse):
             self._resolve((0x8001, message.ack_serial), message)
+        elif isinstance(message, j.UploadFinishedResponse):
+            self._resolve((0x9212, 0), message)
+        elif isinstance(message, j.AlarmAttachmentRequest) and self._uploads is not None:
+            self._start_upload(event.header, message)
+            return
         if not (replies := respond(event, self.state)):
             return
         try:
@@ -239,10 +278,100 @@ class TerminalLink:
             return
         self.counts.commands_answered += 1
 
+    def _start_upload(self, header: j.Header, request: j.AlarmAttachmentRequest) -> None:
+        """Answer a 0x9208 OK and upload its files in a task of `_uploads`."""
+        assert self._uploads is not None
+        self.send(j.TerminalGeneralResponse(header.serial, header.msg_id, OK))
+        self.counts.commands_answered += 1
+        files = self.state.files_for(request)
+        task = asyncio.get_running_loop().create_task(
+            upload_attachments(request, files, self.session, self.counts)
+        )
+        self._uploads.add(task)
+        task.add_done_callback(self._uploads.discard)
+
     def _resolve(self, key: tuple[int, int], message: j.Message) -> None:
         future = self._waiting.pop(key, None)
         if future is not None and not future.done():
             future.set_result(message)
+
+
+async def upload_attachments(
+    request: j.AlarmAttachmentRequest,
+    files: Sequence[SimFile],
+    terminal: j.Jt808Session,
+    counts: LinkCounts,
+) -> None:
+    """Upload `files` as a 苏标 terminal does after a 0x9208: connect to the server it
+    names, 0x1210 (the file list), then per file 0x1211, its data blocks and 0x1212,
+    sending again the (offset, length) byte ranges a 0x9212 names (`UPLOAD_ROUNDS` at
+    most). Uses the terminal's phone and version with serials of its own connection.
+    Counts each file confirmed or not; never raises for network trouble."""
+    if not files:
+        return
+    session = j.Jt808Session(phone=terminal.phone, version=terminal.version)
+    try:
+        link = await TerminalLink.open(
+            request.server_ip,
+            request.tcp_port,
+            session=session,
+            state=TerminalState(),
+            counts=counts,
+        )
+    except (OSError, TimeoutError):
+        counts.connect_failures += 1
+        counts.attachments_failed += len(files)
+        return
+    done = 0
+    try:
+        ident = request.identification
+        listing = tuple(j.AttachmentFile(f.name, len(f.data)) for f in files)
+        info = j.AlarmAttachmentInfo(ident.terminal_id, ident, request.alarm_number, 0, listing)
+        if not await _acked(link, info):
+            return
+        for file in files:
+            done += await _upload_file(link, file)
+    except ConnectionError:
+        pass
+    finally:
+        counts.attachments_uploaded += done
+        counts.attachments_failed += len(files) - done
+        await link.close()
+
+
+async def _acked(link: TerminalLink, message: j.Message) -> bool:
+    """Send `message`; whether the server answered 0x8001 OK."""
+    future = link.expect(0x8001, link.session.next_serial)
+    link.send(message)
+    await link.drain()
+    reply = await link.wait(future)
+    return isinstance(reply, j.PlatformGeneralResponse) and reply.result == OK
+
+
+async def _upload_file(link: TerminalLink, file: SimFile) -> bool:
+    """One file: 0x1211, its blocks, 0x1212, and the re-sends 0x9212 asks for; whether
+    the server confirmed every byte."""
+    size = len(file.data)
+    if not await _acked(link, j.AttachmentFileInfo(file.name, file.file_type, size)):
+        return False
+    ranges: Sequence[tuple[int, int]] = ((0, size),)
+    for _ in range(UPLOAD_ROUNDS + 1):
+        for offset, length in ranges:
+            end = min(offset + length, size)
+            for at in range(offset, end, UPLOAD_BLOCK_BYTES):
+                chunk = file.data[at : min(at + UPLOAD_BLOCK_BYTES, end)]
+                link.send_raw(data_block(file.name, at, chunk))
+                await link.drain()
+        future = link.expect(0x9212, 0)
+        link.send(j.AttachmentUploadFinished(file.name, file.file_type, size))
+        await link.drain()
+        result = await link.wait(future)
+        if not isinstance(result, j.UploadFinishedResponse):
+            return False
+        if result.result == 0:
+            return True
+        ranges = result.retransmit
+    return False
 
 
 def raise_fd_limit(needed: int) -> None:
@@ -357,6 +486,8 @@ class _LivePlayer:
         """Log in as soon as connected: a REGISTER / AUTHENTICATE came due while
         offline, or the connection was lost after a login."""
         self._sleeper: asyncio.Future[None] | None = None
+        self.uploads: set[asyncio.Task[None]] = set()
+        """Alarm attachment uploads under way (`upload_attachments`)."""
 
     async def run(self) -> None:
         try:
@@ -373,7 +504,18 @@ class _LivePlayer:
         finally:
             self.want_online = False
             await self._disconnect()
+            await self._finish_uploads()
             self.stats.finished += 1
+
+    async def _finish_uploads(self) -> None:
+        """Let uploads under way end (`UPLOADS_FINISH_S` at most), then cancel them."""
+        if not self.uploads:
+            return
+        pending = set(self.uploads)
+        _, late = await asyncio.wait(pending, timeout=UPLOADS_FINISH_S)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     # -- time ------------------------------------------------------------------------
 
@@ -441,6 +583,7 @@ class _LivePlayer:
                 state=self.state,
                 counts=self.stats,
                 on_lost=self._lost,
+                uploads=self.uploads,
             )
         except (OSError, TimeoutError):
             self.stats.connect_failures += 1

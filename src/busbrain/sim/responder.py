@@ -7,7 +7,10 @@ Two behaviours every real terminal has and a script does not spell out:
   last position, a parameter query with 0x0104; anything else the platform asks gets
   0x0001 result 3 (not supported), and the platform's own answers get nothing;
 - it keeps the positions it could not send while offline (`BlindAreaStore`) and sends
-  them after the next login as 0x0704 batches of type 1 (blind area, 盲区补报).
+  them after the next login as 0x0704 batches of type 1 (blind area, 盲区补报);
+- it keeps the files of its 苏标 ADAS/DMS alarms (`TerminalState.remember_sent`) and,
+  asked by a 0x9208, uploads them (`alarm_files` says which bytes; the upload itself,
+  a second connection, is the live player's: `live.upload_attachments`).
 
 The live player, the capture writer and the replay tool share this module so that all
 three behave the same way.
@@ -15,9 +18,12 @@ three behave the same way.
 
 from __future__ import annotations
 
-from collections import deque
+import datetime as dt
+import random
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from itertools import islice
+from struct import Struct
 
 from busbrain.protocol import jt808 as j
 
@@ -25,9 +31,10 @@ OK = 0
 FAILURE = 1
 NOT_SUPPORTED = 3
 
-PLATFORM_ANSWER_IDS = frozenset({0x8001, 0x8100, 0x8800})
+PLATFORM_ANSWER_IDS = frozenset({0x8001, 0x8100, 0x8800, 0x9212})
 """Platform messages that answer the terminal (general response, registration response,
-multimedia upload response): a terminal does not acknowledge them."""
+multimedia upload response, attachment upload finished response): a terminal does not
+acknowledge them."""
 
 BLIND_BATCH_MAX = 20
 """Most positions in one blind-area 0x0704 batch (a longer body is sub-packaged anyway,
@@ -38,6 +45,75 @@ BLIND_STORE_MAX = 10_000
 day offline at a 10 s report interval is 8,640 points)."""
 
 _LOCATION_IDS = frozenset({0x0200, 0x0704})
+
+ALARMS_KEPT = 256
+"""Most 苏标 alarms a terminal remembers for a later 0x9208 (the oldest are forgotten;
+a platform asks within seconds of the alarm)."""
+FILE_NAME_MAX = 50
+"""A data block carries the file name in BYTE[50]: longer names could not be matched."""
+IMAGE, VIDEO = 0, 2
+"""0x1211 file types used by the simulator (0 image, 2 video)."""
+_JPEG_HEAD = bytes.fromhex("ffd8ffe000104a46494600010100000100010000")
+"""SOI and a JFIF APP0 segment: enough for a viewer to call it a JPEG."""
+_JPEG_TAIL = bytes.fromhex("ffd9")
+_MP4_HEAD = bytes.fromhex("000000186674797069736f6d0000020069736f6d6d703432")
+"""An ISO-BMFF `ftyp` box (isom, mp42): what a file type sniffer looks at."""
+
+_BLOCK = Struct(">4s50sII")
+
+
+def data_block(name: str, offset: int, data: bytes) -> bytes:
+    """The wire bytes of one attachment data block, sent raw (unescaped) between 0x1211
+    and 0x1212: magic "01cd", the name GBK and 0x00-padded to 50 bytes, the offset and
+    length in bytes, the data (the gateway's own reader is `gateway.attachments`, which
+    the simulator may not import)."""
+    return _BLOCK.pack(b"01cd", name.encode("gbk")[:FILE_NAME_MAX], offset, len(data)) + data
+
+
+AlarmKey = tuple[str, dt.datetime, int]
+"""(terminal ID, alarm time to the second, sequence): names one 苏标 alarm."""
+
+
+def alarm_key(ident: j.AlarmIdentification) -> AlarmKey:
+    """The key of an alarm identification; seconds only, as BCD time carries no more."""
+    return ident.terminal_id, ident.time.replace(microsecond=0), ident.sequence
+
+
+@dataclass(frozen=True, slots=True)
+class SimFile:
+    """One attachment a simulated terminal uploads: name, 0x1211 type, the bytes."""
+
+    name: str
+    file_type: int
+    data: bytes
+
+
+def alarm_files(
+    request: j.AlarmAttachmentRequest, alarm: j.AdasAlarm | j.DmsAlarm | None
+) -> tuple[SimFile, ...]:
+    """The files of the alarm `request` asks for: as many as its identification
+    announces, a photo first, each later one a photo or (sometimes) a short clip; small
+    fake payloads (photos 2–6 KB, clips 8–16 KB) whose bytes are seeded by the alarm, so
+    a re-send sends the same bytes. `alarm` (the item the terminal sent, when it still
+    remembers it) gives the names their channel and alarm type, as
+    `<type>_<channel>_<alarmtype>_<seq>_<alarm number>.<ext>`."""
+    ident = request.identification
+    terminal_id, when, sequence = alarm_key(ident)
+    rng = random.Random(f"{terminal_id}|{when.isoformat()}|{sequence}|{request.alarm_number}")
+    channel = alarm.item_id if alarm is not None else 0
+    alarm_type = alarm.alarm_type if alarm is not None else 0
+    files: list[SimFile] = []
+    for n in range(ident.attachment_count):
+        video = n > 0 and rng.random() < 0.4
+        kind, ext = (VIDEO, "mp4") if video else (IMAGE, "jpg")
+        stem = f"{kind:02d}_{channel:02x}_{channel:02x}{alarm_type:02x}_{n}_"
+        room = FILE_NAME_MAX - len(stem) - len(ext) - 1
+        name = f"{stem}{request.alarm_number.encode('gbk')[:room].decode('gbk', 'ignore')}.{ext}"
+        size = rng.randint(8192, 16384) if video else rng.randint(2048, 6144)
+        filler = rng.randbytes(size)
+        data = _MP4_HEAD + filler if video else _JPEG_HEAD + filler + _JPEG_TAIL
+        files.append(SimFile(name, kind, data))
+    return tuple(files)
 
 
 def default_parameters() -> dict[int, j.Parameter]:
@@ -62,15 +138,35 @@ class TerminalState:
     0x8201 asks for it: the replay tool keeps frames, not messages)."""
 
     parameters: dict[int, j.Parameter] = field(default_factory=default_parameters)
+    alarms: OrderedDict[AlarmKey, j.AdasAlarm | j.DmsAlarm] = field(default_factory=OrderedDict)
+    """The 苏标 alarms sent with attachments, newest last (at most `ALARMS_KEPT`)."""
     _location: j.Location | None = None
     _location_frames: bytes | None = None
 
     def remember_sent(self, message: j.Message) -> None:
-        """Note a message the terminal sent; only positions matter."""
+        """Note a message the terminal sent: its positions, and the 苏标 alarms whose
+        files a 0x9208 may ask for."""
         if isinstance(message, j.Location):
             self._location, self._location_frames = message, None
+            self._remember_alarms(message)
         elif isinstance(message, j.BatchLocation) and message.locations:
             self._location, self._location_frames = message.locations[-1], None
+            for location in message.locations:
+                self._remember_alarms(location)
+
+    def _remember_alarms(self, location: j.Location) -> None:
+        for item in location.items:
+            if (
+                isinstance(item, j.AdasAlarm | j.DmsAlarm)
+                and item.identification.attachment_count > 0
+            ):
+                self.alarms[alarm_key(item.identification)] = item
+                while len(self.alarms) > ALARMS_KEPT:
+                    self.alarms.popitem(last=False)
+
+    def files_for(self, request: j.AlarmAttachmentRequest) -> tuple[SimFile, ...]:
+        """The files a 0x9208 asks for (see `alarm_files`)."""
+        return alarm_files(request, self.alarms.get(alarm_key(request.identification)))
 
     def remember_frames(self, data: bytes) -> None:
         """Note wire bytes the terminal sent; kept when they carry a 0x0200 / 0x0704.

@@ -176,7 +176,10 @@ def make_terminal(index: int, version_2019: bool, rng: np.random.Generator) -> S
 def _alarm_item(
     a: AlarmTruth, terminal: SimTerminal, when: dt.datetime, lat: float, lon: float, seq: int
 ) -> j.AdditionalItem:
-    ident = AlarmIdentification(terminal.terminal_id[-7:], when, 0, 0)
+    # 1–3 attachments (a photo, more photos or a short clip: responder.alarm_files),
+    # varied without drawing from the world's random stream
+    files = 1 + (seq + terminal.index) % 3
+    ident = AlarmIdentification(terminal.terminal_id[-7:], when, 0, files)
     if a.category == "adas":
         return AdasAlarm(
             seq,

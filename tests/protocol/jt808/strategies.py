@@ -219,6 +219,13 @@ def message_strategies(version: j.ProtocolVersion) -> dict[str, st.SearchStrateg
         ),
         "AttachmentFileInfo": st.builds(j.AttachmentFileInfo, text(60), u8, u32),
         "AttachmentUploadFinished": st.builds(j.AttachmentUploadFinished, text(60), u8, u32),
+        "UploadFinishedResponse": st.builds(
+            j.UploadFinishedResponse,
+            text(60),
+            u8,
+            u8,
+            st.lists(st.tuples(u32, u32), max_size=20).map(tuple),
+        ),
         "PassengerFlow": st.tuples(
             times().filter(lambda d: d.year < 2099), st.integers(0, 3600), u16, u16
         ).map(lambda t: j.PassengerFlow(t[0], t[0] + timedelta(seconds=t[1]), t[2], t[3])),

@@ -17,7 +17,7 @@ PUBLIC = {
     "LocalProtocolError", "Location", "LocationQuery", "LocationQueryResponse", "Message",
     "MessageDecodeError", "MessageReceived", "Mileage", "MultimediaEvent", "MultimediaUpload",
     "MultimediaUploadResponse", "OverspeedAlarm", "ParamId", "Parameter", "ParametersResponse",
-    "PassengerFlow", "DriverIdentity",
+    "PassengerFlow", "DriverIdentity", "UploadFinishedResponse",
     "PlatformGeneralResponse", "ProtocolVersion", "QueryParameters", "RawItem", "RawMessage",
     "ReassemblyAbandoned", "ReassemblyError", "RecorderSpeed", "Register", "RegisterResponse",
     "RemoteProtocolError", "RetransmitRequest", "RouteTimeAlarm", "SessionConfig",

@@ -74,6 +74,7 @@ from busbrain.protocol.jt808.messages import (
     TerminalGeneralResponse,
     TextMessage,
     Unregister,
+    UploadFinishedResponse,
 )
 from busbrain.protocol.jt808.messages.location_flags import (
     AlarmFlag,
@@ -185,6 +186,7 @@ __all__ = [
     "TyrePressures",
     "TyreState",
     "Unregister",
+    "UploadFinishedResponse",
     "VehicleSignal",
     "VehicleSignals",
     "decode_body",

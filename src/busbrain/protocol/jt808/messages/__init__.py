@@ -32,6 +32,7 @@ from busbrain.protocol.jt808.messages import (
     m8300_text_message,
     m8800_multimedia_upload_response,
     m9208_alarm_attachment_request,
+    m9212_upload_finished_response,
 )
 from busbrain.protocol.jt808.messages.base import MessageCodec
 from busbrain.protocol.jt808.messages.m0001_terminal_general_response import (
@@ -75,6 +76,9 @@ from busbrain.protocol.jt808.messages.m8800_multimedia_upload_response import (
 from busbrain.protocol.jt808.messages.m9208_alarm_attachment_request import (
     AlarmAttachmentRequest,
 )
+from busbrain.protocol.jt808.messages.m9212_upload_finished_response import (
+    UploadFinishedResponse,
+)
 from busbrain.protocol.jt808.messages.raw import RawMessage
 
 Message = (
@@ -102,6 +106,7 @@ Message = (
     | AlarmAttachmentInfo
     | AttachmentFileInfo
     | AttachmentUploadFinished
+    | UploadFinishedResponse
     | PassengerFlow
     | DriverIdentity
     | RawMessage
@@ -135,6 +140,7 @@ CODECS: tuple[MessageCodec[Any], ...] = (
     m8300_text_message.CODEC,
     m8800_multimedia_upload_response.CODEC,
     m9208_alarm_attachment_request.CODEC,
+    m9212_upload_finished_response.CODEC,
 )
 
 __all__ = [
@@ -168,4 +174,5 @@ __all__ = [
     "TerminalGeneralResponse",
     "TextMessage",
     "Unregister",
+    "UploadFinishedResponse",
 ]
