@@ -117,3 +117,30 @@ def test_phones_of_vehicles_and_recent_commands_of_a_kind(store: Store) -> None:
     assert [c.command_id for c in texts] == [second, first]
     assert texts[1].status is CommandStatus.ACKED
     assert [c.command_id for c in box.recent(CommandKind.TEXT, limit=1)] == [second]
+
+
+def test_commands_and_their_audit_entry_are_written_together(store: Store) -> None:
+    from busbrain.access.records import AuditAction, AuditEntry
+    from busbrain.domain.errors import BadInputError
+
+    box = store.outbox
+    commands = [
+        ("139", CommandKind.TEXT, {"text": "前方拥堵"}),
+        ("138", CommandKind.TEXT, {"text": "前方拥堵"}),
+    ]
+
+    def audit(ids: list[int]) -> AuditEntry:
+        return AuditEntry(NOW, "wang", AuditAction.MESSAGE_SENT, "1", {"command_ids": ids})
+
+    ids = box.enqueue_audited(commands, NOW, audit)
+    assert [c.command_id for c in box.pending()] == ids
+    (entry,) = store.users.audit_log()
+    assert entry.detail["command_ids"] == ids and entry.username == "wang"
+
+    def bad_audit(ids: list[int]) -> AuditEntry:  # a naive time: the log refuses it
+        return AuditEntry(NOW.replace(tzinfo=None), "wang", AuditAction.MESSAGE_SENT, "1", {})
+
+    with pytest.raises(BadInputError):
+        box.enqueue_audited(commands, NOW, bad_audit)
+    assert [c.command_id for c in box.pending()] == ids  # nothing queued unrecorded
+    assert len(store.users.audit_log()) == 1

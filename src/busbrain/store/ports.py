@@ -216,6 +216,17 @@ class CommandOutbox(Protocol):
         """Queue a command; returns its id."""
         ...
 
+    def enqueue_audited(
+        self,
+        commands: list[tuple[str, CommandKind, dict[str, object]]],
+        now: dt.datetime,
+        audit: Callable[[list[int]], AuditEntry],
+    ) -> list[int]:
+        """Queue (phone, kind, payload) commands and append `audit(their ids)` to the audit
+        log in one transaction: no command leaves unrecorded, and no entry records a
+        command that was not queued. Returns the ids in order."""
+        ...
+
     def pending(self, phones: set[str] | None = None, limit: int = 100) -> list[Command]:
         """The oldest pending commands (for the given phones), oldest first."""
         ...

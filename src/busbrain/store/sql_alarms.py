@@ -44,7 +44,7 @@ from busbrain.oversight.safety import (
     next_status,
 )
 from busbrain.store import schema as s
-from busbrain.store.sql_users import _append
+from busbrain.store.sql_users import append_audit
 
 MAX_PAGE = 1000
 KEYS_PER_QUERY = 500
@@ -277,7 +277,7 @@ class SqlAlarmStore:
                     now = conn.execute(select(c.status).where(c.alarm_pk == alarm_pk)).scalar_one()
                     next_status(AlarmStatus(now), decision.action)
                     raise StoreError(f"alarm {alarm_pk} changed while being decided; try again")
-                _append(conn, audit)
+                append_audit(conn, audit)
                 r = conn.execute(select(alarm).where(c.alarm_pk == alarm_pk)).one()
         except SQLAlchemyError as exc:
             raise StoreError(f"could not decide alarm {alarm_pk}: {exc}") from exc

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Engine, case, insert, select, update
+from sqlalchemy import Connection, Engine, case, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from busbrain.access.records import AuditEntry
 from busbrain.domain.errors import StoreError
 from busbrain.domain.terminals import (
     Command,
@@ -19,6 +21,7 @@ from busbrain.domain.terminals import (
 )
 from busbrain.store import schema as s
 from busbrain.store.ports import TerminalInfo
+from busbrain.store.sql_users import append_audit
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -157,18 +160,18 @@ class SqlCommandOutbox:
         self, phone: str, kind: CommandKind, payload: dict[str, object], now: dt.datetime
     ) -> int:
         with self.engine.begin() as conn:
-            result = conn.execute(
-                insert(s.command_outbox)
-                .values(
-                    phone=phone,
-                    kind=kind.value,
-                    payload=json.dumps(payload, ensure_ascii=False),
-                    status=CommandStatus.PENDING.value,
-                    created_at=now,
-                )
-                .returning(s.command_outbox.c.command_id)
-            )
-            return int(result.scalar_one())
+            return _insert_command(conn, phone, kind, payload, now)
+
+    def enqueue_audited(
+        self,
+        commands: list[tuple[str, CommandKind, dict[str, object]]],
+        now: dt.datetime,
+        audit: Callable[[list[int]], AuditEntry],
+    ) -> list[int]:
+        with self.engine.begin() as conn:
+            ids = [_insert_command(conn, *command, now) for command in commands]
+            append_audit(conn, audit(ids))
+            return ids
 
     def pending(self, phones: set[str] | None = None, limit: int = 100) -> list[Command]:
         """Pending commands, oldest first. Few are ever pending, while `phones` (every
@@ -221,3 +224,20 @@ class SqlCommandOutbox:
             conn.execute(
                 update(s.command_outbox).where(c.command_id == command_id).values(**values)
             )
+
+
+def _insert_command(
+    conn: Connection, phone: str, kind: CommandKind, payload: dict[str, object], now: dt.datetime
+) -> int:
+    result = conn.execute(
+        insert(s.command_outbox)
+        .values(
+            phone=phone,
+            kind=kind.value,
+            payload=json.dumps(payload, ensure_ascii=False),
+            status=CommandStatus.PENDING.value,
+            created_at=now,
+        )
+        .returning(s.command_outbox.c.command_id)
+    )
+    return int(result.scalar_one())

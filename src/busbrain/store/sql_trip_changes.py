@@ -32,7 +32,7 @@ from busbrain.domain.tripchanges import (
 )
 from busbrain.store import schema as s
 from busbrain.store.sql_alarms import _from_db, _to_utc
-from busbrain.store.sql_users import _append
+from busbrain.store.sql_users import append_audit
 
 trip_change = s.trip_change
 
@@ -121,7 +121,7 @@ class SqlTripChanges:
                     insert(trip_change).values(**values).returning(trip_change.c.change_id)
                 ).scalar_one()
                 detail = {**audit.detail, "change_id": int(new_id)}
-                _append(conn, AuditEntry(**{**_fields(audit), "detail": detail}))
+                append_audit(conn, AuditEntry(**{**_fields(audit), "detail": detail}))
                 r = conn.execute(select(trip_change).where(trip_change.c.change_id == new_id)).one()
         except SQLAlchemyError as exc:
             raise StoreError(f"could not store the trip change: {exc}") from exc
@@ -156,7 +156,7 @@ class SqlTripChanges:
                 )
                 if done.rowcount != 1:
                     raise TripChangeConflict(f"change {change_id} is already revoked")
-                _append(conn, audit)
+                append_audit(conn, audit)
                 r = conn.execute(select(trip_change).where(c.change_id == change_id)).one()
         except SQLAlchemyError as exc:
             raise StoreError(f"could not revoke trip change {change_id}: {exc}") from exc

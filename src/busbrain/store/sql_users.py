@@ -67,7 +67,9 @@ def _entry(r: Any) -> AuditEntry:
     )
 
 
-def _append(conn: Connection, entry: AuditEntry) -> int:
+def append_audit(conn: Connection, entry: AuditEntry) -> int:
+    """Append `entry` to the audit log inside the caller's transaction (every store that
+    records a decision writes it with the change it records)."""
     result = conn.execute(
         insert(s.audit_log)
         .values(
@@ -101,7 +103,7 @@ class SqlUserStore:
                 if self._find(conn, user.username) is not None:
                     return False
                 conn.execute(insert(s.user_account).values(**values))
-                _append(conn, audit)
+                append_audit(conn, audit)
         except IntegrityError:
             return False  # added by someone else between the look and the insert
         except SQLAlchemyError as exc:
@@ -144,7 +146,7 @@ class SqlUserStore:
                         last_seen_utc=_to_utc(session.last_seen_utc),
                     )
                 )
-                _append(conn, audit)
+                append_audit(conn, audit)
         except SQLAlchemyError as exc:
             raise StoreError(f"could not start a session for {session.username!r}: {exc}") from exc
 
@@ -183,7 +185,7 @@ class SqlUserStore:
             )
             if done.rowcount == 0:
                 return False
-            _append(conn, audit)
+            append_audit(conn, audit)
         return True
 
     def purge_sessions(self, now: dt.datetime) -> int:
@@ -196,7 +198,7 @@ class SqlUserStore:
     def record(self, entry: AuditEntry) -> int:
         try:
             with self.engine.begin() as conn:
-                return _append(conn, entry)
+                return append_audit(conn, entry)
         except SQLAlchemyError as exc:
             raise StoreError(f"could not write the audit log: {exc}") from exc
 
@@ -228,7 +230,7 @@ class SqlUserStore:
                 if done.rowcount == 0:
                     return False
                 conn.execute(delete(s.user_session).where(s.user_session.c.username == username))
-                _append(conn, audit)
+                append_audit(conn, audit)
         except SQLAlchemyError as exc:
             raise StoreError(f"could not change user {username!r}: {exc}") from exc
         return True

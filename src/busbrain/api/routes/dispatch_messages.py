@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from busbrain.access.records import AuditAction, AuditEntry
 from busbrain.access.roles import Permission
-from busbrain.api.auth import Caller, client_address, get_access, no_store, now_utc, require
+from busbrain.api.auth import Caller, client_address, no_store, now_utc, require
 from busbrain.domain.live import LiveSnapshot
 from busbrain.domain.terminals import Command, CommandKind
 from busbrain.protocol.jt808.errors import LocalProtocolError
@@ -137,20 +137,24 @@ def send_message(body: MessageIn, caller: SenderDep, request: Request) -> SentOu
     if body.vehicle_ids is not None and missing:
         raise HTTPException(422, f"no terminal for vehicle(s): {', '.join(missing)}")
     stamp = dt.datetime.now(dt.UTC)
-    ids = []
-    for vid, route_id in targets:
-        if vid not in phones:
-            continue
-        payload: dict[str, object] = {
-            "text": text,
-            "flags": TEXT_FLAGS,
-            "vehicle_id": vid,
-            "route_id": route_id,
-            "by": caller.user.username,
-        }
-        ids.append(outbox.enqueue(phones[vid], CommandKind.TEXT, payload, stamp))
-    get_access(request).users.record(
-        AuditEntry(
+    commands: list[tuple[str, CommandKind, dict[str, object]]] = [
+        (
+            phones[vid],
+            CommandKind.TEXT,
+            {
+                "text": text,
+                "flags": TEXT_FLAGS,
+                "vehicle_id": vid,
+                "route_id": route_id,
+                "by": caller.user.username,
+            },
+        )
+        for vid, route_id in targets
+        if vid in phones
+    ]
+
+    def audit(ids: list[int]) -> AuditEntry:
+        return AuditEntry(
             now_utc(request),
             caller.user.username,
             AuditAction.MESSAGE_SENT,
@@ -163,7 +167,9 @@ def send_message(body: MessageIn, caller: SenderDep, request: Request) -> SentOu
             },
             client_address(request),
         )
-    )
+
+    # the commands and their audit entry in one transaction
+    ids = outbox.enqueue_audited(commands, stamp, audit)
     sent = [c for c in (outbox.get(i) for i in ids) if c is not None]
     return SentOut(command_ids=ids, messages=[_out(c) for c in sent], without_terminal=missing)
 
