@@ -11,7 +11,9 @@ from pathlib import Path
 
 from busbrain.domain.events import AlarmAttachment
 from busbrain.gateway import attachments as att
+from busbrain.oversight.safety import Alarm, AlarmFile
 from busbrain.protocol import jt808 as j
+from busbrain.runner.alarms import consume_alarms
 from busbrain.sim.live import LinkCounts, upload_attachments
 from busbrain.sim.responder import alarm_files
 from busbrain.sim.runner import fleet_records, run_live
@@ -35,11 +37,24 @@ def test_simulated_bus_uploads_its_alarm_files(world: World, tmp_path: Path) -> 
     files_dir = tmp_path / "attachments"
     events: list[AlarmAttachment] = []
 
+    queued: list[Alarm] = []
+    linked: list[AlarmFile] = []
+
     async def main() -> None:
         async with gateway(tmp_path, attachments_dir=str(files_dir)) as h:
             h.store.terminals.upsert_terminals(fleet_records(world))
+            stop = asyncio.Event()
+            alarms = asyncio.create_task(consume_alarms(h.store.alarms, h.bus, stop=stop))
+            await asyncio.sleep(0)  # subscribed before the buses report
             stats = await run_live(world, "127.0.0.1", h.gateway.port, speed=SPEED, span_s=span)
             assert stats.attachments_uploaded >= 1 and stats.attachments_failed == 0, stats
+            await asyncio.sleep(1.0)
+            stop.set()
+            await alarms
+            queued.extend(h.store.alarms.alarms(limit=1000))
+            for a in queued:
+                if a.alarm_id is not None:
+                    linked.extend(h.store.alarms.files(a.phone, a.alarm_id))
             async with asyncio.timeout(5):
                 while True:
                     got = await h.sub.fetch(500, timeout_s=0.3)
@@ -64,6 +79,12 @@ def test_simulated_bus_uploads_its_alarm_files(world: World, tmp_path: Path) -> 
             assert e.file_type == 2 and data[4:8] == b"ftyp"
     first = [e for e in mine if e.file_name.startswith("00_64_64")]
     assert first, [e.file_name for e in mine]
+    # 安全监管: the bus's ADAS alarm is in the queue once, on the right bus, of the right
+    # kind, and the files it uploaded are linked to it
+    vehicle = world.terminals[alarm.bus].vehicle_id
+    ours = [a for a in queued if a.vehicle_id == vehicle and a.kind == f"adas.{alarm.kind}"]
+    assert len(ours) == 1, [(a.vehicle_id, a.kind) for a in queued]
+    assert {f.file_name for f in linked} >= {e.file_name for e in mine}
 
 
 def test_missing_ranges_are_sent_again() -> None:

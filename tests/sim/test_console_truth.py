@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import shutil
 import time
 import zoneinfo
@@ -19,6 +20,7 @@ from busbrain.api import create_app
 from busbrain.domain.live import LiveSnapshot
 from busbrain.realtime.live import LiveProcessor
 from busbrain.realtime.rtnet import RtNetwork
+from busbrain.runner.alarms import consume_alarms
 from busbrain.runner.consumer import consume
 from busbrain.runner.history import HistoryBuffer
 from busbrain.sim.runner import fleet_records, run_live
@@ -68,10 +70,13 @@ def brain(
                     stop=stop,
                 )
             )
+            alarms = asyncio.create_task(consume_alarms(store.alarms, h.bus, stop=stop))
+            await asyncio.sleep(0)  # both groups subscribed before the buses report
             await run_live(world, "127.0.0.1", h.gateway.port, speed=SPEED, span_s=SPAN)
             await asyncio.sleep(1.5)
             stop.set()
             await task
+            await alarms
 
     asyncio.run(main())
     yield store
@@ -87,6 +92,7 @@ def _client(store: Store, world: World) -> TestClient:
         store.queries,
         schedule=store.schedule,
         history=store.history,
+        alarms=store.alarms,
         users=store.users,
         passwords=passwords,
         clock=lambda: end,
@@ -180,3 +186,25 @@ def test_crowding_max_load_per_trip_matches_the_riders_on_board(brain: Store, wo
     assert max(b for _, b in compared) > 0
     (line,) = [x for x in body["by_line"] if x["route_id"] == "1"] or [None]
     assert line is not None and line["trips"] >= 1
+
+
+def test_the_waybill_has_each_trip_leaving_when_it_truly_left(brain: Store, world: World) -> None:
+    """运营监管: a trip's actual departure from its first stop is the simulated one."""
+    client = _client(brain, world)
+    r = client.get(f"{BASE}/operations/waybills", params={"date": DAY.isoformat()})
+    assert r.status_code == 200, r.text
+    left = {
+        world.net.trips[v.trip].trip_id: world.day_start_unix + v.departure
+        for v in world.day.visits
+        if v.k == 0 and SPAN[0] + 60 <= v.departure <= SPAN[1] - 60
+    }
+    seen = [
+        (t["trip_id"], t["actual_departure_utc"])
+        for w in r.json()["vehicles"]
+        for t in w["trips"]
+        if t["trip_id"] in left and t["actual_departure_utc"]
+    ]
+    assert len(seen) >= 0.8 * len(left) and len(left) >= 5
+    for trip_id, at in seen:
+        got = dt.datetime.fromisoformat(at).timestamp()
+        assert abs(got - left[trip_id]) <= 30, trip_id
