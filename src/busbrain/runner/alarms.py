@@ -17,9 +17,10 @@ import logging
 from collections.abc import Sequence
 
 from busbrain.bus.ports import Delivery, EventBus
-from busbrain.domain.errors import BadInputError, StoreError
+from busbrain.domain.errors import BadInputError
 from busbrain.domain.events import AlarmAttachment, AlarmCleared, AlarmRaised
 from busbrain.oversight.safety import AlarmEnded, AlarmFile, NewAlarm
+from busbrain.runner.storing import store_batches
 from busbrain.store.ports import AlarmStore
 
 GROUP = "alarms"
@@ -113,28 +114,23 @@ async def consume_alarms(
     retry_after_s: float = RETRY_AFTER_S,
 ) -> None:
     """Run until `stop` is set (or cancelled)."""
-    sub = await bus.subscribe(GROUP)
-    try:
-        while stop is None or not stop.is_set():
-            deliveries = await sub.fetch(batch, timeout_s=0.5)
-            if not deliveries:
-                continue
-            raised, ended = split(deliveries)
-            files = attachments_of(deliveries)
-            if raised or ended or files:
-                try:
-                    added, cleared = await asyncio.to_thread(write, store, raised, ended)
-                    if files:  # after their alarms, should they share the batch
-                        await asyncio.to_thread(store.add_files, files)
-                except StoreError:
-                    log.exception("alarms not stored; trying again in %.0f s", retry_after_s)
-                    for d in deliveries:
-                        await d.nak()
-                    await asyncio.sleep(retry_after_s)
-                    continue
-                if added or cleared:
-                    log.debug("alarms: %d added, %d cleared", added, cleared)
-            for d in deliveries:
-                await d.ack()
-    finally:
-        await sub.close()
+
+    def write_batch(deliveries: Sequence[Delivery]) -> None:
+        raised, ended = split(deliveries)
+        files = attachments_of(deliveries)
+        if raised or ended:
+            added, cleared = write(store, raised, ended)
+            if added or cleared:
+                log.debug("alarms: %d added, %d cleared", added, cleared)
+        if files:  # after their alarms, should they share the batch
+            store.add_files(files)
+
+    await store_batches(
+        bus,
+        GROUP,
+        write_batch,
+        what="alarms",
+        stop=stop,
+        batch=batch,
+        retry_after_s=retry_after_s,
+    )

@@ -20,9 +20,10 @@ import logging
 from collections.abc import Sequence
 
 from busbrain.bus.ports import Delivery, EventBus
-from busbrain.domain.errors import BadInputError, StoreError
+from busbrain.domain.errors import BadInputError
 from busbrain.domain.events import DriverIdentity
 from busbrain.oversight.drivers import SignIn, SignOut
+from busbrain.runner.storing import store_batches
 from busbrain.store.ports import DriverShifts
 
 GROUP = "drivers"
@@ -81,24 +82,19 @@ async def consume_drivers(
     retry_after_s: float = RETRY_AFTER_S,
 ) -> None:
     """Run until `stop` is set (or cancelled)."""
-    sub = await bus.subscribe(GROUP)
-    try:
-        while stop is None or not stop.is_set():
-            deliveries = await sub.fetch(batch, timeout_s=0.5)
-            if not deliveries:
-                continue
-            found = moves(deliveries)
-            if found:
-                try:
-                    changed = await asyncio.to_thread(write, store, found)
-                except StoreError:
-                    log.exception("driver shifts not stored; trying again in %.0f s", retry_after_s)
-                    for d in deliveries:
-                        await d.nak()
-                    await asyncio.sleep(retry_after_s)
-                    continue
-                log.debug("driver shifts: %d of %d card moves applied", changed, len(found))
-            for d in deliveries:
-                await d.ack()
-    finally:
-        await sub.close()
+
+    def write_batch(deliveries: Sequence[Delivery]) -> None:
+        found = moves(deliveries)
+        if found:
+            changed = write(store, found)
+            log.debug("driver shifts: %d of %d card moves applied", changed, len(found))
+
+    await store_batches(
+        bus,
+        GROUP,
+        write_batch,
+        what="driver shifts",
+        stop=stop,
+        batch=batch,
+        retry_after_s=retry_after_s,
+    )
