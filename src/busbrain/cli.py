@@ -742,6 +742,20 @@ def _live_processor(store: Any) -> Any:
     return LiveProcessor(day_network, tz)
 
 
+def _speed_limits(settings: Settings) -> Any:
+    """The speed-limit table named by the settings (None: the default 60 km/h); a bad
+    table stops the server with the line and field at fault."""
+    from busbrain.oversight.safety import parse_speed_limits
+
+    if settings.speed_limits is None:
+        return None
+    path = Path(settings.speed_limits)
+    try:
+        return parse_speed_limits(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, ValueError) as exc:
+        raise BadInputError(f"speed limits: {exc}") from exc
+
+
 def _batch_loader(settings: Settings, store: Any) -> Callable[[bytes, str], dict[str, Any]]:
     """Load one fare batch (bytes, file name) into `store`; returns the batch's report."""
     from busbrain.planning.jobs.taps import TapLoader
@@ -821,6 +835,7 @@ def _serve(
             devices=devices,
             trip_changes=store.trip_changes,
             drivers=store.drivers,
+            speed_limits=_speed_limits(settings),
             on_trip_changes=trip_inbox.put,
         )
         server = uvicorn.Server(

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         description="What {s} in tile_url stands for: each character one subdomain, or a "
         "comma-separated list",
     )
+    speed_limits: str | None = Field(
+        default=None,
+        description="CSV of the speed limits 安全监管 judges speeding against (columns "
+        "scope,name,route_id,min_lat,min_lon,max_lat,max_lon,limit_kmh; scope default, "
+        "route or zone); unset: 60 km/h everywhere",
+    )
     session_hours: float = Field(
         default=12.0,
         gt=0,

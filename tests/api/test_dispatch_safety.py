@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from busbrain.access.roles import Role
 from busbrain.api import create_app
 from busbrain.domain.history import PositionRecord
-from busbrain.oversight.safety import NewAlarm
+from busbrain.oversight.safety import NewAlarm, parse_speed_limits
 from busbrain.wiring import Store, open_store
 from tests.api.dispatch_helpers import (
     BASE,
@@ -195,3 +195,47 @@ def test_the_weekly_behaviour_scores_the_vehicles(client: TestClient, store: Sto
     assert [e["kind"] for e in body["events"]] == ["harsh_braking"]
     other = client.get(f"{BASE}/safety/behaviour?week=2026-11-01").json()
     assert other["vehicles"] == [] and other["week_start"] == "2026-10-26"
+
+
+def test_speeding_is_judged_against_the_configured_table(store: Store) -> None:
+    table = (
+        "scope,name,route_id,min_lat,min_lon,max_lat,max_lon,limit_kmh\n"
+        "default,,,,,,,60\n"
+        "zone,实验小学,,41.05,121.0,41.10,121.2,30\n"
+    )
+    app = create_app(
+        empty_network(),
+        clock=Clock(),
+        users=store.users,
+        passwords=cheap_passwords(),
+        alarms=store.alarms,
+        speed_limits=parse_speed_limits(table),
+    )
+    client = TestClient(app)
+    base = START - dt.timedelta(hours=2)  # 36 km/h north through the school zone
+    store.history.add_positions(
+        [
+            PositionRecord(
+                "V1", base + dt.timedelta(seconds=10 * k), 41.0 + 0.0009 * k, 121.1, 36.0
+            )
+            for k in range(200)
+        ]
+    )
+    login(client, "anquan")
+    body = client.get(f"{BASE}/safety/behaviour").json()
+    speeding = [e for e in body["events"] if e["kind"] == "speeding"]
+    assert len(speeding) == 1 and speeding[0]["limit_kmh"] == 30.0
+    assert 41.05 <= speeding[0]["position"]["lat"] <= 41.10  # where the zone begins
+    # 41.05 → 41.10 at 0.0009° a fix, 10 s apart: about 550 s inside the zone
+    start, end = (dt.datetime.fromisoformat(speeding[0][k]) for k in ("start_utc", "end_utc"))
+    assert 500 <= (end - start).total_seconds() <= 600
+    assert body["speed_limits"]["zones"] == [{"name": "实验小学", "limit_kmh": 30.0}]
+
+
+def test_a_bad_speed_limit_table_is_refused_naming_the_line() -> None:
+    with pytest.raises(ValueError, match="line 3: limit_kmh 'fast' is not a number"):
+        parse_speed_limits("scope,route_id,limit_kmh\nroute,1,40\nroute,2,fast\n")
+    with pytest.raises(ValueError, match="line 2: scope 'road' is not"):
+        parse_speed_limits("scope,limit_kmh\nroad,40\n")
+    limits = parse_speed_limits("scope,route_id,limit_kmh\nroute,1,40\n")
+    assert limits.by_route == {"1": 40.0} and limits.default_kmh == 60.0

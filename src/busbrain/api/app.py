@@ -45,6 +45,7 @@ from busbrain.api.web import DEFAULT_WEB_DIR, mount_web
 from busbrain.domain.gtfstime import timezone_of
 from busbrain.domain.live import LiveSnapshot
 from busbrain.oversight.equipment import Equipment
+from busbrain.oversight.safety import SpeedLimits
 from busbrain.store.ports import (
     AlarmStore,
     CommandOutbox,
@@ -83,6 +84,7 @@ def create_app(
     trip_changes: TripChanges | None = None,
     on_trip_changes: ChangeSink | None = None,
     drivers: DriverShifts | None = None,
+    speed_limits: SpeedLimits | None = None,
     attachments_dir: Path = Path("var/attachments"),
 ) -> FastAPI:
     """The HTTP app serving `queries`: JSON under /api/v1, the rider app at /, the map at
@@ -113,6 +115,7 @@ def create_app(
     hand-off). `drivers` holds who drove which bus when (驾驶员考勤, from the drivers' IC
     card sign-ins): 运营监管's waybills name each trip's driver and 安全监管 scores
     driving per driver from it (without it, per vehicle and with no driver).
+    `speed_limits` are the limits 安全监管 judges speeding against (default 60 km/h).
     `attachments_dir` is where the gateway keeps the alarms' uploaded files (its
     `attachments_dir`), served to 安全监管 by alarm. The interactive docs pages (/docs,
     /redoc) are off: they load their scripts from a CDN, which this offline server cannot
@@ -144,6 +147,7 @@ def create_app(
     app.state.fares = fares
     app.state.trip_changes = trip_changes
     app.state.drivers = drivers
+    app.state.speed_limits = speed_limits
     app.state.trip_book = TripBook(
         trip_changes,
         app.state.timetable,

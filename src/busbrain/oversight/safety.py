@@ -266,6 +266,63 @@ class SpeedLimits:
         return limit
 
 
+SPEED_LIMIT_COLUMNS = (
+    "scope",
+    "name",
+    "route_id",
+    "min_lat",
+    "min_lon",
+    "max_lat",
+    "max_lon",
+    "limit_kmh",
+)
+"""The speed-limit table (CSV, UTF-8, header row): `scope` is "default" (limit_kmh only),
+"route" (route_id and limit_kmh) or "zone" (name, the box in WGS-84 degrees, limit_kmh)."""
+
+
+def parse_speed_limits(text: str, source: str = "speed limits") -> SpeedLimits:
+    """The limits in a speed-limit table; ValueError naming the line and the field for a
+    bad row (the whole table is refused: half a table would judge drivers wrongly)."""
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    default, by_route, zones = DEFAULT_LIMIT_KMH, {}, []
+
+    def number(row: dict[str, str], name: str, line: int, lo: float, hi: float) -> float:
+        raw = (row.get(name) or "").strip()
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"{source} line {line}: {name} {raw!r} is not a number") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"{source} line {line}: {name} {value} is outside {lo}..{hi}")
+        return value
+
+    for line, row in enumerate(rows, start=2):
+        scope = (row.get("scope") or "").strip()
+        limit = number(row, "limit_kmh", line, 5.0, 130.0)
+        if scope == "default":
+            default = limit
+        elif scope == "route":
+            route_id = (row.get("route_id") or "").strip()
+            if not route_id:
+                raise ValueError(f"{source} line {line}: a route limit needs route_id")
+            by_route[route_id] = limit
+        elif scope == "zone":
+            box = [
+                number(row, n, line, -180.0, 180.0)
+                for n in ("min_lat", "min_lon", "max_lat", "max_lon")
+            ]
+            if box[0] > box[2] or box[1] > box[3]:
+                raise ValueError(f"{source} line {line}: the zone's min corner is past its max")
+            name = (row.get("name") or "").strip() or f"zone {line}"
+            zones.append(SpeedZone(name, box[0], box[1], box[2], box[3], limit))
+        else:
+            raise ValueError(f"{source} line {line}: scope {scope!r} is not default, route or zone")
+    return SpeedLimits(default, by_route, tuple(zones))
+
+
 @dataclass(frozen=True, slots=True)
 class DrivingEvent:
     """A speeding episode or a harsh braking or acceleration, from positions.

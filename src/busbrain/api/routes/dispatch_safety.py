@@ -60,9 +60,15 @@ from busbrain.oversight.safety import (
 from busbrain.store.ports import AlarmStore, DriverShifts
 
 MAX_NOTE_CHARS = 500
-SPEED_LIMITS = SpeedLimits()
-"""The limits speeding is judged against: 60 km/h everywhere until a per-route and zone
-table is configured (no setting for it yet)."""
+DEFAULT_SPEED_LIMITS = SpeedLimits()
+"""60 km/h everywhere: what speeding is judged against until the operator gives a table
+(setting `speed_limits`, a CSV: see busbrain.oversight.safety.parse_speed_limits)."""
+
+
+def _speed_limits(request: Request) -> SpeedLimits:
+    limits: SpeedLimits | None = getattr(request.app.state, "speed_limits", None)
+    return DEFAULT_SPEED_LIMITS if limits is None else limits
+
 
 router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"], dependencies=[Depends(no_store)])
 
@@ -374,7 +380,8 @@ def behaviour(
         for a in store.alarms_between(start, end)
         if vehicle_id is None or (a.vehicle_id or a.phone) == vehicle_id
     ]
-    events = speeding_episodes(positions, SPEED_LIMITS) + harsh_events(positions)
+    limits = _speed_limits(request)
+    events = speeding_episodes(positions, limits) + harsh_events(positions)
     scores = behaviour_scores(distance_km(positions), events, alarms)
     shift_store: DriverShifts | None = getattr(request.app.state, "drivers", None)
     local = (start.astimezone(tz).date(), (end - dt.timedelta(seconds=1)).astimezone(tz).date())
@@ -401,7 +408,12 @@ def behaviour(
         "week_start": start.astimezone(tz).date().isoformat(),
         "week_start_utc": start,
         "week_end_utc": end,
-        "speed_limit_kmh": SPEED_LIMITS.default_kmh,
+        "speed_limit_kmh": limits.default_kmh,
+        "speed_limits": {
+            "default_kmh": limits.default_kmh,
+            "routes": dict(limits.by_route),
+            "zones": [{"name": z.name, "limit_kmh": z.limit_kmh} for z in limits.zones],
+        },
         "vehicles": [
             {
                 "vehicle_id": sc.vehicle_id,
