@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any, Final
@@ -512,6 +512,40 @@ class BehaviourScore:
     score: float | None
 
 
+def _tally(
+    events: Iterable[DrivingEvent],
+    alarms: Iterable[Alarm],
+    key: Callable[[str, dt.datetime], str],
+) -> tuple[dict[str, dict[str, int]], dict[str, float]]:
+    """Counts by kind and points per `key(vehicle, time)` of the events (at their start)
+    and the driver-behaviour alarms (when raised)."""
+    counts: dict[str, dict[str, int]] = {}
+    points: dict[str, float] = {}
+
+    def add(k: str, kind: str, value: float) -> None:
+        mine = counts.setdefault(k, {})
+        mine[kind] = mine.get(kind, 0) + 1
+        points[k] = points.get(k, 0.0) + value
+
+    for e in events:
+        add(key(e.vehicle_id, e.start_utc), e.kind, EVENT_POINTS.get(e.kind, 0.0))
+    for a in alarms:
+        if is_driver_alarm(a.kind):
+            add(
+                key(a.vehicle_id or a.phone, a.raised_utc),
+                a.kind,
+                ALARM_POINTS.get(a.severity, 0.0),
+            )
+    return counts, points
+
+
+def _score(km: float, points: float) -> float | None:
+    """max(0, 100 − 2 × points per 100 km), rounded to 0.1; None below `MIN_KM`."""
+    if km < MIN_KM:
+        return None
+    return round(max(0.0, 100.0 - POINTS_PER_100KM_WEIGHT * points * 100.0 / km), 1)
+
+
 def behaviour_scores(
     km: Mapping[str, float],
     events: Iterable[DrivingEvent],
@@ -525,27 +559,14 @@ def behaviour_scores(
 
     So a clean week is 100, and each harsh braking per 100 km costs 6 points. Vehicles
     are those with distance, events or alarms; worst score first (no score last)."""
-    counts: dict[str, dict[str, int]] = {}
-    points: dict[str, float] = {}
-    for e in events:
-        counts.setdefault(e.vehicle_id, {}).setdefault(e.kind, 0)
-        counts[e.vehicle_id][e.kind] += 1
-        points[e.vehicle_id] = points.get(e.vehicle_id, 0.0) + EVENT_POINTS.get(e.kind, 0.0)
-    for a in alarms:
-        if not is_driver_alarm(a.kind):
-            continue
-        vid = a.vehicle_id or a.phone
-        counts.setdefault(vid, {}).setdefault(a.kind, 0)
-        counts[vid][a.kind] += 1
-        points[vid] = points.get(vid, 0.0) + ALARM_POINTS.get(a.severity, 0.0)
+    counts, points = _tally(events, alarms, lambda vehicle_id, _t: vehicle_id)
     out = []
     for vid in sorted(set(km) | set(counts)):
         dist = km.get(vid, 0.0)
         p = points.get(vid, 0.0)
-        score = None
-        if dist >= MIN_KM:
-            score = round(max(0.0, 100.0 - POINTS_PER_100KM_WEIGHT * p * 100.0 / dist), 1)
-        out.append(BehaviourScore(vid, round(dist, 1), dict(counts.get(vid, {})), p, score))
+        out.append(
+            BehaviourScore(vid, round(dist, 1), dict(counts.get(vid, {})), p, _score(dist, p))
+        )
     out.sort(key=lambda s: (s.score is None, s.score if s.score is not None else 0.0))
     return out
 
@@ -631,8 +652,6 @@ def driver_behaviour_scores(
     names = {s.driver_id: s.driver_name for s in sorted(shifts, key=lambda s: s.signed_in_utc)}
     km: dict[str, float] = {}
     vehicles: dict[str, set[str]] = {}
-    counts: dict[str, dict[str, int]] = {}
-    points: dict[str, float] = {}
 
     def key(driver_id: str | None, vehicle_id: str) -> str:
         k = f"d:{driver_id}" if driver_id is not None else f"v:{vehicle_id}"
@@ -646,25 +665,12 @@ def driver_behaviour_scores(
     for (driver_id, vehicle_id), dist in _km_by_driver(steps, shifts).items():
         k = key(driver_id, vehicle_id)
         km[k] = km.get(k, 0.0) + dist
-    for e in events:
-        k = who(e.vehicle_id, e.start_utc)
-        counts.setdefault(k, {}).setdefault(e.kind, 0)
-        counts[k][e.kind] += 1
-        points[k] = points.get(k, 0.0) + EVENT_POINTS.get(e.kind, 0.0)
-    for a in alarms:
-        if not is_driver_alarm(a.kind):
-            continue
-        k = who(a.vehicle_id or a.phone, a.raised_utc)
-        counts.setdefault(k, {}).setdefault(a.kind, 0)
-        counts[k][a.kind] += 1
-        points[k] = points.get(k, 0.0) + ALARM_POINTS.get(a.severity, 0.0)
+    counts, points = _tally(events, alarms, who)
     out = []
     for k in sorted(set(km) | set(counts)):
         dist = km.get(k, 0.0)
         p = points.get(k, 0.0)
-        score = None
-        if dist >= MIN_KM:
-            score = round(max(0.0, 100.0 - POINTS_PER_100KM_WEIGHT * p * 100.0 / dist), 1)
+        score = _score(dist, p)
         mine = tuple(sorted(vehicles[k]))
         driver_id = k[2:] if k.startswith("d:") else None
         out.append(
