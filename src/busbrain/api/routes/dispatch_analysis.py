@@ -40,7 +40,7 @@ from busbrain.api.csvdownload import csv_download, safe_name
 from busbrain.api.ordering import natural_key
 from busbrain.api.servicedays import parse_day
 from busbrain.domain.geo import to_local_m
-from busbrain.domain.gtfstime import service_day_start, timezone_of
+from busbrain.domain.gtfstime import timezone_of
 from busbrain.oversight.analysis import (
     BOARDING_EVENT_SCHEMA,
     Grouping,
@@ -57,6 +57,7 @@ from busbrain.oversight.analysis import (
     trip_mileage,
 )
 from busbrain.planning.od.infer import infer_od
+from busbrain.planning.od.inputs import day_starts, tap_inputs, visits_of
 from busbrain.realtime.live import service_date_of
 from busbrain.store.ports import FareTapReader, RealtimeHistory
 
@@ -454,30 +455,9 @@ def _od_segment_loads(
     lon = np.array([finder.pole_latlon[s][1] for s in ids])
     x, y = to_local_m(lat, lon, float(lat.mean()), float(lon.mean()))
     stops = pl.DataFrame({"stop_id": ids, "x": x, "y": y, "zone": ["-"] * len(ids)})
-    visits = events.filter(pl.col("route_id").is_not_null()).select(
-        "service_date",
-        "vehicle_id",
-        "trip_id",
-        "route_id",
-        "direction_id",
-        pl.col("stop_sequence").alias("seq"),
-        "stop_id",
-        (pl.col("arrival_utc").dt.epoch("us") / 1e6).alias("arr"),
-        (pl.col("departure_utc").dt.epoch("us") / 1e6).alias("dep"),
-        "stopped",
-    )
-    days = pl.DataFrame(
-        {"service_date": [day], "day_start": [service_day_start(day, _tz(request))]},
-        schema={"service_date": pl.Date(), "day_start": pl.Float64()},
-    )
-    tap_frame = taps.with_row_index("tap_id").select(
-        pl.col("tap_id").cast(pl.Int64),
-        "service_date",
-        (pl.col("tap_utc").dt.epoch("us") / 1e6).alias("t"),
-        "vehicle_id",
-        "card_hash",
-        "channel",
-    )
+    visits = visits_of(events)
+    days = day_starts([day], _tz(request))
+    tap_frame = tap_inputs(taps.with_row_index("tap_id"))
     result = infer_od(tap_frame, visits, stops, days)
     return result.segment_loads, float(result.rates.get("represented_share", 0.0))
 

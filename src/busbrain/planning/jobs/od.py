@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import polars as pl
@@ -32,8 +32,9 @@ from busbrain.domain.errors import BadInputError
 from busbrain.domain.geo import to_local_m
 from busbrain.planning.fares.intake import service_dates
 from busbrain.planning.od.infer import OdResult, infer_od
+from busbrain.planning.od.inputs import day_starts, tap_inputs, visits_of
 from busbrain.planning.od.params import OdParams
-from busbrain.store.days import network_timezone, service_day_start
+from busbrain.store.days import network_timezone
 from busbrain.store.ports import NetworkQueries, RealtimeHistory, ScheduleQueries
 from busbrain.store.sql_fares import SqlFareTaps
 
@@ -115,29 +116,6 @@ def avl_events(store: OdStore, date_from: dt.date, date_to: dt.date) -> pl.DataF
     return events
 
 
-def visits_of(events: pl.DataFrame) -> pl.DataFrame:
-    """Stop events as the planners' `visits` (unix seconds, seq)."""
-    return events.select(
-        "service_date",
-        "vehicle_id",
-        "trip_id",
-        "route_id",
-        "direction_id",
-        pl.col("stop_sequence").alias("seq"),
-        "stop_id",
-        (pl.col("arrival_utc").dt.epoch("us") / 1e6).alias("arr"),
-        (pl.col("departure_utc").dt.epoch("us") / 1e6).alias("dep"),
-        "stopped",
-    ).filter(pl.col("route_id").is_not_null())
-
-
-def day_starts(days: list[dt.date], tz: Any) -> pl.DataFrame:
-    return pl.DataFrame(
-        {"service_date": days, "day_start": [service_day_start(d, tz) for d in days]},
-        schema={"service_date": pl.Date(), "day_start": pl.Float64()},
-    )
-
-
 def gather(store: OdStore, date_from: dt.date, date_to: dt.date, params: OdParams) -> OdInputs:
     """Everything inference needs for the days asked, from the store."""
     if date_to < date_from:
@@ -155,14 +133,7 @@ def gather(store: OdStore, date_from: dt.date, date_to: dt.date, params: OdParam
     stops, zones = stop_plane(store.queries, params.zone_size_m)
     day_frame = day_starts(days, tz)
     return OdInputs(
-        taps=taps.select(
-            "tap_id",
-            "service_date",
-            (pl.col("tap_utc").dt.epoch("us") / 1e6).alias("t"),
-            "vehicle_id",
-            "card_hash",
-            "channel",
-        ),
+        taps=tap_inputs(taps),
         visits=visits,
         stops=stops,
         days=day_frame,
