@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from busbrain.access.records import AuditEntry
-from busbrain.domain.errors import BadInputError, StoreError
+from busbrain.domain.errors import StoreError
 from busbrain.oversight.safety import (
     Alarm,
     AlarmAction,
@@ -45,6 +45,7 @@ from busbrain.oversight.safety import (
 )
 from busbrain.store import schema as s
 from busbrain.store.sql_users import append_audit
+from busbrain.store.times import from_db, to_utc
 
 MAX_PAGE = 1000
 KEYS_PER_QUERY = 500
@@ -63,21 +64,8 @@ POSITION_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def _to_utc(value: dt.datetime, what: str) -> dt.datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise BadInputError(f"{what}: a naive time cannot be stored: {value.isoformat()}")
-    return value.astimezone(dt.UTC)
-
-
-def _from_db(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def _alarm(r: Any) -> Alarm:
-    raised = _from_db(r.raised_utc)
+    raised = from_db(r.raised_utc)
     assert raised is not None  # NOT NULL
     return Alarm(
         alarm_pk=r.alarm_pk,
@@ -88,7 +76,7 @@ def _alarm(r: Any) -> Alarm:
         level=r.level,
         severity=Severity(r.severity),
         raised_utc=raised,
-        cleared_utc=_from_db(r.cleared_utc),
+        cleared_utc=from_db(r.cleared_utc),
         lat=r.lat,
         lon=r.lon,
         alarm_id=r.alarm_id,
@@ -96,7 +84,7 @@ def _alarm(r: Any) -> Alarm:
         status=AlarmStatus(r.status),
         assignee=r.assignee,
         decided_by=r.decided_by,
-        decided_utc=_from_db(r.decided_utc),
+        decided_utc=from_db(r.decided_utc),
         note=r.note,
     )
 
@@ -109,7 +97,7 @@ def _row(a: NewAlarm) -> dict[str, object]:
         "kind": a.kind,
         "level": a.level,
         "severity": int(a.severity),
-        "raised_utc": _to_utc(a.raised_utc, f"alarm {a.event_key}"),
+        "raised_utc": to_utc(a.raised_utc, f"alarm {a.event_key}"),
         "cleared_utc": None,
         "lat": a.lat,
         "lon": a.lon,
@@ -130,7 +118,7 @@ class SqlAlarmStore:
 
     def add_events(self, raised: list[NewAlarm], ended: list[AlarmEnded]) -> tuple[int, int]:
         rows = {a.event_key: _row(a) for a in raised}  # checks every time before writing
-        ends = [(e, _to_utc(e.cleared_utc, f"end of {e.kind} on {e.phone}")) for e in ended]
+        ends = [(e, to_utc(e.cleared_utc, f"end of {e.kind} on {e.phone}")) for e in ended]
         c = alarm.c
         try:
             with self.engine.begin() as conn:
@@ -205,7 +193,7 @@ class SqlAlarmStore:
                 "size_bytes": f.size_bytes,
                 "path": f.path,
                 "complete": f.complete,
-                "received_utc": _to_utc(f.received_utc, f"attachment {f.file_name}"),
+                "received_utc": to_utc(f.received_utc, f"attachment {f.file_name}"),
             }
             for f in files
         }
@@ -242,14 +230,14 @@ class SqlAlarmStore:
                     size_bytes=r.size_bytes,
                     path=r.path,
                     complete=bool(r.complete),
-                    received_utc=_from_db(r.received_utc) or dt.datetime.min.replace(tzinfo=dt.UTC),
+                    received_utc=from_db(r.received_utc) or dt.datetime.min.replace(tzinfo=dt.UTC),
                 )
                 for r in conn.execute(query)
             ]
 
     def decide(self, alarm_pk: int, decision: Decision, *, audit: AuditEntry) -> Alarm | None:
         c = alarm.c
-        at = _to_utc(decision.at_utc, "decision")
+        at = to_utc(decision.at_utc, "decision")
         try:
             with self.engine.begin() as conn:
                 r = conn.execute(
@@ -288,8 +276,8 @@ class SqlAlarmStore:
         query = (
             select(alarm)
             .where(
-                c.raised_utc >= _to_utc(start_utc, "start"),
-                c.raised_utc < _to_utc(end_utc, "end"),
+                c.raised_utc >= to_utc(start_utc, "start"),
+                c.raised_utc < to_utc(end_utc, "end"),
             )
             .order_by(c.raised_utc, c.alarm_pk)
         )
@@ -305,11 +293,11 @@ class SqlAlarmStore:
         query = (
             select(p.vehicle_id, p.ts_utc, p.lat, p.lon, p.speed_kmh, t.route_id)
             .select_from(s.position_history.outerjoin(s.trip, t.trip_id == p.trip_id))
-            .where(p.ts_utc >= _to_utc(start_utc, "start"), p.ts_utc < _to_utc(end_utc, "end"))
+            .where(p.ts_utc >= to_utc(start_utc, "start"), p.ts_utc < to_utc(end_utc, "end"))
             .order_by(p.vehicle_id, p.ts_utc)
         )
         if vehicle_ids is not None:
             query = query.where(p.vehicle_id.in_(sorted(vehicle_ids)))
         with self.engine.connect() as conn:
-            rows = [(r[0], _from_db(r[1]), r[2], r[3], r[4], r[5]) for r in conn.execute(query)]
+            rows = [(r[0], from_db(r[1]), r[2], r[3], r[4], r[5]) for r in conn.execute(query)]
         return pl.DataFrame(rows, schema=POSITION_SCHEMA, orient="row")

@@ -22,21 +22,21 @@ from sqlalchemy.exc import SQLAlchemyError
 from busbrain.domain.errors import StoreError
 from busbrain.oversight.drivers import DriverShift, SignIn, SignOut, day_window
 from busbrain.store import schema as s
-from busbrain.store.sql_alarms import _from_db, _to_utc
+from busbrain.store.times import from_db, to_utc
 
 driver_shift = s.driver_shift
 c = driver_shift.c
 
 
 def _shift(r: Any) -> DriverShift:
-    signed_in = _from_db(r.signed_in_utc)
+    signed_in = from_db(r.signed_in_utc)
     assert signed_in is not None  # NOT NULL
     return DriverShift(
         vehicle_id=r.vehicle_id,
         driver_id=r.driver_id,
         driver_name=r.driver_name,
         signed_in_utc=signed_in,
-        signed_out_utc=_from_db(r.signed_out_utc),
+        signed_out_utc=from_db(r.signed_out_utc),
         phone=r.phone,
     )
 
@@ -46,7 +46,7 @@ class SqlDriverShifts:
         self.engine = engine
 
     def add_sign_in(self, sign_in: SignIn) -> bool:
-        at = _to_utc(sign_in.at_utc, "sign-in")
+        at = to_utc(sign_in.at_utc, "sign-in")
         try:
             with self.engine.begin() as conn:
                 same = conn.execute(
@@ -86,7 +86,7 @@ class SqlDriverShifts:
         return True
 
     def add_sign_out(self, sign_out: SignOut) -> bool:
-        at = _to_utc(sign_out.at_utc, "sign-out")
+        at = to_utc(sign_out.at_utc, "sign-out")
         try:
             with self.engine.begin() as conn:
                 found = conn.execute(
@@ -97,7 +97,7 @@ class SqlDriverShifts:
                 ).first()
                 if found is None:
                     return False  # no sign-in seen before it: nothing to close
-                ended = _from_db(found.signed_out_utc)
+                ended = from_db(found.signed_out_utc)
                 if ended is not None and ended <= at:
                     return False  # already closed (this sign-out again, or an earlier one)
                 conn.execute(
@@ -123,7 +123,7 @@ class SqlDriverShifts:
             return [_shift(r) for r in conn.execute(query)]
 
     def driver_at(self, vehicle_id: str, t: dt.datetime) -> DriverShift | None:
-        at = _to_utc(t, "time")
+        at = to_utc(t, "time")
         with self.engine.connect() as conn:
             return self._at(conn, vehicle_id, at)
 

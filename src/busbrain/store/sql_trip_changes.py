@@ -31,8 +31,8 @@ from busbrain.domain.tripchanges import (
     conflict,
 )
 from busbrain.store import schema as s
-from busbrain.store.sql_alarms import _from_db, _to_utc
 from busbrain.store.sql_users import append_audit
+from busbrain.store.times import from_db, to_utc
 
 trip_change = s.trip_change
 
@@ -54,14 +54,14 @@ def _detail(c: TripChange) -> str:
         value = getattr(c, name)
         if value is None:
             continue
-        out[name] = _to_utc(value, name).isoformat() if isinstance(value, dt.datetime) else value
+        out[name] = to_utc(value, name).isoformat() if isinstance(value, dt.datetime) else value
     return json.dumps(out, ensure_ascii=False, sort_keys=True)
 
 
 def _change(r: Any) -> TripChange:
     detail: dict[str, Any] = json.loads(r.detail)
     until = detail.get("until_utc")
-    made = _from_db(r.made_utc)
+    made = from_db(r.made_utc)
     assert made is not None  # NOT NULL
     service_date = r.service_date
     if isinstance(service_date, str):  # defensive: SQLite hands Date columns back as date
@@ -84,7 +84,7 @@ def _change(r: Any) -> TripChange:
         note=r.note,
         change_id=r.change_id,
         revoked_by=r.revoked_by,
-        revoked_utc=_from_db(r.revoked_utc),
+        revoked_utc=from_db(r.revoked_utc),
     )
 
 
@@ -110,7 +110,7 @@ class SqlTripChanges:
             "detail": _detail(change),
             "note": change.note,
             "made_by": change.by,
-            "made_utc": _to_utc(change.at_utc, "change"),
+            "made_utc": to_utc(change.at_utc, "change"),
         }
         try:
             with self.engine.begin() as conn:
@@ -143,7 +143,7 @@ class SqlTripChanges:
         self, change_id: int, by: str, at_utc: dt.datetime, *, audit: AuditEntry
     ) -> TripChange | None:
         c = trip_change.c
-        at = _to_utc(at_utc, "revocation")
+        at = to_utc(at_utc, "revocation")
         try:
             with self.engine.begin() as conn:
                 found = conn.execute(select(trip_change).where(c.change_id == change_id)).first()

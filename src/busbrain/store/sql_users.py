@@ -15,21 +15,11 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from busbrain.access.records import AuditEntry, Session, User
 from busbrain.access.roles import Role
-from busbrain.domain.errors import BadInputError, StoreError
+from busbrain.domain.errors import StoreError
 from busbrain.store import schema as s
+from busbrain.store.times import from_db, to_utc
 
 MAX_AUDIT_PAGE = 1000
-
-
-def _to_utc(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is None:
-        raise BadInputError(f"a naive time cannot be stored: {value.isoformat()} (give a zone)")
-    return value.astimezone(dt.UTC)
-
-
-def _from_db(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _user(r: Any, created_utc: dt.datetime | None = None) -> User:
@@ -41,7 +31,7 @@ def _user(r: Any, created_utc: dt.datetime | None = None) -> User:
         role=Role(r.role),
         password_hash=r.password_hash,
         disabled=bool(r.disabled),
-        created_utc=_from_db(r.created_utc if created_utc is None else created_utc),
+        created_utc=from_db(r.created_utc if created_utc is None else created_utc),
     )
 
 
@@ -49,15 +39,15 @@ def _session(r: Any) -> Session:
     return Session(
         token_hash=r.token_hash,
         username=r.username,
-        created_utc=_from_db(r.created_utc),
-        expires_utc=_from_db(r.expires_utc),
-        last_seen_utc=_from_db(r.last_seen_utc),
+        created_utc=from_db(r.created_utc),
+        expires_utc=from_db(r.expires_utc),
+        last_seen_utc=from_db(r.last_seen_utc),
     )
 
 
 def _entry(r: Any) -> AuditEntry:
     return AuditEntry(
-        at_utc=_from_db(r.at_utc),
+        at_utc=from_db(r.at_utc),
         username=r.username,
         action=r.action,
         target=r.target,
@@ -73,7 +63,7 @@ def append_audit(conn: Connection, entry: AuditEntry) -> int:
     result = conn.execute(
         insert(s.audit_log)
         .values(
-            at_utc=_to_utc(entry.at_utc),
+            at_utc=to_utc(entry.at_utc),
             username=entry.username,
             action=str(entry.action),
             target=entry.target,
@@ -96,7 +86,7 @@ class SqlUserStore:
             "role": user.role.value,
             "password_hash": user.password_hash,
             "disabled": user.disabled,
-            "created_utc": _to_utc(user.created_utc),
+            "created_utc": to_utc(user.created_utc),
         }
         try:
             with self.engine.begin() as conn:
@@ -141,9 +131,9 @@ class SqlUserStore:
                     insert(s.user_session).values(
                         token_hash=session.token_hash,
                         username=session.username,
-                        created_utc=_to_utc(session.created_utc),
-                        expires_utc=_to_utc(session.expires_utc),
-                        last_seen_utc=_to_utc(session.last_seen_utc),
+                        created_utc=to_utc(session.created_utc),
+                        expires_utc=to_utc(session.expires_utc),
+                        last_seen_utc=to_utc(session.last_seen_utc),
                     )
                 )
                 append_audit(conn, audit)
@@ -175,7 +165,7 @@ class SqlUserStore:
             conn.execute(
                 update(s.user_session)
                 .where(s.user_session.c.token_hash == token_hash)
-                .values(last_seen_utc=_to_utc(now))
+                .values(last_seen_utc=to_utc(now))
             )
 
     def end_session(self, token_hash: str, *, audit: AuditEntry) -> bool:
@@ -191,7 +181,7 @@ class SqlUserStore:
     def purge_sessions(self, now: dt.datetime) -> int:
         with self.engine.begin() as conn:
             done = conn.execute(
-                delete(s.user_session).where(s.user_session.c.expires_utc <= _to_utc(now))
+                delete(s.user_session).where(s.user_session.c.expires_utc <= to_utc(now))
             )
         return int(done.rowcount)
 
