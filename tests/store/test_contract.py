@@ -32,7 +32,7 @@ def store(store_url: str) -> Store:
 def test_migrations_are_idempotent_and_at_head(store: Store) -> None:
     migrate(store.engine)
     current, head = schema_status(store.engine)
-    assert current == head == "0010"
+    assert current == head == "0011"
 
 
 def test_schema_matches_the_metadata(store: Store) -> None:
@@ -156,7 +156,7 @@ def test_upgrade_from_the_first_schema_keeps_the_network(store_url: str, tiny: T
     assert import_feed(tiny.folder(), SqlNetworkRepository(engine), now=NOW).imported
     engine.dispose()
     upgraded = open_store(store_url)  # migrates to the newest schema
-    assert schema_status(upgraded.engine)[0] == "0010"
+    assert schema_status(upgraded.engine)[0] == "0011"
     assert upgraded.queries.summary().stop_times == 14
     assert upgraded.terminals.find_terminal("1") is None
     upgraded.close()

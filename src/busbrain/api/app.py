@@ -11,9 +11,11 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from busbrain import __version__
 from busbrain.access.passwords import Passwords
+from busbrain.api.answers import Answers
 from busbrain.api.arrivals import TimetableCache
 from busbrain.api.auth import DispatchAccess
 from busbrain.api.cache import NetworkCache
+from busbrain.api.dayrecord import DayRecord
 from busbrain.api.headers import SecurityHeadersMiddleware
 from busbrain.api.reminders import ReminderBook
 from busbrain.api.routes import (
@@ -86,6 +88,7 @@ def create_app(
     drivers: DriverShifts | None = None,
     speed_limits: SpeedLimits | None = None,
     attachments_dir: Path = Path("var/attachments"),
+    record_refresh_s: float = 10.0,
 ) -> FastAPI:
     """The HTTP app serving `queries`: JSON under /api/v1, the rider app at /, the map at
     /map, the dispatch console at /dispatch.
@@ -117,9 +120,11 @@ def create_app(
     driving per driver from it (without it, per vehicle and with no driver).
     `speed_limits` are the limits 安全监管 judges speeding against (default 60 km/h).
     `attachments_dir` is where the gateway keeps the alarms' uploaded files (its
-    `attachments_dir`), served to 安全监管 by alarm. The interactive docs pages (/docs,
-    /redoc) are off: they load their scripts from a CDN, which this offline server cannot
-    reach; the schema stays at /openapi.json.
+    `attachments_dir`), served to 安全监管 by alarm. The console keeps the recent days'
+    stop events and loads in memory and reads what was written since at most every
+    `record_refresh_s` seconds (api/dayrecord.py; tests pass 0 to see each write). The
+    interactive docs pages (/docs, /redoc) are off: they load their scripts from a CDN,
+    which this offline server cannot reach; the schema stays at /openapi.json.
     """
     app = FastAPI(title=title, version=__version__, docs_url=None, redoc_url=None)
     app.state.queries = queries
@@ -141,6 +146,17 @@ def create_app(
     app.state.outbox = outbox
     app.state.terminals = terminals
     app.state.history = history
+    app.state.answers = Answers(record_refresh_s)
+    app.state.record = (
+        None
+        if history is None
+        else DayRecord(
+            history,
+            clock,
+            timezone_of([a.timezone for a in queries.list_agencies()]),
+            refresh_s=record_refresh_s,
+        )
+    )
     app.state.alarms = alarms
     app.state.attachments_dir = attachments_dir
     app.state.devices = devices

@@ -278,9 +278,12 @@ class RealtimeHistory(Protocol):
         service_date_from: dt.date,
         service_date_to: dt.date,
         route_ids: set[str] | None = None,
+        recorded_since: dt.datetime | None = None,
     ) -> pl.DataFrame:
         """The passenger loads of service days `service_date_from` to `service_date_to`
-        (both included), of the routes `route_ids` (all when None), in key order.
+        (both included), of the routes `route_ids` (all when None), in key order; with
+        `recorded_since` (aware), only the rows written or replaced at or after it (a
+        reader keeping the day in memory fetches what changed).
 
         Columns: service_date (Date), route_id and direction_id (from the current
         network's trip, null when it no longer has the trip, which a route filter then
@@ -294,9 +297,12 @@ class RealtimeHistory(Protocol):
         service_date_from: dt.date,
         service_date_to: dt.date,
         route_ids: set[str] | None = None,
+        recorded_since: dt.datetime | None = None,
     ) -> pl.DataFrame:
         """The stop events of service days `service_date_from` to `service_date_to`
-        (both included), of the routes `route_ids` (all when None), in key order.
+        (both included), of the routes `route_ids` (all when None), in key order; with
+        `recorded_since` (aware), only the events written or replaced at or after it (a
+        reader keeping the day in memory fetches what changed).
 
         Columns: service_date (Date), route_id and direction_id (from the current
         network's trip, null when the network no longer has the trip, which a route

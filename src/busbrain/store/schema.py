@@ -260,6 +260,8 @@ stop_event = Table(
     Column("departure_utc", DateTime(timezone=True), nullable=False),
     Column("stopped", Boolean, nullable=False),
     Column("recorded_utc", DateTime(timezone=True), nullable=False),
+    # The console keeps today's events in memory and fetches what was written since.
+    Index("ix_stop_event_day_recorded", "service_date", "recorded_utc"),
     sqlite_with_rowid=False,
 )
 

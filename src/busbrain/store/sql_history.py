@@ -276,7 +276,12 @@ class SqlRealtimeHistory:
         service_date_from: dt.date,
         service_date_to: dt.date,
         route_ids: set[str] | None = None,
+        recorded_since: dt.datetime | None = None,
     ) -> pl.DataFrame:
+        if recorded_since is not None and (
+            problem := time_problem("recorded_since", recorded_since)
+        ):
+            raise BadInputError(f"cannot read stop events: {problem}")
         if route_ids is not None and not route_ids:
             return pl.DataFrame(schema=STOP_EVENT_SCHEMA)
         e, t = s.stop_event.c, s.trip.c
@@ -306,6 +311,9 @@ class SqlRealtimeHistory:
             )
             if route_ids is not None:
                 query = query.where(t.route_id.in_(sorted(route_ids)))
+            if recorded_since is not None:
+                # In UTC: SQLite compares the stored UTC text.
+                query = query.where(e.recorded_utc >= _utc(recorded_since))
             rows = [tuple(r) for r in conn.execute(query)]
         raw = {name: pl.String() for name in STOP_EVENT_SCHEMA} | {
             "direction_id": pl.Int64(),
@@ -325,7 +333,12 @@ class SqlRealtimeHistory:
         service_date_from: dt.date,
         service_date_to: dt.date,
         route_ids: set[str] | None = None,
+        recorded_since: dt.datetime | None = None,
     ) -> pl.DataFrame:
+        if recorded_since is not None and (
+            problem := time_problem("recorded_since", recorded_since)
+        ):
+            raise BadInputError(f"cannot read passenger loads: {problem}")
         if route_ids is not None and not route_ids:
             return pl.DataFrame(schema=PASSENGER_LOAD_SCHEMA)
         p, t = s.passenger_load.c, s.trip.c
@@ -349,6 +362,9 @@ class SqlRealtimeHistory:
             )
             if route_ids is not None:
                 query = query.where(t.route_id.in_(sorted(route_ids)))
+            if recorded_since is not None:
+                # In UTC: SQLite compares the stored UTC text.
+                query = query.where(p.recorded_utc >= _utc(recorded_since))
             rows = [tuple(r) for r in conn.execute(query)]
         raw = dict(PASSENGER_LOAD_SCHEMA) | {
             "service_date": pl.String(),

@@ -32,11 +32,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from busbrain.access.roles import Permission
+from busbrain.api.answers import kept_answer
 from busbrain.api.appstate import state_or_503
 from busbrain.api.arrivals import TimetableCache
 from busbrain.api.auth import Caller, no_store, require
 from busbrain.api.cache import Finder, NetworkCache
 from busbrain.api.csvdownload import csv_download, safe_name
+from busbrain.api.dayrecord import DayRecord
 from busbrain.api.ordering import natural_key
 from busbrain.api.servicedays import parse_day
 from busbrain.domain.geo import to_local_m
@@ -59,7 +61,7 @@ from busbrain.oversight.analysis import (
 from busbrain.planning.od.infer import infer_od
 from busbrain.planning.od.inputs import day_starts, tap_inputs, visits_of
 from busbrain.realtime.live import service_date_of
-from busbrain.store.ports import FareTapReader, RealtimeHistory
+from busbrain.store.ports import FareTapReader
 
 router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"], dependencies=[Depends(no_store)])
 
@@ -130,9 +132,9 @@ def _span(request: Request, start: str | None, end: str | None) -> tuple[dt.date
     return first, last
 
 
-def _history(request: Request) -> RealtimeHistory:
-    history: RealtimeHistory = state_or_503(
-        request, "history", "analysis is off: this server was started without the real-time history"
+def _history(request: Request) -> DayRecord:
+    history: DayRecord = state_or_503(
+        request, "record", "analysis is off: this server was started without the real-time history"
     )
     return history
 
@@ -236,6 +238,7 @@ def _span_name(what: str, first: dt.date, last: dt.date, route_id: str | None = 
         503: {"description": "No fare taps store (or no history, to group by line or stop)."},
     },
 )
+@kept_answer
 def get_ridership(
     _: ReaderDep,
     request: Request,
@@ -309,6 +312,7 @@ def get_ridership(
 
 
 @router.get("/analysis/running-times", responses=_line_responses("No history."))
+@kept_answer
 def get_running_times(
     _: ReaderDep,
     request: Request,
@@ -366,6 +370,7 @@ def get_running_times(
     "/analysis/mileage",
     responses={422: {"description": "Bad from, to or span."}, 503: {"description": "No history."}},
 )
+@kept_answer
 def get_mileage(
     _: ReaderDep,
     request: Request,
@@ -463,6 +468,7 @@ def _od_segment_loads(
 
 
 @router.get("/analysis/profile", responses=_line_responses("No fare taps store or no history."))
+@kept_answer
 def get_profile(
     _: ReaderDep,
     request: Request,

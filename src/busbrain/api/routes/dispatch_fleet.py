@@ -41,6 +41,7 @@ from busbrain.api.appstate import state_or_503
 from busbrain.api.arrivals import DayCalls, TimetableCache, day_calls
 from busbrain.api.auth import TOUCH_EVERY, Caller, caller_of, no_store, require
 from busbrain.api.cache import NetworkCache
+from busbrain.api.dayrecord import DayRecord
 from busbrain.api.jsonenc import dumps
 from busbrain.api.marey import dist_along, main_pattern, marey_trips
 from busbrain.api.routes.dispatch_command import line_strip
@@ -50,7 +51,6 @@ from busbrain.domain.gtfstime import service_day_start
 from busbrain.domain.live import LiveSnapshot, VehicleLive
 from busbrain.realtime.headways import adherence
 from busbrain.realtime.live import service_date_of
-from busbrain.store.ports import RealtimeHistory
 
 http = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"], dependencies=[Depends(no_store)])
 router = APIRouter()
@@ -234,10 +234,10 @@ def get_fleet(_: ReaderDep, request: Request) -> Response:
 # --- the Marey diagram ------------------------------------------------------------------
 
 
-def _history(request: Request) -> RealtimeHistory:
-    history: RealtimeHistory = state_or_503(
+def _history(request: Request) -> DayRecord:
+    history: DayRecord = state_or_503(
         request,
-        "history",
+        "record",
         "the Marey diagram is off: this server was started without the real-time "
         "history (stop events)",
     )

@@ -29,11 +29,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from busbrain.access.roles import Permission
+from busbrain.api.answers import kept_answer
 from busbrain.api.appstate import state_or_503
 from busbrain.api.arrivals import TimetableCache
 from busbrain.api.auth import Caller, no_store, require
 from busbrain.api.cache import Finder, NetworkCache
 from busbrain.api.csvdownload import csv_download, local_time, safe_name
+from busbrain.api.dayrecord import DayRecord
 from busbrain.api.ordering import natural_key
 from busbrain.api.servicedays import parse_day
 from busbrain.domain.live import LiveSnapshot
@@ -48,7 +50,7 @@ from busbrain.oversight.operations import (
     plan_day,
 )
 from busbrain.realtime.live import service_date_of
-from busbrain.store.ports import DriverShifts, RealtimeHistory
+from busbrain.store.ports import DriverShifts
 
 router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"], dependencies=[Depends(no_store)])
 
@@ -97,10 +99,10 @@ def _plans(request: Request) -> _Plans:
         return plans
 
 
-def _history(request: Request) -> RealtimeHistory:
-    history: RealtimeHistory = state_or_503(
+def _history(request: Request) -> DayRecord:
+    history: DayRecord = state_or_503(
         request,
-        "history",
+        "record",
         "operations are off: this server was started without the real-time history (stop events)",
     )
     return history
@@ -248,6 +250,7 @@ def _vehicle(
     "/operations/summary",
     responses={422: {"description": "Bad date."}, 503: {"description": "No history."}},
 )
+@kept_answer
 def summary(
     _: ReaderDep, request: Request, date: DateQuery = None, format: FormatQuery = "json"
 ) -> Any:
@@ -335,6 +338,7 @@ def summary(
     "/operations/vehicles",
     responses={422: {"description": "Bad date."}, 503: {"description": "No history."}},
 )
+@kept_answer
 def vehicles(_: ReaderDep, request: Request, date: DateQuery = None) -> dict[str, Any]:
     """Every vehicle seen on a trip that day, with its trips run and completed, revenue and
     dead km and overlong layovers (its waybill without the trips)."""
@@ -363,6 +367,7 @@ CSV_TRIP_COLUMNS = [
         503: {"description": "No history."},
     },
 )
+@kept_answer
 def waybills(
     _: ReaderDep,
     request: Request,

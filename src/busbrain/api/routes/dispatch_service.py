@@ -32,11 +32,13 @@ import polars as pl
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from busbrain.access.roles import Permission
+from busbrain.api.answers import kept_answer
 from busbrain.api.appstate import state_or_503
 from busbrain.api.arrivals import TimetableCache
 from busbrain.api.auth import Caller, no_store, require
 from busbrain.api.cache import NetworkCache
 from busbrain.api.csvdownload import csv_download_of_records
+from busbrain.api.dayrecord import DayRecord
 from busbrain.domain.gtfstime import service_day_start
 from busbrain.oversight.service import (
     DWELL_THRESHOLD_S,
@@ -110,6 +112,7 @@ class Day:
     start_unix: float
     timetable: TimetableCache
     history: RealtimeHistory
+    record: DayRecord
     route_id: str | None
 
 
@@ -165,6 +168,7 @@ def _calls(request: Request, timetable: TimetableCache, day: dt.date, start: flo
 
 def _load(request: Request, date: dt.date | None, route_id: str | None) -> Day:
     history = _history(request)
+    record: DayRecord = request.app.state.record
     timetable = _timetable(request)
     names, _ = _names(request)
     if route_id is not None and route_id not in names:
@@ -179,11 +183,12 @@ def _load(request: Request, date: dt.date | None, route_id: str | None) -> Day:
     return Day(
         day=day,
         now_utc=dt.datetime.fromtimestamp(now, dt.UTC),
-        events=history.stop_events(day, day, routes),
+        events=record.stop_events(day, day, routes),
         calls=calls,
         start_unix=start,
         timetable=timetable,
         history=history,
+        record=record,
         route_id=route_id,
     )
 
@@ -248,6 +253,7 @@ def _head(d: Day) -> dict[str, Any]:
 
 
 @router.get("/service/otp", responses=_RESPONSES)
+@kept_answer
 def get_otp(
     _: ReaderDep,
     request: Request,
@@ -281,6 +287,7 @@ def get_otp(
 
 
 @router.get("/service/adherence", responses=_RESPONSES)
+@kept_answer
 def get_adherence(
     _: ReaderDep,
     request: Request,
@@ -308,6 +315,7 @@ def get_adherence(
 
 
 @router.get("/service/skips", responses=_RESPONSES)
+@kept_answer
 def get_skips(
     _: ReaderDep,
     request: Request,
@@ -343,6 +351,7 @@ def get_skips(
 
 
 @router.get("/service/dwells", responses=_RESPONSES)
+@kept_answer
 def get_dwells(
     _: ReaderDep,
     request: Request,
@@ -371,6 +380,7 @@ def get_dwells(
 
 
 @router.get("/service/crowding", responses=_RESPONSES)
+@kept_answer
 def get_crowding(
     _: ReaderDep,
     request: Request,
@@ -384,7 +394,7 @@ def get_crowding(
     between such stops the load does not change). A day without counts answers
     `available` false with the note "no passenger-counter data": nothing is made up."""
     d = _load(request, date, route_id)
-    counted = d.history.passenger_loads(d.day, d.day, None if route_id is None else {route_id})
+    counted = d.record.passenger_loads(d.day, d.day, None if route_id is None else {route_id})
     loads = None if counted.is_empty() else counted.rename({"onboard_after": "onboard"})
     report = crowding(loads, d.calls)
     if format is Format.CSV:
@@ -401,6 +411,7 @@ def get_crowding(
 
 
 @router.get("/service/predictions", responses=_RESPONSES)
+@kept_answer
 def get_predictions(
     _: ReaderDep,
     request: Request,
