@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from busbrain.access.roles import Role
 from busbrain.api import create_app
 from busbrain.domain.live import LiveSnapshot
+from busbrain.oversight.service import HORIZON_BANDS
 from busbrain.realtime.live import LiveProcessor
 from busbrain.realtime.rtnet import RtNetwork
 from busbrain.runner.alarms import consume_alarms
@@ -208,3 +209,17 @@ def test_the_waybill_has_each_trip_leaving_when_it_truly_left(brain: Store, worl
     for trip_id, at in seen:
         got = dt.datetime.fromisoformat(at).timestamp()
         assert abs(got - left[trip_id]) <= 30, trip_id
+
+
+def test_predictions_are_logged_as_far_ahead_as_they_are_scored(brain: Store, world: World) -> None:
+    """Once a minute per bus, up to the last horizon band (30 min): block-long predictions
+    would be several times the rows and no figure reads them."""
+    lo = dt.datetime.fromtimestamp(world.day_start_unix + SPAN[0], dt.UTC)
+    hi = dt.datetime.fromtimestamp(world.day_start_unix + SPAN[1] + 60, dt.UTC)
+    logged = brain.history.predictions(lo, hi)
+    assert logged.height > 0
+    ahead = (logged["predicted_utc"] - logged["made_utc"]).dt.total_seconds()
+    assert ahead.max() <= HORIZON_BANDS[-1].hi_s
+    assert ahead.max() > HORIZON_BANDS[-2].hi_s  # the last band is logged
+    body = _client(brain, world).get(f"{BASE}/service/predictions").json()
+    assert {r["band"] for r in body["rows"]} >= {b.label for b in HORIZON_BANDS[:2]}

@@ -17,6 +17,7 @@ from busbrain.api.auth import DispatchAccess
 from busbrain.api.cache import NetworkCache
 from busbrain.api.dayrecord import DayRecord
 from busbrain.api.headers import SecurityHeadersMiddleware
+from busbrain.api.predscores import PredictionScores
 from busbrain.api.reminders import ReminderBook
 from busbrain.api.routes import (
     dispatch_analysis,
@@ -156,6 +157,9 @@ def create_app(
             timezone_of([a.timezone for a in queries.list_agencies()]),
             refresh_s=record_refresh_s,
         )
+    )
+    app.state.prediction_scores = (
+        None if app.state.record is None else PredictionScores(app.state.record)
     )
     app.state.alarms = alarms
     app.state.attachments_dir = attachments_dir

@@ -581,7 +581,13 @@ def prediction_accuracy(predictions: pl.DataFrame, events: pl.DataFrame) -> pl.D
     Columns: method, band, n, mae_s, bias_s (mean error, predicted − actual), p10_s,
     p50_s, p90_s (error percentiles), accurate (count), accurate_share.
     """
-    errors = prediction_errors(predictions, events)
+    return accuracy_of(prediction_errors(predictions, events))
+
+
+def accuracy_of(errors: pl.DataFrame) -> pl.DataFrame:
+    """`prediction_accuracy`'s table from scored predictions (method, band, error_s and
+    accurate, as `prediction_errors` gives them): a reader that scores predictions as
+    their buses arrive keeps only those columns."""
     order = pl.DataFrame(
         {"band": [b.label for b in HORIZON_BANDS], "_order": list(range(len(HORIZON_BANDS)))}
     )

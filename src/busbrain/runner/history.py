@@ -4,7 +4,9 @@ the passenger counters' riders per stop visit (the processor's `take_loads`).
 Records are buffered and written in batches (a thread does the writing, the event loop
 never waits on the store); old rows are purged by the retention settings. Predictions
 are logged once a minute per vehicle (every refresh would be tens of rows per fix), which
-is enough to score them later.
+is enough to score them later, and only as far ahead as they are scored (the last horizon
+band, 30 min): a bus's block-long predictions would be several times the rows, hundreds
+of millions a week in a 1,000-bus city, that no figure reads.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from busbrain.domain.history import (
     PredictionRecord,
     StopEventRecord,
 )
+from busbrain.oversight.service import HORIZON_BANDS
 from busbrain.realtime.fixes import Fix
 from busbrain.realtime.live import LiveProcessor
 from busbrain.store.ports import RealtimeHistory
 
 log = logging.getLogger(__name__)
 PREDICTION_LOG_EVERY_S = 60.0
+PREDICTION_LOG_AHEAD_S = HORIZON_BANDS[-1].hi_s
+"""Predictions further ahead than this (seconds after they were made) are not logged."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +102,8 @@ class HistoryBuffer:
         self._logged[fix.vehicle_id] = v.predicted_at
         net, u = rt.net, rt.day_start_unix
         for p in (row for pred in v.predictions for row in pred.rows()):
+            if p.predicted - p.made_at > PREDICTION_LOG_AHEAD_S:
+                continue
             trip = net.trips[p.trip]
             self.predictions.append(
                 PredictionRecord(

@@ -39,12 +39,14 @@ from busbrain.api.auth import Caller, no_store, require
 from busbrain.api.cache import NetworkCache
 from busbrain.api.csvdownload import csv_download_of_records
 from busbrain.api.dayrecord import DayRecord
+from busbrain.api.predscores import PredictionScores
 from busbrain.domain.gtfstime import service_day_start
 from busbrain.oversight.service import (
     DWELL_THRESHOLD_S,
     HORIZON_BANDS,
     OtpBy,
     OtpWindow,
+    accuracy_of,
     adherence,
     crowding,
     long_dwells,
@@ -425,13 +427,20 @@ def get_predictions(
     at most `early_min` before or `late_min` after the predicted time)."""
     d = _load(request, date, route_id)
     span = d.timetable.schedule.service_span(d.day)
-    preds = None
     if span is not None:
         lo = dt.datetime.fromtimestamp(d.start_unix + span[0] - PREDICTION_MARGIN_S, dt.UTC)
         hi = dt.datetime.fromtimestamp(d.start_unix + span[1] + PREDICTION_MARGIN_S, dt.UTC)
-        routes = None if d.route_id is None else {d.route_id}
-        preds = d.history.predictions(lo, hi, routes)
-    table = pl.DataFrame() if preds is None else prediction_accuracy(preds, d.events)
+        scores: PredictionScores = request.app.state.prediction_scores
+        scored = scores.scored(d.day, lo, hi)
+        if scored is not None:
+            if d.route_id is not None:
+                scored = scored.filter(pl.col("route_id") == d.route_id)
+            table = accuracy_of(scored)
+        else:
+            routes = None if d.route_id is None else {d.route_id}
+            table = prediction_accuracy(d.history.predictions(lo, hi, routes), d.events)
+    else:
+        table = pl.DataFrame()
     rows = [_rounded(r) for r in table.to_dicts()]
     if format is Format.CSV:
         return _csv(rows, "predictions", d)
