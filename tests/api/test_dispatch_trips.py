@@ -216,6 +216,20 @@ def test_an_extra_trip_is_duplicated_and_scheduled_on_the_boards(
     board = [a for a in _board(c, "B1") if a["trip_id"] == "O3+x0835"]
     assert [(a["extra"], a["live"], a["arrival_unix"] - NOW) for a in board] == [(True, False, 480)]
     assert c.post(f"{BASE}/trips/O3/extra", json={"start_time": "08:35:00"}).status_code == 409
+    # The named bus's driver is told (V5 has no terminal in this city: nothing queued).
+    assert r.json()["command_id"] is None and store.outbox.recent(CommandKind.TEXT) == []
+
+
+def test_the_named_bus_of_an_extra_trip_is_told_when_and_where(
+    client: TestClient, store: Store
+) -> None:
+    r = client.post(f"{BASE}/trips/O3/extra", json={"start_time": "08:40:00", "vehicle_id": "V2"})
+    assert r.status_code == 201, r.text
+    (command,) = store.outbox.recent(CommandKind.TEXT)
+    assert r.json()["command_id"] == command.command_id and command.phone == PHONES["V2"]
+    text = str(command.payload["text"])
+    assert "加班车" in text and "08:40" in text
+    assert text.endswith("由中央大街发车")  # O3's first stop, A1
 
 
 def test_a_bus_running_an_extra_trip_carries_its_predictions(
@@ -307,6 +321,10 @@ def test_hold_tells_the_driver_and_swap_names_the_block(client: TestClient, stor
     assert held["V1"] is True and held["V2"] is False
     swap = client.post(f"{BASE}/vehicles/V1/swap", json={"to_vehicle_id": "V3"})
     assert swap.status_code == 201 and swap.json()["change"]["trip_id"] == "O2"
+    newest = reversed(store.outbox.recent(CommandKind.TEXT))  # newest last: it wins
+    told = {c.phone: str(c.payload["text"]) for c in newest}
+    assert "接替V1" in told[PHONES["V3"]] and "V3接替本车" in told[PHONES["V1"]]
+    assert swap.json()["command_id"] is not None
     actions = [e.action for e in store.users.audit_log()[:2]]
     assert actions == ["vehicle_swapped", "vehicle_held"]
 

@@ -119,7 +119,9 @@ class ChangeOut(BaseModel):
 class MadeOut(BaseModel):
     change: ChangeOut
     command_id: int | None = None
-    """hold: the 0x8300 text queued for the driver (None without outbox or terminal)."""
+    """The 0x8300 text queued for the driver concerned (hold: the held bus; extra trip:
+    the bus named; swap: the bus taking over, the bus it replaces is told too); None
+    without outbox or terminal, or when no bus is named."""
 
 
 class ChangesOut(BaseModel):
@@ -301,7 +303,7 @@ def extra_trip(trip_id: TripPath, body: ExtraIn, caller: SenderDep, request: Req
     """Add a 加班车: a copy of trip `trip_id` starting at `start_time` (HH:MM:SS of
     today's service day), named `<trip>+xHHMM`, optionally run by `vehicle_id`."""
     _store(request)
-    _trip_calls(request, trip_id)
+    calls = _trip_calls(request, trip_id)
     try:
         start = parse_time_s(body.start_time)
     except ValueError as exc:
@@ -314,7 +316,25 @@ def extra_trip(trip_id: TripPath, body: ExtraIn, caller: SenderDep, request: Req
         request, caller, ChangeKind.EXTRA, body.note, trip_id=trip_id, start_time_s=start,
         new_trip_id=extra_trip_id(trip_id, start), vehicle_id=body.vehicle_id,
     )  # fmt: skip
-    return MadeOut(change=_out(_make(request, caller, change)))
+    stored = _make(request, caller, change)
+    command_id = None
+    if body.vehicle_id is not None:
+        first = calls[0]
+        hhmm = f"{int(start // 3600) % 24:02d}:{int(start % 3600 // 60):02d}"
+        line, stop = _line(request, first.route_id), _stop(request, first.stop_id)
+        text = f"调度指令：加开{line}加班车，{hhmm}由{stop}发车"
+        command_id = _tell_driver(request, caller, body.vehicle_id, text)
+    return MadeOut(change=_out(stored), command_id=command_id)
+
+
+def _line(request: Request, route_id: str | None) -> str:
+    names = request.app.state.network_cache.finder().route_names
+    return str(names.get(route_id, route_id or ""))
+
+
+def _stop(request: Request, stop_id: str) -> str:
+    station = request.app.state.network_cache.finder().station_of(stop_id)
+    return stop_id if station is None else str(station.name)
 
 
 @router.post("/vehicles/{vehicle_id}/hold", status_code=201, responses=_RESPONSES)
@@ -388,7 +408,13 @@ def swap_vehicle(
         request, caller, ChangeKind.SWAP, body.note, vehicle_id=vehicle_id, trip_id=trip_id,
         to_vehicle_id=body.to_vehicle_id, block_id=None if trip is None else trip.block_id,
     )  # fmt: skip
-    return MadeOut(change=_out(_make(request, caller, change)))
+    stored = _make(request, caller, change)
+    line = _line(request, None if trip is None else trip.route_id)
+    command_id = _tell_driver(
+        request, caller, body.to_vehicle_id, f"调度指令：请接替{vehicle_id}运营{line}"
+    )
+    _tell_driver(request, caller, vehicle_id, f"调度指令：{body.to_vehicle_id}接替本车运营{line}")
+    return MadeOut(change=_out(stored), command_id=command_id)
 
 
 @router.get("/trip-changes")
