@@ -10,10 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+import pytest
+
 from busbrain.domain.events import StopVisited
 from busbrain.domain.tripchanges import ChangeKind, TripChange, extra_trip_id
 from busbrain.realtime.fixes import Fix
 from busbrain.realtime.live import LiveProcessor, service_date_of
+from busbrain.realtime.predict import LAYOVER_MIN_S
 from tests.realtime.handmade import Motion, Path, sample
 from tests.realtime.test_tracker import EAST, EVERY_STOP, LINE_D, START, two_way_line
 
@@ -354,3 +357,37 @@ def test_a_hold_ends_once_the_bus_has_left_the_hold_stop() -> None:
     more = sample("bus", EAST, m, START + 40.0, START + 120.0)  # it leaves S1 anyway
     assert ("D0", "S1/0") in _visits(p, more)
     assert _predicted(p, "bus", more[-1].t)["E"] < HOLD_END
+
+
+def test_a_hold_delays_the_blocks_next_trip_by_what_the_layover_cannot_absorb() -> None:
+    """D0 then "back" on block K, back due to leave E 60 s after D0's planned arrival:
+    the hold at S3 makes D0 end later, and back's predictions move as much later as the
+    predictor's layover rule says (at least LAYOVER_MIN_S after arriving, never early)."""
+    m = Motion(START, EVERY_STOP)
+    b = two_way_line()
+    d0 = m.schedule(LINE_D, late=30.0)
+    b.trip("D0", "P0", d0, block_id="K")
+    leave = d0[-1][0] + 60.0
+    b.trip("back", "P1", [(leave + 300.0 * i, leave + 300.0 * i) for i in range(5)], block_id="K")
+    rt = b.build()
+    p = LiveProcessor(lambda day: rt, TZ, planned_block={"bus": "K"})
+    fixes = sample("bus", EAST, m, START - 60.0, m.arrivals[-1] + 60.0)
+    first = [f for f in fixes if f.t <= START + 100.0]
+    _visits(p, first)
+    back = rt.trip_index["back"]
+
+    def ahead() -> tuple[float, list[float]]:
+        preds = p.vehicles["bus"].predictions
+        end = next(float(x.times[-1]) for x in preds if x.trip == rt.trip_index["D0"])
+        return end, [float(t) for x in preds if x.trip == back for t in x.times]
+
+    end0, back0 = ahead()
+    assert back0  # the block's next trip is predicted
+    p.apply_changes(DAY, [_hold("S3/0", HOLD_END)])
+    _visits(p, [f for f in fixes if START + 100.0 < f.t <= START + 110.0])
+    end1, back1 = ahead()
+    assert end1 > end0 + 200.0  # the held trip ends later
+    want = max(end1 + LAYOVER_MIN_S, leave) - max(end0 + LAYOVER_MIN_S, leave)
+    assert [b1 - b0 for b0, b1 in zip(back0, back1, strict=True)] == pytest.approx(
+        [want] * len(back0), abs=15.0
+    )

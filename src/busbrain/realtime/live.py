@@ -35,7 +35,7 @@ from busbrain.domain.live import LiveSnapshot, StopPrediction, StopStatus, Vehic
 from busbrain.domain.tripchanges import ChangeKind, TripChange
 from busbrain.realtime.fixes import Fix
 from busbrain.realtime.intake import SKEW_MIN_S, admit
-from busbrain.realtime.predict import Prediction, PredictionRow, SegmentPredictor
+from busbrain.realtime.predict import LAYOVER_MIN_S, Prediction, PredictionRow, SegmentPredictor
 from busbrain.realtime.quality import QualityCounters, QualityState
 from busbrain.realtime.rtnet import RtNetwork
 from busbrain.realtime.stopevents import ZONE_M
@@ -434,10 +434,17 @@ class LiveProcessor:
         after it (the predictor knows only the bus's movement): each trip's calls
         outside its short-turn range dropped (区间车), and on the held bus's trip the
         calls after the hold stop shifted so that the bus leaves it no earlier than the
-        hold's end (滞站; the arrival there stands, the departure is `_live`'s)."""
+        hold's end (滞站; the arrival there stands, the departure is `_live`'s), and the
+        block's next trip after it as much later as the longer trip leaves it less
+        layover (the predictor's rule: at least `LAYOVER_MIN_S`, never before its time)."""
         hold = self._hold_of(v, rt, ctx)
+        ends: dict[str, tuple[float, float]] = {}
+        """Per method: when the held trip was predicted to end, and how much later it does."""
+        after = None if hold is None else rt.next_in_block.get(hold.trip)
         out: list[Prediction] = []
         for p in made:
+            end = float(p.times[-1]) if len(p.times) else p.made_at
+            ends_late = hold is not None and hold.k < p.k0 + len(p.times) - 1
             first, last = served_calls(ctx, p.trip)
             lo, hi = max(first - p.k0, 0), max(last + 1 - p.k0, 0)
             if hi <= lo:
@@ -448,10 +455,17 @@ class LiveProcessor:
                 i = hold.k - p.k0  # -1: the hold stop is the trip's first, not predicted
                 at = float(p.times[i]) if i >= 0 else p.made_at
                 shift = max(hold.until - at, 0.0)
+                ends[p.method] = (end, shift if ends_late else 0.0)
                 if shift > 0 and i + 1 < len(p.times):
                     times = p.times.copy()
                     times[i + 1 :] += shift
                     p = dataclasses.replace(p, times=times)
+            elif p.trip == after and p.method in ends and p.method != "schedule":
+                was, shift = ends[p.method]
+                dep0 = float(rt.net.trips[p.trip].departure_s[0])
+                delta = max(was + shift + LAYOVER_MIN_S, dep0) - max(was + LAYOVER_MIN_S, dep0)
+                if delta > 0:
+                    p = dataclasses.replace(p, times=p.times + delta)
             out.append(p)
         return out
 
