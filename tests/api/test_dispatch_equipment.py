@@ -4,7 +4,8 @@ truth (times relative to the app's clock, 08:30 in Jinzhou):
 - V1 (line R1, depot 一车队) reports every 10 s: healthy;
 - V2 (R1, 一车队) went silent 5 min ago on its trip: the alarm, and R1 is 1 of 2 online;
 - V3 (R2, 二车队) reports by a clock 120 s behind: clock skew;
-- V4 (二车队) is parked, reporting, not in service.
+- V4 (二车队) is parked, reporting, not in service; its camera broke 8 min ago (alarm
+  word bit 11 in its fixes since): a device fault.
 
 Every role reads the module (read:equipment), so there is no 403 to test; 401 without a
 session, 422 for an unknown problem, 503 on an app without the equipment state."""
@@ -22,6 +23,7 @@ from busbrain.access.roles import Role
 from busbrain.api import create_app
 from busbrain.domain.events import VehicleLocation
 from busbrain.oversight.equipment import Equipment
+from busbrain.protocol.jt808.messages.location_flags import AlarmFlag
 from busbrain.wiring import Store, open_store
 from tests.api.dispatch_helpers import (
     BASE,
@@ -41,6 +43,7 @@ FLEET = {  # vehicle: (phone, depot, route, trip, last report s before now, cloc
     "V3": ("13900000003", "二车队", "R2", "T3", 0, 120),
     "V4": ("13900000004", "二车队", None, None, 0, 0),
 }
+FAULTS = {"V4": (int(AlarmFlag.CAMERA_FAULT), 480)}  # vehicle: (alarm bits, since s before now)
 ROLES = {"diaodu": Role.DISPATCHER, "anquan": Role.SAFETY, "jingli": Role.MANAGER}
 
 
@@ -52,6 +55,7 @@ def fleet() -> Equipment:
             if after > -silent_s:
                 break
             received = START + dt.timedelta(seconds=after)
+            bits, since_s = FAULTS.get(vid, (0, 0))
             eq.observe(
                 VehicleLocation(
                     phone=phone,
@@ -63,6 +67,7 @@ def fleet() -> Equipment:
                     heading_deg=0.0,
                     altitude_m=20.0,
                     received_utc=received,
+                    alarm_bits=bits if after >= -since_s else 0,
                     status_bits=0b11,
                     extra={"gnss_satellites": 11},
                 ),
@@ -132,6 +137,11 @@ def test_the_summary_has_the_online_rates_and_problems(client: TestClient) -> No
     assert (depots["二车队"]["terminals"], depots["二车队"]["in_service"]) == (2, 1)
     assert body["problems"]["silent"] == 1 and body["problems"]["clock_skew"] == 1
     assert body["problems"]["jumps"] == 0 and body["problems"]["counter_silent"] == 0
+    assert body["problems"]["device_fault"] == 1
+    assert body["faults"]["camera_fault"] == 1 and body["faults"]["power_lost"] == 0
+    assert body["fault_labels"]["camera_fault"] == {"zh": "摄像头故障", "en": "Camera fault"}
+    assert (depots["一车队"]["device_faults"], depots["二车队"]["device_faults"]) == (0, 1)
+    assert lines["R2"]["device_faults"] == 0 and totals["device_faults"] == 1
     assert body["alarms"] == 1
     assert body["rules"]["silent_in_service_s"] == 180.0
     assert body["service_day"] == "2026-12-01"
@@ -148,6 +158,18 @@ def test_terminals_by_problem_and_line(client: TestClient) -> None:
     assert rows["V1"]["invalid_fix_pct"] == 0.0 and rows["V1"]["satellites"] == 11
     assert rows["V1"]["plate"] == "辽GV1" and rows["V1"]["depot"] == "一车队"
     assert rows["V4"]["in_service"] is False and rows["V4"]["trip_id"] is None
+    assert rows["V4"]["problems"] == ["device_fault"]
+    assert rows["V4"]["faults"] == [
+        {
+            "code": "camera_fault",
+            "label_zh": "摄像头故障",
+            "label_en": "Camera fault",
+            "since_utc": "2026-12-01T00:22:00+00:00",
+        }
+    ]
+    assert rows["V1"]["faults"] == [] and rows["V3"]["faults"] == []
+    broken = client.get(f"{BASE}/equipment/terminals?problem=device_fault").json()
+    assert [r["vehicle_id"] for r in broken["terminals"]] == ["V4"]
     skewed = client.get(f"{BASE}/equipment/terminals?problem=clock_skew").json()
     assert [r["vehicle_id"] for r in skewed["terminals"]] == ["V3"]
     on_r1 = client.get(f"{BASE}/equipment/terminals?route_id=R1").json()
@@ -168,7 +190,9 @@ def test_terminals_as_csv(client: TestClient) -> None:
     assert len(lines) == 5
     v2 = next(ln for ln in lines if ln.startswith("V2,"))
     assert ",一车队,R1,R1,O2,True,True,2026-12-01 08:25:00,300," in v2
-    assert v2.endswith(",silent")
+    assert v2.endswith(",,,silent")  # no device fault: faults and faults_since empty
+    v4 = next(ln for ln in lines if ln.startswith("V4,"))
+    assert v4.endswith(",camera_fault,2026-12-01 08:22:00,device_fault")
 
 
 def test_the_alarms_are_the_buses_silent_in_service(client: TestClient) -> None:

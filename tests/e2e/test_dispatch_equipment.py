@@ -2,7 +2,8 @@
 fleet of known truth (tests/api/test_dispatch_equipment.py): the bus silent in service
 listed as the alarm, the online rates as cards and bars (line R1 50 %, R2 100 %), the
 problems as bars that filter the terminal table, the CSV link following the filter;
-中/EN switches the page's own words."""
+the parked bus's camera fault in its row (Chinese, then English) and under the problem
+device_fault; 中/EN switches the page's own words."""
 
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ def test_a_safety_officer_reads_the_equipment_health(server: LiveServer, browser
     assert len(alarms) == 1 and "辽GV2" in alarms[0] and "5 分钟" in alarms[0]
     cards = page.evaluate("document.getElementById('eq-cards').textContent")
     assert "运营车辆在线率66.7%2/3" in cards and "失联报警1" in cards
+    assert "设备故障车辆1" in cards
     bars = page.evaluate(
         "[...document.querySelectorAll('#eq-lines .eq-bar-now')].map(b => b.dataset.value)"
     )
@@ -63,11 +65,19 @@ def test_a_safety_officer_reads_the_equipment_health(server: LiveServer, browser
         "[...document.querySelectorAll('#eq-depots .eq-chart-row')].map(r => r.dataset.key)"
     )
     assert depots == ["一车队", "二车队"]
+    faulty = page.evaluate(
+        "document.querySelector('#eq-depots .eq-chart-row[data-key=\"二车队\"]').textContent"
+    )
+    assert "设备故障 1 台" in faulty
     rows = page.evaluate(
         "[...document.querySelectorAll('#eq-terminals tr[data-vehicle]')]"
         ".map(r => r.dataset.vehicle)"
     )
     assert rows[:2] == ["V2", "V3"] and sorted(rows) == ["V1", "V2", "V3", "V4"]
+    v4 = page.evaluate(
+        "document.querySelector('#eq-terminals tr[data-vehicle=\"V4\"]').textContent"
+    )
+    assert "摄像头故障（08:22:00 起）" in v4 and "设备故障" in v4
     _shot(page, "equipment")
     page.click_on("#eq-problems button[data-problem='clock_skew']")
     page.wait_for("document.querySelectorAll('#eq-terminals tr[data-vehicle]').length === 1")
@@ -79,4 +89,12 @@ def test_a_safety_officer_reads_the_equipment_health(server: LiveServer, browser
     page.click_on("#console button[data-lang='en']")
     page.wait_for("document.querySelector('#page h2').textContent === 'Equipment'")
     page.wait_for("document.getElementById('eq-terminals').textContent.includes('+120 s')")
+    page.click_on("#eq-problems button[data-problem='device_fault']")
+    page.wait_for(
+        "document.querySelectorAll('#eq-terminals tr[data-vehicle]').length === 1"
+        " && document.querySelector('#eq-terminals tr[data-vehicle]').dataset.vehicle === 'V4'"
+    )
+    row = page.evaluate("document.querySelector('#eq-terminals tr[data-vehicle]').textContent")
+    assert "Camera fault (since 08:22:00)" in row and "Device fault" in row
+    assert page.evaluate("document.getElementById('eq-problem').value") == "device_fault"
     assert _script_errors(page) == []

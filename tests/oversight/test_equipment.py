@@ -1,6 +1,7 @@
 """设备监管's rules on hand-made events with known truth: a jump, a stuck fix, a clock
 120 s behind, a passenger counter silent 40 min, a terminal silent 5 min on a trip, the
-online rate of a line and a depot, fix and satellite shares, sessions and card readers."""
+online rate of a line and a depot, fix and satellite shares, sessions and card readers,
+device faults from the alarm word (rising, staying, clearing; blind-area reports ignored)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ from busbrain.domain.events import (
 )
 from busbrain.oversight.equipment import (
     CARD_LAG_S,
+    DEVICE_FAULT_MASK,
+    DEVICE_FAULTS,
     Equipment,
     Problem,
     TerminalHealth,
     service_day,
 )
+from busbrain.protocol.jt808.messages.location_flags import AlarmFlag
 
 T0 = dt.datetime(2026, 12, 1, 0, 30, tzinfo=dt.UTC)  # 08:30 in Jinzhou
 U0 = T0.timestamp()
@@ -37,6 +41,7 @@ def loc(
     sats: int | None = 12,
     blind: bool = False,
     received_after_s: float | None = None,
+    alarm: int = 0,
 ) -> VehicleLocation:
     """A fix of bus `vid` `after_s` after T0 by the platform's clock, `north_m` north of
     the start; its terminal's clock is `skew_s` behind (received − device = skew_s)."""
@@ -51,6 +56,7 @@ def loc(
         heading_deg=0.0,
         altitude_m=20.0,
         received_utc=received,
+        alarm_bits=alarm,
         status_bits=0b11 if valid else 0b01,
         blind_area=blind,
         extra={} if sats is None else {"gnss_satellites": sats},
@@ -275,3 +281,93 @@ def test_card_reader_silent_after_an_hour_of_settled_service() -> None:
     assert Problem.CARD_SILENT in got["V2"].problems
     assert got["V3"].unticketed_service_s == 1200
     assert Problem.CARD_SILENT not in got["V3"].problems
+
+
+CAMERA, ANTENNA = int(AlarmFlag.CAMERA_FAULT), int(AlarmFlag.GNSS_ANTENNA_DISCONNECTED)
+
+
+def test_the_fault_table_is_the_protocols() -> None:
+    """The pure module keeps its own copy of the bits; the codes are the gateway's alarm
+    kinds (the AlarmFlag names in lower case)."""
+    for f in DEVICE_FAULTS:
+        flag = AlarmFlag(1 << f.bit)
+        assert f.code == (flag.name or "").lower()
+    wanted = (
+        AlarmFlag.GNSS_MODULE_FAULT
+        | AlarmFlag.GNSS_ANTENNA_DISCONNECTED
+        | AlarmFlag.GNSS_ANTENNA_SHORT_CIRCUIT
+        | AlarmFlag.POWER_UNDER_VOLTAGE
+        | AlarmFlag.POWER_LOST
+        | AlarmFlag.DISPLAY_FAULT
+        | AlarmFlag.TTS_FAULT
+        | AlarmFlag.CAMERA_FAULT
+        | AlarmFlag.IC_CARD_MODULE_FAULT
+        | AlarmFlag.VSS_FAULT
+    )
+    assert int(wanted) == DEVICE_FAULT_MASK
+
+
+def test_a_fault_bit_rises_stays_and_clears() -> None:
+    eq = Equipment()
+    fixes = []
+    for t in range(0, 201, 10):  # camera broken from 30 s to 80 s, again from 150 s
+        bits = int(AlarmFlag.OVERSPEED) if t == 40 else 0  # not a device fault
+        if 30 <= t < 90 or t >= 150:
+            bits |= CAMERA
+        if 60 <= t < 90:
+            bits |= ANTENNA
+        fixes.append(loc("V1", t, north_m=10.0 * t, speed=36.0, alarm=bits))
+    feed(eq, fixes[:3])  # up to 20 s: no fault
+    assert health(eq, 21)["V1"].faults == () and health(eq, 21)["V1"].problems == ()
+    feed(eq, fixes[3:8])  # 30-70 s
+    got = health(eq, 71)["V1"]
+    assert got.faults == ("gnss_antenna_disconnected", "camera_fault")  # in bit order
+    assert got.faults_since_unix == (U0 + 60, U0 + 30)  # the camera since its first fix
+    assert got.problems == (Problem.DEVICE_FAULT,)
+    feed(eq, fixes[8:9])  # 80 s: both still set, since unchanged
+    got = health(eq, 81)["V1"]
+    assert got.faults_since_unix == (U0 + 60, U0 + 30)
+    feed(eq, fixes[9:10])  # 90 s: both cleared
+    assert health(eq, 91)["V1"].faults == ()
+    assert health(eq, 91)["V1"].problems == ()
+    feed(eq, fixes[10:])  # again from 150 s: a new spell, a new since
+    got = health(eq, 201)["V1"]
+    assert (got.faults, got.faults_since_unix) == (("camera_fault",), (U0 + 150,))
+
+
+def test_faults_come_from_live_fixes_in_device_order() -> None:
+    eq = Equipment()
+    feed(eq, moving("V1", 0, 100))  # no fault
+    feed(eq, moving("V2", 0, 100, alarm=CAMERA))  # camera broken all along
+    # catch-up reports are old: a fault in them is not a fault now, nor is a clear word
+    feed(eq, [loc("V1", -500, blind=True, alarm=ANTENNA, received_after_s=105)])
+    feed(eq, [loc("V2", -500, blind=True, received_after_s=105)])
+    # a live report older than the latest (sent out of order) changes nothing either
+    feed(eq, [loc("V1", 95, north_m=950, alarm=CAMERA, received_after_s=106)])
+    got = health(eq, 110)
+    assert got["V1"].faults == () and Problem.DEVICE_FAULT not in got["V1"].problems
+    assert got["V2"].faults == ("camera_fault",) and got["V2"].faults_since_unix == (U0,)
+
+
+def test_device_faults_filter_and_count_per_group() -> None:
+    eq = Equipment()
+    feed(eq, moving("V1", 0, 100, alarm=CAMERA))  # on a trip, camera broken
+    feed(eq, moving("V2", 0, 100))  # on a trip, healthy
+    feed(eq, moving("V3", 0, 100, alarm=CAMERA | ANTENNA))  # parked: still a fault
+    eq.note_registry(
+        {
+            "13900000001": ("一车队", None),
+            "13900000002": ("一车队", None),
+            "13900000003": ("二车队", None),
+        }
+    )
+    eq.note_service([("V1", "R1", "O1"), ("V2", "R1", "O2"), ("V3", None, None)], U0 + 100)
+    report = eq.report(U0 + 100)
+    broken = [r.vehicle_id for r in report.terminals if Problem.DEVICE_FAULT in r.problems]
+    assert broken == ["V1", "V3"]
+    assert report.problems[Problem.DEVICE_FAULT] == 2
+    assert report.faults["camera_fault"] == 2 and report.faults["gnss_antenna_disconnected"] == 1
+    assert report.faults["vss_fault"] == 0
+    assert {g.key: g.device_faults for g in report.lines} == {"R1": 1}
+    assert {g.key: g.device_faults for g in report.depots} == {"一车队": 1, "二车队": 1}
+    assert report.totals.device_faults == 2

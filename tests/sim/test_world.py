@@ -11,7 +11,9 @@ import polars as pl
 import pytest
 
 from busbrain.domain.daynet import DayNetwork
+from busbrain.protocol.jt808.messages.location_flags import AlarmFlag
 from busbrain.sim.scenario import FaultRates, Scenario
+from busbrain.sim.terminals import location_at
 from busbrain.sim.truth import rides_frame, visits_frame, write_outputs
 from busbrain.sim.world import World, simulate_world
 from tests.sim.conftest import DAY
@@ -156,11 +158,12 @@ def test_a_perfect_fleet_reports_exactly_the_truth(small_net: DayNetwork, day_st
     for obs in w.observed[:5]:
         assert not obs.gaps and obs.clock_skew_s == 0
         assert (obs.delivery == 0).all() and (obs.fix == 1).all()
+        assert (obs.device_faults == 0).all()
         lat, lon = w.net.frame.to_latlon(obs.track.x, obs.track.y)
         assert np.allclose(obs.lat, lat) and np.allclose(obs.lon, lon)
 
 
-def test_heavy_faults_lose_links_skew_clocks_and_duplicate(
+def test_heavy_faults_lose_links_skew_clocks_duplicate_and_break_devices(
     small_net: DayNetwork, day_start: float
 ) -> None:
     sc = Scenario(DAY, seed=5, demand=0.2, faults=FaultRates().scaled(3.0))
@@ -170,6 +173,15 @@ def test_heavy_faults_lose_links_skew_clocks_and_duplicate(
     assert sum(int(o.duplicate.sum()) for o in w.observed) > 0
     assert any((o.fix == 0).any() for o in w.observed)
     assert any((o.delivery == 1).any() for o in w.observed)
+    camera, antenna = int(AlarmFlag.CAMERA_FAULT), int(AlarmFlag.GNSS_ANTENNA_DISCONNECTED)
+    assert any((o.device_faults & camera).any() for o in w.observed)
+    assert any((o.device_faults & antenna).any() for o in w.observed)
+    for o in w.observed:  # the antenna is cut only while there is no fix
+        assert (o.fix[(o.device_faults & antenna) != 0] == 0).all()
+    k, o = next((k, o) for k, o in enumerate(w.observed) if (o.device_faults & camera).any())
+    i = int(np.flatnonzero(o.device_faults & camera)[0])
+    loc = location_at(o, w.terminals[k], w.day_start_unix, sc.speed_limit_kmh, i)
+    assert loc.alarm_flags & camera
 
 
 def test_more_demand_means_more_riders_and_longer_dwells(

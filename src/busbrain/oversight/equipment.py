@@ -33,6 +33,14 @@ Definitions (thresholds are the constants below, each with its reason):
 - **Card reader silent**: fare taps arrive late, in batches; a bus with at least
   `CARD_MIN_SERVICE_S` of service time, older than `CARD_LAG_S`, since its last stored
   tap (or in the last day, when it has none) has a card reader that records nothing.
+- **Device faults**: the fault bits (`DEVICE_FAULTS`: GNSS module and antenna, main
+  power, display, TTS, camera, IC card module, VSS) set in the JT/T 808 alarm word of the
+  terminal's latest live fix (by device time; blind-area catch-up reports are old and
+  do not count), whether the bus is in service or not. A fault's **since** is the
+  platform time of the first live fix seen with its bit set in the current run of fixes
+  that have it set (after a restart: the first such fix this server heard); a fix with
+  the bit clear ends the fault. The gateway raises the same bits as alarms of the same
+  names (kind = the code) in 安全监管's queue.
 - **Silent in service** (the module's alarm): in service and no report for more than
   `SILENT_IN_SERVICE_S`.
 """
@@ -117,6 +125,40 @@ before), as on the live side."""
 CHINA: Final = dt.timezone(dt.timedelta(hours=8))
 
 
+@dataclass(frozen=True, slots=True)
+class DeviceFault:
+    """A device-fault bit of the JT/T 808 0x0200 alarm word (table 24 of the standard)."""
+
+    bit: int
+    code: str
+    """The gateway's alarm kind for the bit (the protocol's AlarmFlag name, lower case)."""
+    label_zh: str
+    label_en: str
+
+
+DEVICE_FAULTS: Final = (
+    DeviceFault(4, "gnss_module_fault", "GNSS模块故障", "GNSS module fault"),
+    DeviceFault(
+        5, "gnss_antenna_disconnected", "GNSS天线未接或被剪断", "GNSS antenna disconnected or cut"
+    ),
+    DeviceFault(6, "gnss_antenna_short_circuit", "GNSS天线短路", "GNSS antenna short circuit"),
+    DeviceFault(7, "power_under_voltage", "终端主电源欠压", "Main power under-voltage"),
+    DeviceFault(8, "power_lost", "终端主电源掉电", "Main power lost"),
+    DeviceFault(9, "display_fault", "终端LCD或显示器故障", "LCD or display fault"),
+    DeviceFault(10, "tts_fault", "TTS模块故障", "TTS module fault"),
+    DeviceFault(11, "camera_fault", "摄像头故障", "Camera fault"),
+    DeviceFault(
+        12, "ic_card_module_fault", "道路运输证IC卡模块故障", "Road transport IC card module fault"
+    ),
+    DeviceFault(24, "vss_fault", "车辆VSS故障", "VSS (speed sensor) fault"),
+)
+"""The alarm word's bits that say a part of the terminal is broken, in bit order. The
+bits are the protocol's (busbrain.protocol.jt808 AlarmFlag; a test keeps the two in
+step): this pure module does not import the protocol package."""
+DEVICE_FAULT_MASK: Final = sum(1 << f.bit for f in DEVICE_FAULTS)
+FAULT_BY_CODE: Final = {f.code: f for f in DEVICE_FAULTS}
+
+
 class Problem(StrEnum):
     """What can be wrong with a bus's equipment (the `problem` filter's values)."""
 
@@ -129,6 +171,7 @@ class Problem(StrEnum):
     CLOCK_SKEW = "clock_skew"  # |median skew| > CLOCK_SKEW_LIMIT_S
     COUNTER_SILENT = "counter_silent"  # passenger counter silent in service
     CARD_SILENT = "card_silent"  # card reader stored no tap over an hour of service
+    DEVICE_FAULT = "device_fault"  # a device-fault bit set in the latest live fix
 
 
 _INVALID, _LOW_SAT, _HAS_SAT, _JUMP, _STUCK = 1, 2, 4, 8, 16
@@ -169,6 +212,27 @@ class DeviceState:
     spans: list[list[float]] = field(default_factory=list)
     """Service time as [start, end] spans (unix s), from the live picture's samples."""
     last_tap: float | None = None
+    fault_t: float | None = None
+    """Device time of the live fix whose alarm word gave the faults (unix s)."""
+    fault_bits: int = 0
+    """Its device-fault bits (DEVICE_FAULT_MASK of the alarm word)."""
+    fault_since: dict[int, float] = field(default_factory=dict)
+    """Platform time each set fault bit was first seen set in its current run, by bit."""
+
+    def note_faults(self, e: VehicleLocation, at: float) -> None:
+        """The device faults of a live fix received at `at` (a fix older, by device
+        time, than the one the faults came from is out of order and changes nothing)."""
+        t = e.ts_utc.timestamp()
+        if self.fault_t is not None and t <= self.fault_t:
+            return
+        self.fault_t = t
+        bits = e.alarm_bits & DEVICE_FAULT_MASK
+        for f in DEVICE_FAULTS:
+            if bits >> f.bit & 1:
+                self.fault_since.setdefault(f.bit, at)
+            else:
+                self.fault_since.pop(f.bit, None)
+        self.fault_bits = bits
 
     def add_flags(self, flags: int) -> None:
         """One live fix into the quality window (the oldest falls out)."""
@@ -240,6 +304,10 @@ class TerminalHealth:
     unticketed_service_s: float | None
     """Settled service time since the last stored tap (None: taps not checked)."""
     problems: tuple[Problem, ...]
+    faults: tuple[str, ...]
+    """Codes of the device faults set now (DEVICE_FAULTS order)."""
+    faults_since_unix: tuple[float, ...]
+    """When each of `faults` began (platform time), in the same order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +321,8 @@ class GroupRate:
     online: int
     day_samples: int
     day_reporting: int
+    device_faults: int
+    """Its buses whose terminal has a device fault now."""
 
     @property
     def rate(self) -> float | None:
@@ -293,6 +363,8 @@ class EquipmentReport:
     alarms: tuple[SilentAlarm, ...]
     problems: Mapping[Problem, int]
     taps_checked_unix: float | None
+    faults: Mapping[str, int]
+    """Terminals with each device fault now, by code (every code, DEVICE_FAULTS order)."""
 
 
 def _share(n: int, of: int) -> float | None:
@@ -362,6 +434,7 @@ class Equipment:
             s.jumps_total += bool(flags & _JUMP)
             s.stuck_total += bool(flags & _STUCK)
             s.skews.append(at - event.ts_utc.timestamp())
+            s.note_faults(event, at)
             return True
         if isinstance(event, PassengerCount):
             s = self._state(event.phone, event.vehicle, at)
@@ -491,6 +564,9 @@ class Equipment:
             problems.append(Problem.COUNTER_SILENT)
         if unticketed is not None and unticketed >= CARD_MIN_SERVICE_S:
             problems.append(Problem.CARD_SILENT)
+        faults = [f for f in DEVICE_FAULTS if s.fault_bits >> f.bit & 1]
+        if faults:
+            problems.append(Problem.DEVICE_FAULT)
         return TerminalHealth(
             phone=s.phone,
             vehicle_id=s.vehicle_id,
@@ -514,6 +590,8 @@ class Equipment:
             last_tap_unix=s.last_tap,
             unticketed_service_s=unticketed,
             problems=tuple(problems),
+            faults=tuple(f.code for f in faults),
+            faults_since_unix=tuple(s.fault_since[f.bit] for f in faults),
         )
 
     def _groups(self, rows: list[TerminalHealth], kind: str, key: str) -> tuple[GroupRate, ...]:
@@ -544,6 +622,7 @@ class Equipment:
             online=sum(r.online for r in rows),
             day_samples=samples,
             day_reporting=reporting,
+            device_faults=sum(bool(r.faults) for r in rows),
         )
 
     # --- readers -------------------------------------------------------------------
@@ -566,9 +645,12 @@ class Equipment:
             finally:
                 self._tally = saved
             problems = dict.fromkeys(Problem, 0)
+            faults = dict.fromkeys((f.code for f in DEVICE_FAULTS), 0)
             for r in rows:
                 for p in r.problems:
                     problems[p] += 1
+                for code in r.faults:
+                    faults[code] += 1
             alarms = tuple(
                 sorted(
                     (
@@ -598,6 +680,7 @@ class Equipment:
                 alarms=alarms,
                 problems=problems,
                 taps_checked_unix=self._taps_checked,
+                faults=faults,
             )
             self._cached = report
             return report

@@ -32,11 +32,17 @@ class FaultRates:
     """Share of reports sent after the one that follows them."""
     skewed_clock_share: float = 0.10
     """Share of terminals whose clock is off (by seconds, a few by minutes)."""
+    camera_fault_share: float = 0.08
+    """Share of terminals whose camera fails for a spell of the day (1-4 h): the alarm
+    word's camera-fault bit is set in their reports meanwhile."""
+    antenna_cut_share: float = 0.2
+    """Share of the spells without a fix that are the GNSS antenna disconnected (the
+    alarm word's antenna bit set through the spell) rather than the sky."""
 
     @classmethod
     def none(cls) -> FaultRates:
         """A perfect fleet: exact positions, no losses (for tests and baselines)."""
-        return cls(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        return cls(*(0.0 for _ in cls.__slots__))
 
     def scaled(self, factor: float) -> FaultRates:
         """Every rate times `factor` (noise sigma too)."""

@@ -4,9 +4,10 @@ From the bus's true track: sample instants (every N seconds with the ignition on
 minute parked, plus a report at each safety alarm and a 1 Hz burst while braking
 hard), then the faults: GPS noise and outliers, spells without a fix, lost links whose
 reports come later in 0x0704 blind-area batches, power losses whose reports are gone,
-duplicated and swapped reports, skewed clocks. `script` turns that into the timed
-actions the players send. Times are seconds after the service day's start unless
-named unix.
+duplicated and swapped reports, skewed clocks, and device faults in the alarm word (a
+camera broken for a spell, the GNSS antenna cut during some spells without a fix).
+`script` turns that into the timed actions the players send. Times are seconds after the
+service day's start unless named unix.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from busbrain.domain.daynet import F64, Frame
+from busbrain.domain.daynet import F64, I64, Frame
 from busbrain.protocol import jt808 as j
 from busbrain.protocol.jt808.extensions.adas_0x64 import AdasAlarm
 from busbrain.protocol.jt808.extensions.common import AlarmIdentification
@@ -37,6 +38,7 @@ BATCH_MAX = 20
 LINK_DROP_S = (60.0, 420.0)
 OFFLINE_S = (600.0, 2400.0)
 GPS_OUTAGE_S = (30.0, 180.0)
+CAMERA_FAULT_S = (3600.0, 4 * 3600.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,8 @@ class Observed:
     gaps: tuple[tuple[float, float, bool], ...]
     """(start, end, lost?) of each link loss: lost means the terminal lost power."""
     clock_skew_s: float
+    device_faults: I64
+    """Device-fault bits of the alarm word per report (AlarmFlag values, 0 for none)."""
 
 
 def _spells(
@@ -103,9 +107,11 @@ def observe(
     fix = np.ones(n)
     speed = np.maximum(track.speed * 3.6 + (rng.normal(0.0, 0.8, n) if f.gps_sigma_m else 0.0), 0.0)
     speed[track.speed <= 0] = 0.0
+    outages = []  # the reports of each spell without a fix
     for a_, b_ in _spells(rng, day.power_on, day.power_off, f.gps_outage_per_h, GPS_OUTAGE_S):
         inside = np.flatnonzero((all_t >= a_) & (all_t < b_))
         if len(inside) and inside[0] > 0:
+            outages.append(inside)
             last = inside[0] - 1
             x[inside], y[inside] = x[last], y[last]
             fix[inside] = 0.0
@@ -137,6 +143,17 @@ def observe(
         skew = float(rng.choice([-1, 1])) * (
             float(rng.uniform(60, 600)) if rng.random() < 0.2 else float(rng.uniform(1, 30))
         )
+    duplicate = (rng.random(n) < f.duplicate_share).astype(np.float64)
+    swap = (rng.random(n) < f.reorder_share).astype(np.float64)
+    # device faults, drawn last: the draws above stay as they were before there were any
+    device = np.zeros(n, dtype=np.int64)
+    for inside in outages:
+        if rng.random() < f.antenna_cut_share:
+            device[inside] |= int(AlarmFlag.GNSS_ANTENNA_DISCONNECTED)
+    if rng.random() < f.camera_fault_share:
+        a_ = float(rng.uniform(day.power_on, day.power_off))
+        b_ = a_ + float(rng.uniform(*CAMERA_FAULT_S))
+        device[(all_t >= a_) & (all_t < b_)] |= int(AlarmFlag.CAMERA_FAULT)
     return Observed(
         track,
         lat,
@@ -145,8 +162,8 @@ def observe(
         fix,
         all_t + round(skew),
         delivery,
-        (rng.random(n) < f.duplicate_share).astype(np.float64),
-        (rng.random(n) < f.reorder_share).astype(np.float64),
+        duplicate,
+        swap,
         {
             int(np.searchsorted(all_t, round(a.t))): a
             for a in alarms
@@ -154,6 +171,7 @@ def observe(
         },
         tuple(gaps),
         skew,
+        device,
     )
 
 
@@ -225,7 +243,9 @@ def location_at(
     status = (StatusFlag.ACC_ON if track.acc_on[i] else 0) | (
         StatusFlag.POSITIONED if obs.fix[i] else 0
     )
-    alarm_bits = AlarmFlag.OVERSPEED if obs.speed_kmh[i] > limit_kmh + 10 else 0
+    alarm_bits = int(obs.device_faults[i]) | (
+        AlarmFlag.OVERSPEED if obs.speed_kmh[i] > limit_kmh + 10 else 0
+    )
     lat, lon = float(obs.lat[i]), float(obs.lon[i])
     items: tuple[j.AdditionalItem, ...] = (
         j.Mileage(round(float(track.odometer_m[i]) / 1000 + 10_000 + terminal.index * 37, 1)),

@@ -2,10 +2,11 @@
 for roles that read the module (`read:equipment`).
 
 - GET /api/v1/dispatch/equipment/summary — online rate (now and over the service day)
-  per line, per depot and in all, and how many terminals have each problem.
+  per line, per depot and in all, and how many terminals have each problem and each
+  device fault (the JT/T 808 alarm word's fault bits: camera, GNSS antenna, power …).
 - GET /api/v1/dispatch/equipment/terminals?problem=&route_id=&depot=&format= — one row
   per terminal: vehicle, phone, depot, line, online, last report age, GPS quality, clock
-  skew, passenger counter and card reader; `format=csv` as a download.
+  skew, passenger counter, card reader and device faults; `format=csv` as a download.
 - GET /api/v1/dispatch/equipment/alarms — buses in service whose terminal went silent.
 
 The figures come from the equipment state the "equipment" consumer keeps in memory
@@ -84,7 +85,20 @@ def _group(g: GroupRate, names: dict[str, str] | None) -> dict[str, Any]:
         "day_online_rate_pct": _pct(g.day_rate),
         "terminals": g.terminals,
         "online": g.online,
+        "device_faults": g.device_faults,
     }
+
+
+def _faults(r: TerminalHealth) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": code,
+            "label_zh": eq.FAULT_BY_CODE[code].label_zh,
+            "label_en": eq.FAULT_BY_CODE[code].label_en,
+            "since_utc": _iso(since),
+        }
+        for code, since in zip(r.faults, r.faults_since_unix, strict=True)
+    ]
 
 
 def _terminal(r: TerminalHealth, names: dict[str, str]) -> dict[str, Any]:
@@ -111,6 +125,7 @@ def _terminal(r: TerminalHealth, names: dict[str, str]) -> dict[str, Any]:
         "counter_age_s": _secs(r.counter_age_s),
         "last_tap_utc": _iso(r.last_tap_unix),
         "unticketed_service_s": _secs(r.unticketed_service_s),
+        "faults": _faults(r),
         "problems": [p.value for p in r.problems],
     }
 
@@ -152,7 +167,9 @@ def summary(_: ReaderDep, request: Request) -> dict[str, Any]:
     last `reporting_within_s` ÷ buses in service) and over the service day
     (`day_online_rate_pct`, sampled every minute), per line (buses on its trips now), per
     depot and in all; terminals known and online now; how many terminals have each
-    problem; the silent-in-service alarms' count; the rules' thresholds."""
+    problem (`device_fault`: a device-fault bit in the latest live fix's alarm word) and
+    each device fault (`faults`, by code, with `fault_labels` in Chinese and English);
+    the silent-in-service alarms' count; the rules' thresholds."""
     report = _report(request)
     names = _line_names(request)
     lines = sorted(
@@ -167,6 +184,8 @@ def summary(_: ReaderDep, request: Request) -> dict[str, Any]:
         "lines": [_group(g, names) for g in lines],
         "depots": [_group(g, None) for g in report.depots],
         "problems": {p.value: n for p, n in report.problems.items()},
+        "faults": dict(report.faults),
+        "fault_labels": {f.code: {"zh": f.label_zh, "en": f.label_en} for f in eq.DEVICE_FAULTS},
         "alarms": len(report.alarms),
         "taps_checked_utc": _iso(report.taps_checked_unix),
     }
@@ -176,7 +195,7 @@ CSV_COLUMNS = [
     "vehicle_id", "plate", "phone", "depot", "route_id", "line", "trip_id", "in_service",
     "online", "last_report", "last_report_age_s", "fixes", "invalid_fix_pct",
     "low_satellite_pct", "satellites", "jumps", "stuck", "clock_skew_s", "counter_last",
-    "counter_age_s", "last_tap", "unticketed_service_s", "problems",
+    "counter_age_s", "last_tap", "unticketed_service_s", "faults", "faults_since", "problems",
 ]  # fmt: skip
 
 
@@ -200,7 +219,10 @@ def terminals(
     `last_report_age_s`, over its last `quality_window_fixes` live fixes the share
     without a valid fix and with too few satellites, jumps and stuck fixes, the median
     `clock_skew_s` (received − device time: positive, the terminal's clock is behind),
-    the passenger counter's last count and the last stored tap, and `problems`."""
+    the passenger counter's last count and the last stored tap, `faults` (the device
+    faults set in the alarm word of its latest live fix: `code`, `label_zh`, `label_en`,
+    `since_utc` when this server first saw it set), and `problems`. In the CSV, `faults`
+    are the codes and `faults_since` their start times, in the same order."""
     report = _report(request)
     names = _line_names(request)
     rows = [
@@ -218,6 +240,8 @@ def terminals(
             d["last_report"] = local_time(d["last_report_utc"], tz)
             d["counter_last"] = local_time(d["counter_last_utc"], tz)
             d["last_tap"] = local_time(d["last_tap_utc"], tz)
+            d["faults_since"] = "; ".join(local_time(f["since_utc"], tz) for f in d["faults"])
+            d["faults"] = " ".join(f["code"] for f in d["faults"])
             d["problems"] = " ".join(d["problems"])
             csv_rows.append(["" if d[c] is None else d[c] for c in CSV_COLUMNS])
         return csv_download(

@@ -1,19 +1,21 @@
 // 设备监管 (equipment supervision): are the buses' terminals, GPS, passenger counters and
 // card readers working? First the buses silent in service (the alarm), then the online
 // rate of the whole fleet as cards, per line and per depot as bars (now and over the
-// service day), how many terminals have each problem (click one to list them), and the
-// terminals themselves, problems first, filtered by problem and line, downloadable as
-// CSV. Refreshes every 10 s (?refresh=N seconds) without reloading; with a thousand buses
+// service day, with the buses whose terminal reports a device fault), how many terminals
+// have each problem (click one to list them), and the terminals themselves, problems
+// first, with their device faults (camera, GNSS antenna, power … from the JT/T 808 alarm
+// word, labelled by the server in Chinese and English), filtered by problem and line,
+// downloadable as CSV. Refreshes every 10 s (?refresh=N seconds) without reloading; with a thousand buses
 // the table shows the first rows only (the CSV has all), so redrawing stays cheap.
 
 import { call } from './api.js';
 import { h, markReady, refreshSeconds, statusLine, table } from './bits.js';
-import { onLangChange, translator } from '../lang.js';
+import { getLang, onLangChange, translator } from '../lang.js';
 import { localTime } from './text.js';
 
 const API = '/api/v1/dispatch/equipment';
 const MAX_ROWS = 200;
-const PROBLEMS = ['silent', 'offline', 'no_fix', 'low_satellites', 'jumps', 'stuck', 'clock_skew', 'counter_silent', 'card_silent'];
+const PROBLEMS = ['silent', 'offline', 'no_fix', 'low_satellites', 'jumps', 'stuck', 'clock_skew', 'counter_silent', 'card_silent', 'device_fault'];
 
 const t = translator({
   zh: {
@@ -27,6 +29,8 @@ const t = translator({
     inService: '运营中车辆',
     terminals: '终端（在线）',
     silentCount: '失联报警',
+    faultCount: '设备故障车辆',
+    groupFaults: (n) => `设备故障 ${n} 台`,
     of: (a, b) => `${a}/${b}`,
     byLine: '各线路终端在线率',
     byDepot: '各车场终端在线率',
@@ -45,6 +49,7 @@ const t = translator({
       clock_skew: '时钟偏差',
       counter_silent: '客流计数器无数据',
       card_silent: '刷卡机无记录',
+      device_fault: '设备故障',
     },
     terminalsTitle: '终端明细',
     filterProblem: '问题',
@@ -65,6 +70,8 @@ const t = translator({
     colSkew: '时钟偏差',
     colCounter: '计数器',
     colCard: '最后刷卡',
+    colFaults: '设备故障',
+    faultSince: (label, at) => `${label}（${at} 起）`,
     colProblems: '问题',
     colSince: '最后上报时间',
     colSilent: '已失联',
@@ -75,7 +82,7 @@ const t = translator({
     seconds: (s) => `${s > 0 ? '+' : ''}${s} 秒`,
     minutes: (m) => `${m} 分钟`,
     never: '从未',
-    rules: (r) => `在线率：运营中（执行班次）车辆 ${r.reporting_within_s} 秒内有上报的比例。失联：运营中超过 ${r.silent_in_service_s / 60} 分钟无上报。定位质量按最近 ${r.quality_window_fixes} 个定位：无效或卫星少于 ${r.low_satellites} 颗超过 ${r.poor_share_pct}% 即报；漂移：相邻定位推算速度超过 ${r.jump_speed_kmh} km/h；卡死：车速超过 ${r.stuck_speed_kmh} km/h 时坐标不变。时钟偏差（接收 − 终端时间，正数表示终端时钟慢）超过 ±${r.clock_skew_limit_s} 秒。客流计数器：运营中 ${r.counter_silent_s / 60} 分钟无数据。刷卡机：${r.card_lag_s / 3600} 小时前的运营时间里累计 ${r.card_min_service_s / 3600} 小时无刷卡记录。`,
+    rules: (r) => `在线率：运营中（执行班次）车辆 ${r.reporting_within_s} 秒内有上报的比例。失联：运营中超过 ${r.silent_in_service_s / 60} 分钟无上报。定位质量按最近 ${r.quality_window_fixes} 个定位：无效或卫星少于 ${r.low_satellites} 颗超过 ${r.poor_share_pct}% 即报；漂移：相邻定位推算速度超过 ${r.jump_speed_kmh} km/h；卡死：车速超过 ${r.stuck_speed_kmh} km/h 时坐标不变。时钟偏差（接收 − 终端时间，正数表示终端时钟慢）超过 ±${r.clock_skew_limit_s} 秒。客流计数器：运营中 ${r.counter_silent_s / 60} 分钟无数据。刷卡机：${r.card_lag_s / 3600} 小时前的运营时间里累计 ${r.card_min_service_s / 3600} 小时无刷卡记录。设备故障：终端最新实时定位（不含盲区补报）的报警标志中置位的故障位（GNSS 模块、天线，主电源，显示屏，TTS，摄像头，IC 卡模块，VSS），起始时间为平台首次收到该位置位的时间。`,
   },
   en: {
     title: 'Equipment',
@@ -88,6 +95,8 @@ const t = translator({
     inService: 'Buses in service',
     terminals: 'Terminals (online)',
     silentCount: 'Silent alarms',
+    faultCount: 'Buses with a device fault',
+    groupFaults: (n) => `${n} with a device fault`,
     of: (a, b) => `${a}/${b}`,
     byLine: 'Terminal online rate by line',
     byDepot: 'Terminal online rate by depot',
@@ -106,6 +115,7 @@ const t = translator({
       clock_skew: 'Clock skew',
       counter_silent: 'Passenger counter silent',
       card_silent: 'Card reader silent',
+      device_fault: 'Device fault',
     },
     terminalsTitle: 'Terminals',
     filterProblem: 'Problem',
@@ -126,6 +136,8 @@ const t = translator({
     colSkew: 'Clock skew',
     colCounter: 'Counter',
     colCard: 'Last tap',
+    colFaults: 'Device faults',
+    faultSince: (label, at) => `${label} (since ${at})`,
     colProblems: 'Problems',
     colSince: 'Last report at',
     colSilent: 'Silent for',
@@ -136,7 +148,7 @@ const t = translator({
     seconds: (s) => `${s > 0 ? '+' : ''}${s} s`,
     minutes: (m) => `${m} min`,
     never: 'never',
-    rules: (r) => `Online rate: buses in service (on a trip) that reported in the last ${r.reporting_within_s} s. Silent: in service and nothing for over ${r.silent_in_service_s / 60} min. GPS quality over the last ${r.quality_window_fixes} fixes: flagged when over ${r.poor_share_pct}% have no valid fix or fewer than ${r.low_satellites} satellites; jump: implied speed over ${r.jump_speed_kmh} km/h; stuck: same coordinates while moving over ${r.stuck_speed_kmh} km/h. Clock skew (received − terminal time; positive: the terminal's clock is behind) beyond ±${r.clock_skew_limit_s} s. Passenger counter: nothing for ${r.counter_silent_s / 60} min in service. Card reader: ${r.card_min_service_s / 3600} h of service older than ${r.card_lag_s / 3600} h without a stored tap.`,
+    rules: (r) => `Online rate: buses in service (on a trip) that reported in the last ${r.reporting_within_s} s. Silent: in service and nothing for over ${r.silent_in_service_s / 60} min. GPS quality over the last ${r.quality_window_fixes} fixes: flagged when over ${r.poor_share_pct}% have no valid fix or fewer than ${r.low_satellites} satellites; jump: implied speed over ${r.jump_speed_kmh} km/h; stuck: same coordinates while moving over ${r.stuck_speed_kmh} km/h. Clock skew (received − terminal time; positive: the terminal's clock is behind) beyond ±${r.clock_skew_limit_s} s. Passenger counter: nothing for ${r.counter_silent_s / 60} min in service. Card reader: ${r.card_min_service_s / 3600} h of service older than ${r.card_lag_s / 3600} h without a stored tap. Device fault: a fault bit (GNSS module or antenna, main power, display, TTS, camera, IC card module, VSS) set in the alarm word of the terminal's latest live fix (not blind-area catch-up); since: when the platform first got it set.`,
   },
 });
 
@@ -150,6 +162,17 @@ function ago(seconds) {
 
 function hhmm(iso) {
   return iso ? localTime(iso).slice(11, 19) : '—';
+}
+
+// A terminal's device faults, in the page's language, each with when it began.
+function faultList(faults) {
+  if (!faults || !faults.length) return '—';
+  const en = getLang() === 'en';
+  return faults.map((f, i) => h('span', {
+    className: 'eq-fault',
+    dataset: { fault: f.code },
+    title: f.code,
+  }, (i ? (en ? ', ' : '、') : '') + t('faultSince', en ? f.label_en : f.label_zh, hhmm(f.since_utc))));
 }
 
 // Two bars per line or depot (online now, online over the day), 0–100 %, with the value
@@ -171,9 +194,10 @@ function rateChart(id, groups, name, what) {
       const detail = when === 'now' ? ` (${t('of', g.reporting, g.in_service)})` : '';
       return h('span', { className: 'eq-bar-row' }, bar, h('span', { className: 'eq-value' }, pct(value) + detail));
     });
-    chart.append(h('div', { className: 'eq-chart-row', dataset: { key: g.route_id ?? g.depot ?? '' } },
+    const faults = g.device_faults ? h('span', { className: 'eq-value eq-group-faults' }, t('groupFaults', g.device_faults)) : null;
+    chart.append(h('div', { className: 'eq-chart-row', dataset: { key: g.route_id ?? g.depot ?? '', faults: String(g.device_faults || 0) } },
       h('span', { className: 'eq-label', title: label }, label),
-      h('span', { className: 'eq-bars' }, bars)));
+      h('span', { className: 'eq-bars' }, bars, faults)));
   }
   return chart;
 }
@@ -224,7 +248,8 @@ export function equipmentPage(el) {
       card('eq-card-online-day', t('onlineDay'), pct(x.day_online_rate_pct), null, rateLevel(x.day_online_rate_pct)),
       card('eq-card-in-service', t('inService'), String(x.in_service)),
       card('eq-card-terminals', t('terminals'), t('of', x.online, x.terminals)),
-      card('eq-card-silent', t('silentCount'), String(s.alarms), null, s.alarms ? 'bad' : 'good'));
+      card('eq-card-silent', t('silentCount'), String(s.alarms), null, s.alarms ? 'bad' : 'good'),
+      card('eq-card-faults', t('faultCount'), String(s.problems.device_fault || 0), null, s.problems.device_fault ? 'warn' : 'good'));
   }
 
   function problemBars(s) {
@@ -256,7 +281,7 @@ export function equipmentPage(el) {
   function terminalsTable(list) {
     const tb = table('eq-terminals', [
       t('colBus'), t('colPhone'), t('colDepot'), t('colLine'), t('colOnline'), t('colAge'), t('colFix'),
-      t('colSats'), t('colJumps'), t('colStuck'), t('colSkew'), t('colCounter'), t('colCard'), t('colProblems'),
+      t('colSats'), t('colJumps'), t('colStuck'), t('colSkew'), t('colCounter'), t('colCard'), t('colFaults'), t('colProblems'),
     ]);
     tb.tbody.append(...list.slice(0, MAX_ROWS).map((r) => {
       const bad = new Set(r.problems);
@@ -272,6 +297,7 @@ export function equipmentPage(el) {
         h('td', { className: bad.has('clock_skew') ? 'warn' : '' }, r.clock_skew_s === null ? '—' : t('seconds', r.clock_skew_s)),
         h('td', { className: bad.has('counter_silent') ? 'warn' : '' }, ago(r.counter_age_s)),
         h('td', { className: bad.has('card_silent') ? 'warn' : '' }, r.last_tap_utc ? hhmm(r.last_tap_utc) : '—'),
+        h('td', { className: `eq-faults${bad.has('device_fault') ? ' warn' : ''}` }, faultList(r.faults)),
         h('td', {}, r.problems.map((p) => t('problem', p)).join('、') || '—'));
     }));
     return tb.el;
