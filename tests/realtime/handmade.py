@@ -110,15 +110,20 @@ class NetBuilder:
         pattern_id: str,
         times: Sequence[tuple[float, float]],
         block_id: str | None = None,
+        timepoints: tuple[int | None, ...] = (),
     ) -> None:
-        """A trip with scheduled (arrival, departure) at each call of its pattern."""
+        """A trip with scheduled (arrival, departure) at each call of its pattern (and
+        the GTFS timepoint of each, when given)."""
         p = self.patterns[pattern_id]
         arr = tuple(round(a) for a, _ in times)
         dep = tuple(round(d) for _, d in times)
         ids = tuple(s.stop_id for s in p.stops)
         self.trips.append(
-            TripTimes(trip_id, p.route_id, pattern_id, block_id, p.direction_id, ids, arr, dep)
-        )
+            TripTimes(
+                trip_id, p.route_id, pattern_id, block_id, p.direction_id, ids, arr, dep,
+                timepoints=timepoints,
+            )
+        )  # fmt: skip
 
     def build(self) -> RtNetwork:
         net = build_day_network(

@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from busbrain.domain.errors import StoreError
 from busbrain.domain.network import LocationType
 from busbrain.network_io.importer import import_feed, to_rows
+from busbrain.store.days import load_day_network
 from busbrain.store.engine import migrate, schema_status
 from busbrain.store.ports import ImportRecord
 from busbrain.store.schema import metadata
@@ -172,3 +173,23 @@ def test_trip_times_on_a_day(store: Store, tiny: TinyFeed) -> None:
     assert t1.departure_s[0] == 6 * 3600 and t1.arrival_s[-1] == 6 * 3600 + 600
     assert len(t1.stop_ids) == len(t1.arrival_s) == len(t1.departure_s)
     assert store.schedule.trip_times_on(dt.date(2026, 6, 6)) == []  # a Saturday: no WD
+
+
+def test_trip_times_carry_the_feeds_timepoints(store: Store, tiny: TinyFeed) -> None:
+    """Where the feed marks timepoints (an early bus waits there), the day's trips say so."""
+    lines = tiny.files["stop_times.txt"].splitlines()
+    marks = {"T1": ["1", "0", "1", "1"]}  # T1's B1 approximate; the others left blank
+    out = [lines[0] + ",timepoint"]
+    seen: dict[str, int] = {}
+    for line in lines[1:]:
+        trip = line.split(",")[0]
+        k = seen[trip] = seen.get(trip, -1) + 1
+        out.append(line + "," + (marks[trip][k] if trip in marks else ""))
+    tiny.set("stop_times.txt", "\n".join(out) + "\n")
+    import_feed(tiny.folder(), store.network, now=NOW)
+    trips = {t.trip_id: t for t in store.schedule.trip_times_on(dt.date(2026, 6, 1))}
+    assert trips["T1"].timepoints == (1, 0, 1, 1)
+    assert trips["T2"].timepoints == (None, None, None)
+    net = load_day_network(store.queries, store.schedule, dt.date(2026, 6, 1))
+    waits = {t.trip_id: t.waits for t in net.trips}
+    assert waits["T1"] == (0, 2, 3) and waits["T2"] == ()

@@ -86,6 +86,12 @@ class DayTrip:
     departure_s: I64
     stop_sequences: tuple[int, ...]
     direction_id: int | None = None
+    waits: tuple[int, ...] = ()
+    """Calls (indices) where an early bus waits for its scheduled departure: the
+    timepoints of a feed that marks some calls exact (timepoint 1) and others approximate
+    (0), as operators who hold at timepoints publish them. Empty when the feed does not
+    say (a blank timepoint is exact by GTFS, but a feed that leaves them all blank tells
+    nothing of holding)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,9 +165,12 @@ def _trip(t: TripTimes, p: int, pattern: DayPattern) -> DayTrip | None:
     arrival = _fill_times(arr, pattern.stop_dist)
     departure = np.maximum(_fill_times(dep, pattern.stop_dist), arrival)
     sequences = t.stop_sequences or tuple(range(1, n + 1))
+    marked = t.timepoints if len(t.timepoints) == n and 0 in t.timepoints else ()
+    waits = tuple(k for k, tp in enumerate(marked) if tp == 1)
     return DayTrip(
-        t.trip_id, t.route_id, p, t.block_id, arrival, departure, sequences, t.direction_id
-    )
+        t.trip_id, t.route_id, p, t.block_id, arrival, departure, sequences, t.direction_id,
+        waits,
+    )  # fmt: skip
 
 
 def build_day_network(

@@ -152,6 +152,8 @@ class TripTimes:
     arrival_s: tuple[int | None, ...]
     departure_s: tuple[int | None, ...]
     stop_sequences: tuple[int, ...] = ()
+    timepoints: tuple[int | None, ...] = ()
+    """GTFS `timepoint` of each call (1 exact, 0 approximate, None blank); () unknown."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,10 @@
   timetable and updated by every bus that passes (the state drifts with time, so recent
   buses weigh more); times the bus's own pace over its last segments, shrunk towards 1
   the further ahead the stop. Filtering the ratio keeps the timetable's own time-of-day
-  pattern (peak running times) in every prediction.
+  pattern (peak running times) in every prediction. Where the feed marks timepoints
+  (`DayTrip.waits`), an early bus is predicted to wait there for its scheduled departure,
+  as drivers who hold at timepoints do: on WMATA's real day this cut the error at
+  12–30 min ahead by a quarter (it had predicted early buses to stay early).
 
 Segments are keyed by their two stop ids, so lines sharing a corridor learn together.
 All state is in arrays indexed by segment and stop, so a refresh is a few vector
@@ -109,6 +112,8 @@ class SegmentPredictor:
         """Per trip, its timetable's running time of each segment (s, at least 5)."""
         self._sched_dwell: list[F64] = []
         """Per trip, its timetable's dwell at each call (s)."""
+        self._waits: list[np.ndarray | None] = []
+        """Per trip, True at the calls where an early bus waits (None: no such call)."""
         self._trip_tables(())
         self.ratio = np.ones(n_seg)
         self.ratio_var = np.full(n_seg, RATIO_PRIOR_SD**2)
@@ -126,13 +131,19 @@ class SegmentPredictor:
     def _trip_tables(self, kept: Sequence[DayTrip]) -> None:
         """The per-trip tables of `self.rt`'s trips, reusing those of trips in `kept`
         (the previous trip list) where the same trip sits at the same index."""
-        planned, dwell = self._planned, self._sched_dwell
-        self._planned, self._sched_dwell = [], []
+        planned, dwell, waits = self._planned, self._sched_dwell, self._waits
+        self._planned, self._sched_dwell, self._waits = [], [], []
         for i, t in enumerate(self.rt.net.trips):
             if i < len(kept) and kept[i] is t:
                 self._planned.append(planned[i])
                 self._sched_dwell.append(dwell[i])
+                self._waits.append(waits[i])
                 continue
+            mask = None
+            if t.waits:
+                mask = np.zeros(len(t.arrival_s), dtype=bool)
+                mask[list(t.waits)] = True
+            self._waits.append(mask)
             self._planned.append(
                 np.maximum((t.arrival_s[1:] - t.departure_s[:-1]).astype(np.float64), 5.0)
             )
@@ -225,7 +236,14 @@ class SegmentPredictor:
             pace = sum(history) / len(history) if history else 1.0
             weight = PACE_WEIGHT / (1.0 + np.arange(len(segs)) / 5.0)
             runs = planned * self.ratio[segs] * (1.0 + weight * (pace - 1.0))
-            out["kalman"] = _arrivals(start, frac, runs, self.dwell[stops])
+            waits = self._waits[track.trip]
+            begin = start
+            if waits is not None and track.next_k > 0 and waits[k0 - 1] and frac > 0.95:
+                begin = max(start, float(trip.departure_s[k0 - 1]))  # early at a timepoint
+            times = _arrivals(begin, frac, runs, self.dwell[stops])
+            if waits is not None:
+                times = _wait_early(times, self.dwell[stops], trip.departure_s[k0:], waits[k0:])
+            out["kalman"] = times
         first = min(float(v[-1]) for v in out.values())
         cut = len(sched)
         if first - now > self.horizon_s:
@@ -273,10 +291,25 @@ class SegmentPredictor:
                 times = _arrivals(leave, 1.0, runs, dwells)
             else:
                 times = _arrivals(leave, 1.0, planned * self.ratio[segs], self.dwell[stops])
+                if (waits := self._waits[nxt]) is not None:
+                    times = _wait_early(times, self.dwell[stops], trip.departure_s[1:], waits[1:])
             cut = int(np.searchsorted(times, now + self.horizon_s, side="right"))
             if cut:
                 out.append(Prediction(track.vehicle_id, nxt, 1, now, m, times[:cut]))
         return out
+
+
+def _wait_early(arrivals: F64, dwells: F64, sched_dep: I64, waits: np.ndarray) -> F64:
+    """`arrivals` at calls ahead with the bus waiting at each wait call for its
+    scheduled departure: every call after a wait it reaches early comes later by the
+    longest such wait so far (a later wait absorbs an earlier one's delay)."""
+    leave = arrivals.copy()
+    leave[: len(dwells)] += dwells
+    early = np.where(waits, sched_dep - leave, 0.0)
+    shift = np.maximum.accumulate(np.maximum(early, 0.0))
+    out: F64 = arrivals.copy()
+    out[1:] += shift[:-1]
+    return out
 
 
 def _arrivals(start: float, frac: float, runs: F64, dwells: F64) -> F64:

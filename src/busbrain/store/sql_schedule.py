@@ -137,6 +137,7 @@ class SqlScheduleQueries:
                 st.stop_sequence,
                 st.arrival_s,
                 st.departure_s,
+                st.timepoint,
             )
             .join(s.stop_time, st.trip_id == t.trip_id)
             .where(t.service_id.in_(running), t.pattern_id.is_not(None))
@@ -158,6 +159,7 @@ class SqlScheduleQueries:
                     tuple(r.arrival_s for r in rows),
                     tuple(r.departure_s for r in rows),
                     tuple(r.stop_sequence for r in rows),
+                    tuple(r.timepoint for r in rows),
                 )
             )
 

@@ -1,0 +1,76 @@
+"""Early buses wait at timepoints: where the feed marks them, predictions say so."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from busbrain.realtime.predict import SegmentPredictor, _wait_early
+from busbrain.realtime.replay import replay
+from busbrain.realtime.rtnet import RtNetwork
+from tests.realtime.handmade import Motion, sample
+from tests.realtime.test_tracker import EAST, LINE_D, START, two_way_line
+
+# Free running: 500 m in ~50 s, 20 s at each stop; the timetable gives S2/0 a departure
+# far later than that (a timepoint where early buses wait).
+HALTS = [(500.0, 20.0), (1000.0, 20.0), (1500.0, 20.0), (2000.0, 0.0)]
+S2_DEPARTS = START + 600.0
+
+
+def _network(timepoints: tuple[int | None, ...]) -> tuple[RtNetwork, Motion]:
+    m = Motion(START, HALTS)
+    sched = m.schedule(LINE_D)
+    sched[2] = (sched[2][0], S2_DEPARTS)  # S2/0: leave at S2_DEPARTS
+    later = S2_DEPARTS - sched[2][0]
+    sched[3:] = [(a + later, d + later) for a, d in sched[3:]]
+    b = two_way_line()
+    b.trip("D0", "P0", sched, timepoints=timepoints)
+    return b.build(), m
+
+
+def _kalman_at_start(timepoints: tuple[int | None, ...]) -> list[float]:
+    """The kalman prediction made as the bus heads for S1/0 (times of calls 1..4)."""
+    rt, m = _network(timepoints)
+    fixes = sample("bus", EAST, m, START - 30.0, START + 40.0)
+    result = replay(rt, fixes, predictor=SegmentPredictor(rt, ("kalman",)))
+    made = [p for p in result.predictions if p.k0 == 1 and p.made_at > START + 10.0]
+    assert made
+    return [float(t) for t in made[-1].times]
+
+
+def test_an_early_bus_is_predicted_to_wait_at_a_marked_timepoint() -> None:
+    free = _kalman_at_start((1, 0, 0, 0, 1))  # only the terminals are timepoints
+    held = _kalman_at_start((1, 0, 1, 0, 1))  # S2/0 too
+    # S1/0 and S2/0 (calls 1, 2): reached as fast as ever; after S2/0 the bus waits.
+    assert held[:2] == free[:2]
+    assert free[2] < S2_DEPARTS - 300.0
+    assert held[2] >= S2_DEPARTS and held[3] >= S2_DEPARTS
+    assert held[3] - held[2] == free[3] - free[2]  # then it runs as before
+
+
+def test_blank_or_uniform_timepoints_say_nothing_of_holding() -> None:
+    free = _kalman_at_start((1, 0, 0, 0, 1))
+    assert _kalman_at_start(()) == free
+    assert _kalman_at_start((None,) * 5) == free
+    assert _kalman_at_start((1,) * 5) == free  # every call exact: no sign of holding
+
+
+@given(
+    arrays(np.float64, 6, elements=st.floats(0, 5000)),
+    arrays(np.float64, 5, elements=st.floats(0, 120)),
+    arrays(np.int64, 6, elements=st.integers(0, 8000)),
+    arrays(np.bool_, 6),
+)
+def test_waiting_never_brings_a_call_earlier_and_leaves_no_timepoint_early(
+    steps: np.ndarray, dwells: np.ndarray, sched: np.ndarray, waits: np.ndarray
+) -> None:
+    arrivals = np.cumsum(steps)
+    out = _wait_early(arrivals, dwells, sched, waits)
+    assert np.all(out >= arrivals)
+    assert np.all(np.diff(out - arrivals) >= -1e-6)  # a wait delays everything after it
+    dw = np.append(dwells, 0.0)
+    for k in np.flatnonzero(waits)[:-1]:
+        leave = max(out[k] + dw[k], sched[k])  # the bus leaves k then at the earliest
+        assert out[k + 1] >= leave + (arrivals[k + 1] - arrivals[k] - dw[k]) - 1e-6
