@@ -327,7 +327,14 @@ class _NatsDelivery:
         await self.sub.settle(self, self.msg.ack)
 
     async def nak(self) -> None:
-        await self.sub.settle(self, self.msg.nak, confirm=True)
+        await self.sub.settle(self, self._nak_confirmed)
+
+    async def _nak_confirmed(self) -> None:
+        """A nak the server answers (JetStream acknowledges an ack sent as a request)
+        once the consumer has taken it: only then is the message queued for redelivery,
+        ahead of anything published after. A flush alone only proves that the server
+        read it, which on a busy server is not the same."""
+        await self.sub.request(self.msg.reply, Msg.Ack.Nak)
 
 
 @dataclass(slots=True)
@@ -533,20 +540,18 @@ class _NatsSubscription(AsyncClosing):
         self._buffer.append(_NatsDelivery(msg, event, puller.partition, self))
         self._arrived.set()
 
-    async def settle(
-        self, delivery: _NatsDelivery, how: Callable[[], Awaitable[None]], confirm: bool = False
-    ) -> None:
-        """Ack or nak once; later calls do nothing. With `confirm`, wait until the server
-        has the answer (a flush round trip): a nak must reach it before the caller
-        publishes anything newer, or a busy server may deliver the newer first."""
+    async def request(self, subject: str, payload: bytes) -> None:
+        """Send `payload` to `subject` and wait for the answer (the bus's timeout)."""
+        await self._nc.request(subject, payload, timeout=self._settings.timeout_s)
+
+    async def settle(self, delivery: _NatsDelivery, how: Callable[[], Awaitable[None]]) -> None:
+        """Ack or nak once; later calls do nothing."""
         if delivery.settled:
             return
         delivery.settled = True
         self._outstanding.discard(delivery)
         try:
             await how()
-            if confirm:
-                await self._nc.flush(timeout=int(self._settings.timeout_s))
         except _NATS_ERRORS as exc:
             log.warning(
                 "settling %s failed (it will be redelivered): %r", delivery.msg.subject, exc
