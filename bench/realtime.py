@@ -9,7 +9,10 @@
    the three baselines computed in the same run (timetable; timetable + current delay,
    OneBusAway's method; previous bus's running times, TransitClock-style).
 2. A simulated weekday of the demo city (default faults, positions every 10 s), with the
-   day's dispatch plan (vehicle -> block); the truth is the simulator's. Same tables.
+   day's dispatch plan (vehicle -> block); the truth is the simulator's. Same tables,
+   plus `learnt`: our method started from running times and dwells learnt
+   (realtime.learnt) from the stop events our pipeline detected on `--history-days`
+   earlier simulated weekdays (other seeds: other traffic, demand and drivers).
 3. Speed: location fixes per second through quality rules, matching, stop events and
    the prediction refresh (our method), on one core, and memory per vehicle.
 
@@ -19,6 +22,7 @@ Prints the tables and writes bench/out/realtime.json.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -39,25 +43,44 @@ from busbrain.democity import write_demo_feed  # noqa: E402
 from busbrain.network_io.importer import import_feed  # noqa: E402
 from busbrain.oversight.service import HORIZON_BANDS  # noqa: E402
 from busbrain.realtime.fixes import Fix  # noqa: E402
-from busbrain.realtime.predict import METHODS, Prediction, SegmentPredictor  # noqa: E402
+from busbrain.realtime.learnt import Learnt  # noqa: E402
+from busbrain.realtime.predict import METHODS, Prediction, Predictor, SegmentPredictor  # noqa: E402
 from busbrain.realtime.replay import replay  # noqa: E402
 from busbrain.realtime.rtnet import RtNetwork  # noqa: E402
 from busbrain.realtime.tracker import StopEvent, Track  # noqa: E402
 from busbrain.runner.files import read_positions  # noqa: E402
+from busbrain.runner.learning import learn  # noqa: E402
 from busbrain.sim.scenario import Scenario  # noqa: E402
 from busbrain.sim.truth import write_outputs  # noqa: E402
 from busbrain.sim.world import simulate_world  # noqa: E402
 from busbrain.store.days import load_day_network, network_timezone, service_day_start  # noqa: E402
-from busbrain.wiring import open_store  # noqa: E402
+from busbrain.wiring import Store, open_store  # noqa: E402
 
 WMATA = REPO.parent / "shared" / "data" / "avl" / "wmata-transittraj"
 SIM_DAY = dt.date(2026, 12, 1)
 
 
+class WithLearnt:
+    """All methods from `base`, and our method again, started from what was learnt,
+    under the name "learnt"."""
+
+    def __init__(self, base: SegmentPredictor, learnt: SegmentPredictor) -> None:
+        self.base, self.learnt = base, learnt
+
+    def observe(self, e: StopEvent) -> None:
+        self.base.observe(e)
+        self.learnt.observe(e)
+
+    def predict(self, track: Track, now: float) -> list[Prediction]:
+        made = self.base.predict(track, now)
+        more = [dataclasses.replace(p, method="learnt") for p in self.learnt.predict(track, now)]
+        return made + more
+
+
 class EveryMinute:
     """Keeps one prediction set per vehicle per `every_s` (the evaluation's sample)."""
 
-    def __init__(self, inner: SegmentPredictor, every_s: float = 60.0) -> None:
+    def __init__(self, inner: Predictor, every_s: float = 60.0) -> None:
         self.inner, self.every_s = inner, every_s
         self.last: dict[str, float] = {}
 
@@ -88,7 +111,7 @@ def prediction_table(pred: pl.DataFrame, actual: pl.DataFrame) -> list[dict[str,
         a, b = -band_def.late_s, band_def.early_s
         upper = pl.col("h") <= hi if band_def is HORIZON_BANDS[-1] else pl.col("h") < hi
         band = j.filter((pl.col("h") >= lo) & upper)
-        for method in METHODS:
+        for method in (*METHODS, "learnt"):
             e = band.filter(pl.col("method") == method)["err"].to_numpy()
             if len(e) == 0:
                 continue
@@ -186,7 +209,49 @@ def wmata() -> dict[str, Any]:
     return {"stop_events": stops, "predictions": table, "fixes": result.fixes}
 
 
-def simulated(vehicles: int) -> dict[str, Any]:
+def _history(store: Store, tz: zoneinfo.ZoneInfo, days: int, vehicles: int) -> Learnt:
+    """What our pipeline would have learnt from `days` earlier weekdays (a week apart,
+    seeds 417, 418, ...): their stop events, detected from the simulated positions of the
+    same `vehicles` buses' blocks."""
+    frames = []
+    for i in range(1, days + 1):
+        day = SIM_DAY - dt.timedelta(days=7 * i)
+        net = load_day_network(store.queries, store.schedule, day)
+        start = service_day_start(day, tz)
+        world = simulate_world(net, Scenario(day, seed=416 + i), start)
+        with tempfile.TemporaryDirectory() as tmp:
+            write_outputs(world, Path(tmp))
+            keep = {t.vehicle_id for t in world.terminals[:vehicles]}
+            fixes = [
+                f
+                for f in read_positions(Path(tmp) / "observed" / "positions.csv")[0]
+                if f.vehicle_id in keep
+            ]
+        rt = RtNetwork.build(net, start)
+        got = replay(rt, fixes).events
+        frames.append(
+            pl.DataFrame(
+                {
+                    "day": [i] * len(got),
+                    "trip_id": [rt.net.trips[e.trip].trip_id for e in got],
+                    "vehicle_id": [e.vehicle_id for e in got],
+                    "stop_sequence": [rt.net.trips[e.trip].stop_sequences[e.k] for e in got],
+                    "stop_id": [
+                        rt.net.stop_ids[
+                            int(rt.net.patterns[rt.net.trips[e.trip].pattern].stops[e.k])
+                        ]
+                        for e in got
+                    ],
+                    "arrival": [start + e.arrival for e in got],
+                    "departure": [start + e.departure for e in got],
+                }
+            )
+        )
+        print(f"  history day {day}: {len(got)} stop events", flush=True)
+    return learn(pl.concat(frames), tz)
+
+
+def simulated(vehicles: int, history_days: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         store = open_store(f"sqlite:///{folder / 'demo.db'}")
@@ -196,6 +261,7 @@ def simulated(vehicles: int) -> dict[str, Any]:
         tz = network_timezone(store.queries)
         net = load_day_network(store.queries, store.schedule, SIM_DAY)
         start = service_day_start(SIM_DAY, tz)
+        learnt = _history(store, tz, history_days, vehicles)
         store.close()
         world = simulate_world(net, Scenario(SIM_DAY), start)
         write_outputs(world, folder / "out")
@@ -214,7 +280,11 @@ def simulated(vehicles: int) -> dict[str, Any]:
             .iter_rows()
         )
     rt = RtNetwork.build(net, start)
-    predictor = EveryMinute(SegmentPredictor(rt, METHODS, horizon_s=1900.0))
+    both = WithLearnt(
+        SegmentPredictor(rt, METHODS, horizon_s=1900.0),
+        SegmentPredictor(rt, ("kalman",), horizon_s=1900.0, learnt=learnt),
+    )
+    predictor = EveryMinute(both)
     result = replay(rt, fixes, predictor=predictor, planned_block=plan)
     ev, pr = frames(rt, result.events, result.predictions)
     j = truth.join(ev, on=["trip_id", "stop_sequence"], how="left")
@@ -236,6 +306,7 @@ def simulated(vehicles: int) -> dict[str, Any]:
         "fixes": result.fixes,
         "stop_events": stops,
         "predictions": prediction_table(pr, actual),
+        "learnt": {"days": learnt.days, "runs": learnt.run_count, "segments": len(learnt.runs)},
         "world": world,
         "rt": rt,
         "all_fixes": fixes,
@@ -281,6 +352,7 @@ def main() -> None:
     ap.add_argument("--vehicles", type=int, default=120)
     ap.add_argument("--skip-wmata", action="store_true")
     ap.add_argument("--skip-sim", action="store_true")
+    ap.add_argument("--history-days", type=int, default=3)
     args = ap.parse_args()
     out: dict[str, Any] = {"machine": "2 vCPU, 24 GiB", "date": dt.date.today().isoformat()}
     if not args.skip_wmata:
@@ -289,12 +361,14 @@ def main() -> None:
         print("WMATA stop events:", json.dumps(w["stop_events"]))
         print_table("WMATA predictions", w["predictions"])
     if not args.skip_sim:
-        s = simulated(args.vehicles)
+        s = simulated(args.vehicles, args.history_days)
         print(f"\nsimulated day, {args.vehicles} buses, stop events:", json.dumps(s["stop_events"]))
         print_table("simulated predictions", s["predictions"])
         sp = speed(s["rt"], s["all_fixes"], s["plan"])
         print("\nspeed:", json.dumps(sp))
-        out["simulated"] = {k: s[k] for k in ("vehicles", "fixes", "stop_events", "predictions")}
+        keys = ("vehicles", "fixes", "stop_events", "predictions", "learnt")
+        out["simulated"] = {k: s[k] for k in keys}
+        print("learnt from:", json.dumps(s["learnt"]))
         out["speed"] = sp
     folder = REPO / "bench" / "out"
     folder.mkdir(exist_ok=True)

@@ -738,8 +738,13 @@ def _live_processor(store: Any) -> Any:
                 cache[day] = None
         return cache[day]
 
+    def learnt(day: dt.date) -> Any:
+        from busbrain.runner.learning import learnt_for
+
+        return learnt_for(store.history, day, tz)
+
     day_network(service_date_of(time.time(), tz))
-    return LiveProcessor(day_network, tz)
+    return LiveProcessor(day_network, tz, learnt=learnt)
 
 
 def _speed_limits(settings: Settings) -> Any:

@@ -35,6 +35,7 @@ from busbrain.domain.live import LiveSnapshot, StopPrediction, StopStatus, Vehic
 from busbrain.domain.tripchanges import ChangeKind, TripChange
 from busbrain.realtime.fixes import Fix
 from busbrain.realtime.intake import SKEW_MIN_S, admit
+from busbrain.realtime.learnt import Learnt
 from busbrain.realtime.predict import LAYOVER_MIN_S, Prediction, PredictionRow, SegmentPredictor
 from busbrain.realtime.quality import QualityCounters, QualityState
 from busbrain.realtime.rtnet import RtNetwork
@@ -229,8 +230,11 @@ class LiveProcessor:
         labels: dict[str, str] | None = None,
         planned_block: dict[str, str] | None = None,
         capacity: dict[str, int] | None = None,
+        learnt: Callable[[dt.date], Learnt | None] | None = None,
     ) -> None:
         self._day_network = day_network
+        self._learnt = learnt
+        """What past days teach the predictor, asked once as each service day begins."""
         self.tz = tz
         self.labels = labels or {}
         self.capacity = capacity or {}
@@ -278,9 +282,12 @@ class LiveProcessor:
         self.ctx = (
             Context(self.rt, planned_block=self.planned_block) if self.rt is not None else None
         )
-        self.predictor = (
-            SegmentPredictor(self.rt, (PREDICTION_METHOD,), through_block=True) if self.rt else None
-        )
+        self.predictor = None
+        if self.rt is not None:
+            learnt = None if self._learnt is None else self._learnt(day)
+            self.predictor = SegmentPredictor(
+                self.rt, (PREDICTION_METHOD,), through_block=True, learnt=learnt
+            )
         for v in self.vehicles.values():
             v.track = Track(v.vehicle_id)
             v.predictions = []

@@ -30,6 +30,7 @@ from typing import Protocol
 import numpy as np
 
 from busbrain.domain.daynet import F64, I64, DayTrip
+from busbrain.realtime.learnt import Learnt, band_of
 from busbrain.realtime.rtnet import RtNetwork
 from busbrain.realtime.tracker import StopEvent, Track
 
@@ -91,8 +92,12 @@ class SegmentPredictor:
         *,
         horizon_s: float = 7200.0,
         through_block: bool = False,
+        learnt: Learnt | None = None,
     ) -> None:
         self.rt = rt
+        self.learnt = learnt
+        """Past days' running times and dwells (realtime.learnt): our method's starting
+        point instead of the timetable's, where they know the segment or stop."""
         self.methods = methods
         self.through_block = through_block
         """Also predict the block's next trip, past the layover at the terminal."""
@@ -114,11 +119,18 @@ class SegmentPredictor:
         """Per trip, its timetable's dwell at each call (s)."""
         self._waits: list[np.ndarray | None] = []
         """Per trip, True at the calls where an early bus waits (None: no such call)."""
+        self._expected: list[F64] = []
+        """Per trip, the running time of each segment our method starts from: the learnt
+        one in the band the trip is timetabled to leave the stop, else the timetable's."""
         self._trip_tables(())
         self.ratio = np.ones(n_seg)
         self.ratio_var = np.full(n_seg, RATIO_PRIOR_SD**2)
         self.ratio_t = np.zeros(n_seg)
         self.dwell = np.full(n_stop, DWELL_PRIOR_S)
+        if learnt is not None:
+            for j, stop_id in enumerate(net.stop_ids):
+                if (d := learnt.dwells.get(stop_id)) is not None:
+                    self.dwell[j] = d
         self.dwell_var = np.full(n_stop, DWELL_PRIOR_SD**2)
         self.dwell_t = np.zeros(n_stop)
         self.last_run = np.zeros(n_seg)
@@ -131,13 +143,16 @@ class SegmentPredictor:
     def _trip_tables(self, kept: Sequence[DayTrip]) -> None:
         """The per-trip tables of `self.rt`'s trips, reusing those of trips in `kept`
         (the previous trip list) where the same trip sits at the same index."""
-        planned, dwell, waits = self._planned, self._sched_dwell, self._waits
-        self._planned, self._sched_dwell, self._waits = [], [], []
+        planned, dwell, waits, expected = (
+            self._planned, self._sched_dwell, self._waits, self._expected
+        )  # fmt: skip
+        self._planned, self._sched_dwell, self._waits, self._expected = [], [], [], []
         for i, t in enumerate(self.rt.net.trips):
             if i < len(kept) and kept[i] is t:
                 self._planned.append(planned[i])
                 self._sched_dwell.append(dwell[i])
                 self._waits.append(waits[i])
+                self._expected.append(expected[i])
                 continue
             mask = None
             if t.waits:
@@ -148,6 +163,20 @@ class SegmentPredictor:
                 np.maximum((t.arrival_s[1:] - t.departure_s[:-1]).astype(np.float64), 5.0)
             )
             self._sched_dwell.append((t.departure_s - t.arrival_s).astype(np.float64))
+            self._expected.append(self._learnt_runs(t, self._planned[-1]))
+
+    def _learnt_runs(self, t: DayTrip, planned: F64) -> F64:
+        if self.learnt is None or not self.learnt.runs:
+            return planned
+        ids, stops = self.rt.net.stop_ids, self.rt.net.patterns[t.pattern].stops
+        out = planned.copy()
+        for k in range(len(planned)):
+            run = self.learnt.run_s(
+                ids[int(stops[k])], ids[int(stops[k + 1])], band_of(float(t.departure_s[k]))
+            )
+            if run is not None:
+                out[k] = max(run, 5.0)
+        return out
 
     def use_network(self, rt: RtNetwork, moved: Callable[[int], int | None]) -> None:
         """Predict on `rt` from now: the same network with trips added or taken away (the
@@ -189,7 +218,7 @@ class SegmentPredictor:
         if run <= 0:
             return
         seg = int(self._segs[trip.pattern][prev.k])
-        obs = run / float(self._planned[e.trip][prev.k])
+        obs = run / float(self._expected[e.trip][prev.k])
         history = self._pace.setdefault(e.vehicle_id, [])
         history.append(obs / self.ratio[seg])
         del history[:-PACE_MEMORY]
@@ -232,10 +261,11 @@ class SegmentPredictor:
             )
             out["prevbus"] = _arrivals(start, frac, runs, dwells)
         if "kalman" in self.methods:
+            expected = self._expected[track.trip][k0 - 1 :]
             history = self._pace.get(track.vehicle_id)
             pace = sum(history) / len(history) if history else 1.0
             weight = PACE_WEIGHT / (1.0 + np.arange(len(segs)) / 5.0)
-            runs = planned * self.ratio[segs] * (1.0 + weight * (pace - 1.0))
+            runs = expected * self.ratio[segs] * (1.0 + weight * (pace - 1.0))
             waits = self._waits[track.trip]
             begin = start
             if waits is not None and track.next_k > 0 and waits[k0 - 1] and frac > 0.95:
@@ -290,7 +320,8 @@ class SegmentPredictor:
                 )
                 times = _arrivals(leave, 1.0, runs, dwells)
             else:
-                times = _arrivals(leave, 1.0, planned * self.ratio[segs], self.dwell[stops])
+                runs = self._expected[nxt] * self.ratio[segs]
+                times = _arrivals(leave, 1.0, runs, self.dwell[stops])
                 if (waits := self._waits[nxt]) is not None:
                     times = _wait_early(times, self.dwell[stops], trip.departure_s[1:], waits[1:])
             cut = int(np.searchsorted(times, now + self.horizon_s, side="right"))

@@ -1,0 +1,109 @@
+"""What the live side learns from the store's history when a service day begins: the
+medians of realtime.learnt (running times per segment and half hour, dwells per stop)
+from the stop events of past days of the same kind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+import polars as pl
+
+from busbrain.realtime.learnt import BAND_S, BANDS, Learnt, same_kind
+from busbrain.store.ports import RealtimeHistory
+
+log = logging.getLogger(__name__)
+MIN_RUNS = 3
+"""A segment's band needs this many runs to be believed (else: its other bands, or the
+timetable)."""
+EVENT_COLUMNS = (
+    "day", "trip_id", "vehicle_id", "stop_sequence", "stop_id", "arrival", "departure"
+)  # fmt: skip
+"""What `learn` reads: one row per stop event; `day` tells runs of different days apart
+(any value), `arrival`/`departure` are unix seconds."""
+
+LOOK_BACK_DAYS = 14
+"""Days of history looked at (the weekdays of two weeks, or two Saturdays or Sundays):
+recent enough to follow roadworks and seasons, enough runs per half hour."""
+
+
+def learnt_for(history: RealtimeHistory, day: dt.date, tz: dt.tzinfo) -> Learnt | None:
+    """Running times and dwells learnt from the stop events of the last
+    `LOOK_BACK_DAYS` days of `day`'s kind; None when there are none (a new system)."""
+    t0 = time.perf_counter()
+    frames = [
+        history.stop_events(d, d)
+        for k in range(1, LOOK_BACK_DAYS + 1)
+        if same_kind(d := day - dt.timedelta(days=k), day)
+    ]
+    events = pl.concat([from_store_frame(f) for f in frames])
+    if events.is_empty():
+        return None
+    got = learn(events, tz)
+    log.info(
+        "learnt %d segments from %d runs of %d past days in %.1f s",
+        len(got.runs), got.run_count, got.days, time.perf_counter() - t0,
+    )  # fmt: skip
+    return got
+
+
+def learn(events: pl.DataFrame, tz: dt.tzinfo) -> Learnt:
+    """Medians of the runs between consecutive stops of each trip run (same day, trip
+    and bus; a stop missing in between breaks the run) by the band of leaving, and of
+    the dwells at stops (a bus that passed without stopping has none to count)."""
+    if events.is_empty():
+        return Learnt({}, {}, 0, 0)
+    offset = _utc_offset_s(tz, events["arrival"].median())
+    e = events.select(*EVENT_COLUMNS).sort("day", "trip_id", "vehicle_id", "stop_sequence")
+    run = e.with_columns(
+        pl.col("stop_id").shift().over("day", "trip_id", "vehicle_id").alias("from_stop"),
+        pl.col("departure").shift().over("day", "trip_id", "vehicle_id").alias("left"),
+        pl.col("stop_sequence").shift().over("day", "trip_id", "vehicle_id").alias("prev_seq"),
+    ).filter(
+        pl.col("from_stop").is_not_null()
+        & (pl.col("arrival") > pl.col("left"))
+        & (pl.col("stop_sequence") - pl.col("prev_seq") == 1)
+    )
+    run = run.with_columns(
+        ((((pl.col("left") + offset) % 86400) // BAND_S).cast(pl.Int64)).alias("band"),
+        (pl.col("arrival") - pl.col("left")).alias("run_s"),
+    )
+    by_band = (
+        run.group_by("from_stop", "stop_id", "band")
+        .agg(pl.col("run_s").median().alias("median"), pl.len().alias("n"))
+        .filter(pl.col("n") >= MIN_RUNS)
+    )
+    runs: dict[tuple[str, str], list[float | None]] = {}
+    for a, b, band, median, _ in by_band.iter_rows():
+        runs.setdefault((a, b), [None] * BANDS)[int(band)] = float(median)
+    stood = e.with_columns((pl.col("departure") - pl.col("arrival")).alias("dwell_s")).filter(
+        pl.col("dwell_s") > 0
+    )
+    dwells = {
+        stop: float(m)
+        for stop, m, n in stood.group_by("stop_id")
+        .agg(pl.col("dwell_s").median(), pl.len())
+        .iter_rows()
+        if n >= MIN_RUNS
+    }
+    return Learnt(runs, dwells, int(e["day"].n_unique()), run.height)
+
+
+def from_store_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """`RealtimeHistory.stop_events`' frame as `learn` reads it."""
+    return frame.select(
+        pl.col("service_date").alias("day"),
+        "trip_id",
+        "vehicle_id",
+        "stop_sequence",
+        "stop_id",
+        (pl.col("arrival_utc").dt.epoch("us") / 1e6).alias("arrival"),
+        (pl.col("departure_utc").dt.epoch("us") / 1e6).alias("departure"),
+    )
+
+
+def _utc_offset_s(tz: dt.tzinfo, unix: object) -> float:
+    t = float(unix) if isinstance(unix, int | float) else 0.0
+    off = dt.datetime.fromtimestamp(t, tz).utcoffset()
+    return 0.0 if off is None else off.total_seconds()

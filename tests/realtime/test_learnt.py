@@ -1,0 +1,119 @@
+"""Running times and dwells learnt from past days, and the predictor starting from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import polars as pl
+import pytest
+
+from busbrain.realtime.learnt import BAND_S, Learnt, band_of, same_kind
+from busbrain.realtime.predict import SegmentPredictor
+from busbrain.realtime.replay import replay
+from busbrain.runner.learning import from_store_frame, learn
+from tests.realtime.handmade import Motion, sample
+from tests.realtime.test_tracker import EAST, EVERY_STOP, LINE_D, START, two_way_line
+
+UTC8 = dt.timezone(dt.timedelta(hours=8))
+MIDNIGHT = dt.datetime(2026, 12, 1, tzinfo=UTC8).timestamp()
+
+
+def runs(day: int, trip: str, leave_h: float, run_s: float, dwell_s: float) -> pl.DataFrame:
+    """One run over stops A, B, C: leaving A at `leave_h` local, `run_s` per segment."""
+    t0 = MIDNIGHT + leave_h * 3600
+    arr = [t0, t0 + run_s, t0 + 2 * run_s + dwell_s]
+    dep = [t0, arr[1] + dwell_s, arr[2]]
+    return pl.DataFrame(
+        {
+            "day": [day] * 3,
+            "trip_id": [trip] * 3,
+            "vehicle_id": ["V1"] * 3,
+            "stop_sequence": [1, 2, 3],
+            "stop_id": ["A", "B", "C"],
+            "arrival": arr,
+            "departure": dep,
+        }
+    )
+
+
+def test_medians_by_segment_and_half_hour() -> None:
+    morning = [runs(d, "T1", 7.6, run, 20.0) for d, run in enumerate((100, 110, 300))]
+    noon = [runs(d, "T2", 12.1, 80.0, 10.0) for d in range(3)]
+    got = learn(pl.concat(morning + noon), UTC8)
+    peak = band_of(7.6 * 3600)
+    assert got.run_s("A", "B", peak) == 110.0  # the median: one incident does not count
+    assert got.run_s("B", "C", peak) == 110.0
+    assert got.run_s("A", "B", band_of(12.1 * 3600)) == 80.0
+    assert got.run_s("A", "B", band_of(9 * 3600)) is None  # no runs then
+    assert got.run_s("C", "A", peak) is None
+    assert got.dwells == {"B": 15.0}  # (20, 20, 20, 10, 10, 10): C and A are ends
+    assert got.days == 3 and got.run_count == 12
+
+
+def test_too_few_runs_or_a_gap_teach_nothing() -> None:
+    two = pl.concat([runs(d, "T1", 8.0, 100, 20.0) for d in range(2)])
+    assert learn(two, UTC8).run_s("A", "B", band_of(8 * 3600)) is None
+    gappy = pl.concat([runs(d, "T1", 8.0, 100, 20.0) for d in range(3)]).filter(
+        pl.col("stop_id") != "B"
+    )
+    assert learn(gappy, UTC8).runs == {}  # A to C is not a segment
+    assert learn(gappy.clear(), UTC8) == Learnt({}, {}, 0, 0)
+
+
+def test_the_store_frame_reads_as_events() -> None:
+    frame = pl.DataFrame(
+        {
+            "service_date": [dt.date(2026, 12, 1)],
+            "route_id": ["R1"],
+            "trip_id": ["T1"],
+            "stop_sequence": [2],
+            "stop_id": ["B"],
+            "vehicle_id": ["V1"],
+            "arrival_utc": [dt.datetime(2026, 12, 1, 0, 0, 10, tzinfo=dt.UTC)],
+            "departure_utc": [dt.datetime(2026, 12, 1, 0, 0, 40, tzinfo=dt.UTC)],
+        }
+    )
+    row = from_store_frame(frame).row(0, named=True)
+    assert row["arrival"] == dt.datetime(2026, 12, 1, 0, 0, 10, tzinfo=dt.UTC).timestamp()
+    assert row["departure"] - row["arrival"] == 30.0
+
+
+def test_kinds_of_day() -> None:
+    mon, fri, sat, sun = (dt.date(2026, 11, 30) + dt.timedelta(days=i) for i in (0, 4, 5, 6))
+    assert same_kind(mon, fri) and not same_kind(fri, sat) and not same_kind(sat, sun)
+    assert same_kind(sun, sun + dt.timedelta(days=7))
+
+
+@pytest.mark.parametrize("slower", [1.5, 0.7])
+def test_the_predictor_starts_from_what_was_learnt(slower: float) -> None:
+    """Before any bus has driven today, our method predicts the learnt running times."""
+    m = Motion(START, EVERY_STOP)
+    b = two_way_line()
+    b.trip("D0", "P0", m.schedule(LINE_D))
+    rt = b.build()
+    ids, stops = rt.net.stop_ids, rt.net.patterns[0].stops
+    trip = rt.net.trips[0]
+    planned = [float(trip.arrival_s[k + 1] - trip.departure_s[k]) for k in range(4)]
+    band = [None] * (86400 // BAND_S)
+    learnt_runs = {}
+    for k in range(4):
+        row = list(band)
+        row[band_of(float(trip.departure_s[k]))] = planned[k] * slower
+        learnt_runs[(ids[int(stops[k])], ids[int(stops[k + 1])])] = row
+    learnt = Learnt(learnt_runs, {}, 3, 12)
+    fixes = sample("bus", EAST, m, START - 30.0, START + 40.0)
+
+    def first_prediction(p: SegmentPredictor) -> list[float]:
+        made = [x for x in replay(rt, fixes, predictor=p).predictions if x.k0 == 1]
+        made = [x for x in made if x.made_at > START + 10.0]
+        return [float(t) for t in made[-1].times]
+
+    plain = first_prediction(SegmentPredictor(rt, ("kalman",)))
+    taught = first_prediction(SegmentPredictor(rt, ("kalman",), learnt=learnt))
+    # Call i+1 follows call i by segment i+1's run (and the dwell, the same in both).
+    steps = [b - a for a, b in itertools.pairwise(taught)]
+    plain_steps = [b - a for a, b in itertools.pairwise(plain)]
+    longer = [t - p for p, t in zip(plain_steps, steps, strict=True)]
+    assert longer == pytest.approx([planned[k] * (slower - 1) for k in (1, 2, 3)], abs=1.0)
+    assert (taught[-1] - plain[-1] > 30) == (slower > 1)
