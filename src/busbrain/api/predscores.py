@@ -1,70 +1,62 @@
-"""服务监管's prediction accuracy for the recent days, scored as the buses arrive.
+"""服务监管's prediction accuracy for the recent days, counted in the database.
 
-Why: a 1,000-bus day logs some ten million predictions (once a minute per bus, up to
-30 min ahead); reading and joining them all for each answer would take a minute. This
-reads only the predictions made since the last read, keeps them until their bus reaches
-the stop (the day's stop events, from the in-memory DayRecord), then keeps just what the
-figures need (method, route, band, error, accurate) and drops the rest. A prediction is
-scored once, against the stop event as first seen (a later refinement of that event, a
-few seconds at most, is not re-scored); one whose bus never comes is dropped
-`RECENT_MADE_S` after it was made, as the store-wide scoring drops it.
+Why: a 1,000-bus day logs over a million predictions; reading them into the server to
+score them took a minute late in the day. The store counts them instead
+(`RealtimeHistory.prediction_error_counts`: per method, line, horizon band and error to
+the second), and this keeps the counts of predictions that can no longer change, made
+more than `RECENT_MADE_S` ago (their bus has come or never will), adding each newly
+settled stretch once, and counts the recent rest again at most every
+`PREDICTION_REFRESH_S`. Readers never wait for a recount another reader is doing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from busbrain.api.dayrecord import DayRecord
-from busbrain.oversight.service import HORIZON_BANDS, RECENT_MADE_S, prediction_errors
+from busbrain.oversight.service import HORIZON_BANDS, RECENT_MADE_S
 
-KEY = ["trip_id", "stop_sequence", "vehicle_id", "method", "made_utc"]
-"""A logged prediction's key in the store."""
-SCORED = ["method", "route_id", "band", "error_s", "accurate"]
-AHEAD_S = HORIZON_BANDS[-1].hi_s
+PREDICTION_REFRESH_S = 60.0
+"""The recent predictions are counted again at most this often (seconds): accuracy is a
+figure of the day, not of the minute."""
+BANDS = tuple((b.label, b.lo_s, b.hi_s) for b in HORIZON_BANDS)
+KEY = ["method", "route_id", "band", "error_s"]
+
+
+def merged(*counts: pl.DataFrame) -> pl.DataFrame:
+    """Counts added up by method, line, band and error."""
+    return pl.concat(counts).group_by(KEY).agg(pl.col("n").sum()).sort(KEY)
 
 
 @dataclass
 class _Day:
-    pending: pl.DataFrame | None = None
-    scored: list[pl.DataFrame] = field(default_factory=list)
-    seen: pl.DataFrame | None = None
-    """Keys of the predictions made in the last `overlap_s` before the newest read (a
-    re-read of that stretch adds none of them twice)."""
-    newest: dt.datetime | None = None
+    settled: pl.DataFrame | None = None
+    settled_to: dt.datetime | None = None
+    """Predictions made before this are in `settled` (aware UTC)."""
+    recent: pl.DataFrame | None = None
     fetched: float = -1e18
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class PredictionScores:
-    """Scored predictions per recent service day (`record.recent_days()`)."""
+    """Counted prediction errors per recent service day (`record.recent_days()`)."""
 
-    def __init__(
-        self,
-        record: DayRecord,
-        *,
-        overlap_s: float = 300.0,
-        clock: Callable[[], float] | None = None,
-    ) -> None:
+    def __init__(self, record: DayRecord, *, settle_s: float = RECENT_MADE_S) -> None:
         self.record = record
-        self.overlap_s = overlap_s
-        self.clock = clock
+        self.settle_s = settle_s
         self._days: dict[dt.date, _Day] = {}
         self._lock = threading.Lock()
 
-    def _mono(self) -> float:
-        return (self.clock or self.record.clock)()
-
-    def scored(
+    def counts(
         self, day: dt.date, made_from: dt.datetime, made_to: dt.datetime
     ) -> pl.DataFrame | None:
-        """The day's predictions scored so far (columns `SCORED`), made in
-        [`made_from`, `made_to`) (the day's service hours); None when the day is not one
-        of the recent days held (the caller scores from the store)."""
+        """The day's counts (see the module) for predictions made in [`made_from`,
+        `made_to`) (its service hours); None when the day is not a recent one (the
+        caller counts it from the store in one go)."""
         if day not in self.record.recent_days():
             return None
         with self._lock:
@@ -73,62 +65,32 @@ class PredictionScores:
                 held = self._days[day] = _Day()
                 for d in [d for d in self._days if d not in self.record.recent_days()]:
                     del self._days[d]
-        due = self._mono() - held.fetched >= self.record.refresh_of(day)
-        if due and held.lock.acquire(blocking=held.pending is None):
+        if self._due(day, held) and held.lock.acquire(blocking=held.recent is None):
             try:
-                if self._mono() - held.fetched >= self.record.refresh_of(day):
-                    self._refresh(day, held, made_from, made_to)
+                if self._due(day, held):
+                    self._recount(day, held, made_from, made_to)
             finally:
                 held.lock.release()
-        if not held.scored:
-            return _empty()
-        if len(held.scored) > 1:
-            held.scored = [pl.concat(held.scored)]
-        return held.scored[0]
+        parts = [c for c in (held.settled, held.recent) if c is not None]
+        return merged(*parts) if parts else None
 
-    def _refresh(
+    def _due(self, day: dt.date, held: _Day) -> bool:
+        every = self.record.refresh_of(day)
+        every = 0.0 if every <= 0 else max(every, PREDICTION_REFRESH_S)
+        return self.record.clock() - held.fetched >= every
+
+    def _recount(
         self, day: dt.date, held: _Day, made_from: dt.datetime, made_to: dt.datetime
     ) -> None:
-        started = self._mono()
-        since = made_from
-        if held.newest is not None:
-            since = max(made_from, held.newest - dt.timedelta(seconds=self.overlap_s))
-        fresh = self.record.history.predictions(since, made_to)
-        ahead = (fresh["predicted_utc"] - fresh["made_utc"]).dt.total_seconds()
-        fresh = fresh.filter((ahead >= 0) & (ahead <= AHEAD_S))
-        if held.seen is not None:
-            fresh = fresh.join(held.seen, on=KEY, how="anti")
-        if fresh.height:
-            newest = fresh["made_utc"].max()
-            assert isinstance(newest, dt.datetime)
-            held.newest = newest if held.newest is None else max(held.newest, newest)
-        keys = fresh.select(KEY)
-        if held.seen is not None:
-            keys = pl.concat([held.seen, keys])
-        if held.newest is not None:
-            edge = held.newest - dt.timedelta(seconds=self.overlap_s)
-            keys = keys.filter(pl.col("made_utc") >= edge)
-        held.seen = keys
-        pending = fresh if held.pending is None else pl.concat([held.pending, fresh])
-        events = self.record.stop_events(day, day)
-        matched = prediction_errors(pending, events)
-        if matched.height:
-            held.scored.append(matched.select(SCORED))
-            pending = pending.join(matched.select(KEY), on=KEY, how="anti")
+        started = self.record.clock()
+        history = self.record.history
         now = dt.datetime.fromtimestamp(self.record.now(), dt.UTC)
-        held.pending = pending.filter(
-            pl.col("made_utc") >= now - dt.timedelta(seconds=RECENT_MADE_S)
-        )
+        edge = max(min(made_to, now - dt.timedelta(seconds=self.settle_s)), made_from)
+        start = held.settled_to or made_from
+        if edge > start:
+            more = history.prediction_error_counts(day, start, edge, BANDS, RECENT_MADE_S)
+            held.settled = more if held.settled is None else merged(held.settled, more)
+            held.settled_to = edge
+        begin = max(start, edge)
+        held.recent = history.prediction_error_counts(day, begin, made_to, BANDS, RECENT_MADE_S)
         held.fetched = started
-
-
-def _empty() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={
-            "method": pl.String(),
-            "route_id": pl.String(),
-            "band": pl.String(),
-            "error_s": pl.Float64(),
-            "accurate": pl.Boolean(),
-        }
-    )

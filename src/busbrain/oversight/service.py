@@ -584,6 +584,53 @@ def prediction_accuracy(predictions: pl.DataFrame, events: pl.DataFrame) -> pl.D
     return accuracy_of(prediction_errors(predictions, events))
 
 
+def accuracy_of_counts(counts: pl.DataFrame) -> pl.DataFrame:
+    """`prediction_accuracy`'s table from counted errors (method, band, error_s in whole
+    seconds, n: as the store counts them, `RealtimeHistory.prediction_error_counts`):
+    the same figures with errors to the second, percentiles the nearest rank."""
+    windows = pl.DataFrame(
+        {
+            "band": [b.label for b in HORIZON_BANDS],
+            "_order": list(range(len(HORIZON_BANDS))),
+            "_early": [b.early_s for b in HORIZON_BANDS],
+            "_late": [b.late_s for b in HORIZON_BANDS],
+        }
+    )
+    c = (
+        counts.group_by("method", "band", "error_s")
+        .agg(pl.col("n").sum())
+        .join(windows, on="band")
+        .sort("method", "_order", "error_s")
+    )
+    e, n = pl.col("error_s").cast(pl.Float64), pl.col("n")
+    within = (e >= -pl.col("_late")) & (e <= pl.col("_early"))
+    c = c.with_columns(
+        (n.cum_sum().over("method", "band") / n.sum().over("method", "band")).alias("_upto")
+    )
+
+    def rank(q: float) -> pl.Expr:
+        return e.filter(pl.col("_upto") >= q - 1e-12).first()
+
+    return (
+        c.group_by("method", "band", "_order")
+        .agg(
+            n.sum().alias("n"),
+            ((e.abs() * n).sum() / n.sum()).alias("mae_s"),
+            ((e * n).sum() / n.sum()).alias("bias_s"),
+            rank(0.1).alias("p10_s"),
+            rank(0.5).alias("p50_s"),
+            rank(0.9).alias("p90_s"),
+            n.filter(within).sum().cast(pl.Int64).alias("accurate"),
+        )
+        .with_columns(
+            pl.col("n").cast(pl.Int64),
+            (pl.col("accurate") / pl.col("n")).alias("accurate_share"),
+        )
+        .sort("method", "_order")
+        .drop("_order")
+    )
+
+
 def accuracy_of(errors: pl.DataFrame) -> pl.DataFrame:
     """`prediction_accuracy`'s table from scored predictions (method, band, error_s and
     accurate, as `prediction_errors` gives them): a reader that scores predictions as

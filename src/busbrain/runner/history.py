@@ -3,10 +3,11 @@ the passenger counters' riders per stop visit (the processor's `take_loads`).
 
 Records are buffered and written in batches (a thread does the writing, the event loop
 never waits on the store); old rows are purged by the retention settings. Predictions
-are logged once a minute per vehicle (every refresh would be tens of rows per fix), which
-is enough to score them later, and only as far ahead as they are scored (the last horizon
-band, 30 min): a bus's block-long predictions would be several times the rows, hundreds
-of millions a week in a 1,000-bus city, that no figure reads.
+are logged every five minutes per vehicle (every refresh would be tens of rows per fix),
+which samples every stop at every horizon band often enough to score them (a 1,000-bus
+day still logs over a million), and only as far ahead as they are scored (the last
+horizon band, 30 min): a bus's block-long predictions would be several times the rows,
+that no figure reads.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from busbrain.realtime.live import LiveProcessor
 from busbrain.store.ports import RealtimeHistory
 
 log = logging.getLogger(__name__)
-PREDICTION_LOG_EVERY_S = 60.0
+PREDICTION_LOG_EVERY_S = 300.0
 PREDICTION_LOG_AHEAD_S = HORIZON_BANDS[-1].hi_s
 """Predictions further ahead than this (seconds after they were made) are not logged."""
 

@@ -7,7 +7,7 @@ Protocols so that tests and the embedded mode can plug any implementation.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -329,6 +329,27 @@ class RealtimeHistory(Protocol):
         stop_sequence (Int64), stop_id, vehicle_id, method, made_utc, predicted_utc
         (Datetime µs, UTC).
         """
+        ...
+
+    def prediction_error_counts(
+        self,
+        service_date: dt.date,
+        made_from_utc: dt.datetime,
+        made_to_utc: dt.datetime,
+        bands: Sequence[tuple[str, float, float]],
+        max_lead_s: float,
+    ) -> pl.DataFrame:
+        """The predictions made from `made_from_utc` (included) to `made_to_utc`
+        (excluded) scored against service day `service_date`'s stop events, counted in
+        the database (a day logs millions; the console needs only the counts).
+
+        A prediction is matched to the stop event of its call (trip, stop_sequence,
+        vehicle) arriving 0 to `max_lead_s` seconds after it was made, and falls in the
+        first band (label, lo_s, hi_s) with lo_s ≤ predicted − made < hi_s (≤ for the
+        last band); others are not counted. Columns: method, route_id (null when the
+        network no longer has the trip), band, error_s (predicted − actual arrival,
+        rounded to whole seconds, Int64), n (Int64). A naive bound is refused with
+        BadInputError."""
         ...
 
     def purge(

@@ -27,9 +27,12 @@ from sqlalchemy import (
     Engine,
     Table,
     Text,
+    and_,
+    case,
     cast,
     delete,
     extract,
+    func,
     select,
     type_coerce,
 )
@@ -422,6 +425,73 @@ class SqlRealtimeHistory:
         frame = pl.DataFrame(rows, schema=raw, orient="row")
         return frame.with_columns(*_parse_times(postgres, _PREDICTION_TIMES)).select(
             list(PREDICTION_SCHEMA)
+        )
+
+    def prediction_error_counts(
+        self,
+        service_date: dt.date,
+        made_from_utc: dt.datetime,
+        made_to_utc: dt.datetime,
+        bands: Sequence[tuple[str, float, float]],
+        max_lead_s: float,
+    ) -> pl.DataFrame:
+        for name, value in (("made_from_utc", made_from_utc), ("made_to_utc", made_to_utc)):
+            if (problem := time_problem(name, value)) is not None:
+                raise BadInputError(f"cannot count prediction errors: {problem}")
+        p, e, t = s.prediction_log.c, s.stop_event.c, s.trip.c
+        with self.engine.connect() as conn:
+            postgres = conn.dialect.name == "postgresql"
+
+            def secs(col: ColumnElement[Any]) -> ColumnElement[Any]:
+                if postgres:
+                    return extract("epoch", col)
+                return func.julianday(col) * 86400.0
+
+            made, predicted, arrived = secs(p.made_utc), secs(p.predicted_utc), secs(e.arrival_utc)
+            horizon, lead = predicted - made, arrived - made
+            last = len(bands) - 1
+            band = case(
+                *(
+                    (and_(horizon >= lo, horizon <= hi if i == last else horizon < hi), label)
+                    for i, (label, lo, hi) in enumerate(bands)
+                ),
+                else_=None,
+            ).label("band")
+            error = cast(func.round(predicted - arrived), BigInteger).label("error_s")
+            matched = and_(
+                e.service_date == service_date,
+                e.trip_id == p.trip_id,
+                e.stop_sequence == p.stop_sequence,
+                e.vehicle_id == p.vehicle_id,
+            )
+            query = (
+                select(p.method, t.route_id, band, error, func.count().label("n"))
+                .select_from(
+                    s.prediction_log.join(s.stop_event, matched).outerjoin(
+                        s.trip, t.trip_id == p.trip_id
+                    )
+                )
+                .where(
+                    # In UTC: SQLite compares the stored UTC text (as purge does).
+                    p.made_utc >= made_from_utc.astimezone(dt.UTC),
+                    p.made_utc < made_to_utc.astimezone(dt.UTC),
+                    lead >= 0,
+                    lead <= max_lead_s,
+                    band.is_not(None),
+                )
+                .group_by(p.method, t.route_id, band, error)
+            )
+            rows = [tuple(r) for r in conn.execute(query)]
+        return pl.DataFrame(
+            rows,
+            schema={
+                "method": pl.String(),
+                "route_id": pl.String(),
+                "band": pl.String(),
+                "error_s": pl.Int64(),
+                "n": pl.Int64(),
+            },
+            orient="row",
         )
 
     def purge(

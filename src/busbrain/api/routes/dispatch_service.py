@@ -39,19 +39,19 @@ from busbrain.api.auth import Caller, no_store, require
 from busbrain.api.cache import NetworkCache
 from busbrain.api.csvdownload import csv_download_of_records
 from busbrain.api.dayrecord import DayRecord
-from busbrain.api.predscores import PredictionScores
+from busbrain.api.predscores import BANDS, PredictionScores
 from busbrain.domain.gtfstime import service_day_start
 from busbrain.oversight.service import (
     DWELL_THRESHOLD_S,
     HORIZON_BANDS,
+    RECENT_MADE_S,
     OtpBy,
     OtpWindow,
-    accuracy_of,
+    accuracy_of_counts,
     adherence,
     crowding,
     long_dwells,
     on_time_performance,
-    prediction_accuracy,
     scheduled_calls,
     skipped_stops,
 )
@@ -424,21 +424,21 @@ def get_predictions(
     """Prediction accuracy per method and horizon band (how far ahead the rider was told:
     0–3, 3–6, 6–12, 12–30 min): n, mae_s, bias_s and the p10/p50/p90 of the error
     (predicted − actual arrival, s), and the share accurate by MBTA's rule (the bus came
-    at most `early_min` before or `late_min` after the predicted time)."""
+    at most `early_min` before or `late_min` after the predicted time). Errors are
+    counted to the second; today's predictions made in the last two hours are counted
+    again at most once a minute."""
     d = _load(request, date, route_id)
     span = d.timetable.schedule.service_span(d.day)
     if span is not None:
         lo = dt.datetime.fromtimestamp(d.start_unix + span[0] - PREDICTION_MARGIN_S, dt.UTC)
         hi = dt.datetime.fromtimestamp(d.start_unix + span[1] + PREDICTION_MARGIN_S, dt.UTC)
         scores: PredictionScores = request.app.state.prediction_scores
-        scored = scores.scored(d.day, lo, hi)
-        if scored is not None:
-            if d.route_id is not None:
-                scored = scored.filter(pl.col("route_id") == d.route_id)
-            table = accuracy_of(scored)
-        else:
-            routes = None if d.route_id is None else {d.route_id}
-            table = prediction_accuracy(d.history.predictions(lo, hi, routes), d.events)
+        counts = scores.counts(d.day, lo, hi)
+        if counts is None:  # not a recent day: counted from the store in one go
+            counts = d.history.prediction_error_counts(d.day, lo, hi, BANDS, RECENT_MADE_S)
+        if d.route_id is not None:
+            counts = counts.filter(pl.col("route_id") == d.route_id)
+        table = accuracy_of_counts(counts)
     else:
         table = pl.DataFrame()
     rows = [_rounded(r) for r in table.to_dicts()]
