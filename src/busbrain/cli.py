@@ -804,6 +804,7 @@ def _serve(
     import uvicorn
 
     from busbrain.api.app import create_app
+    from busbrain.api.warmup import warm_up
     from busbrain.domain.gtfstime import timezone_of
     from busbrain.domain.live import LiveSnapshot
     from busbrain.gateway.config import GatewayConfig
@@ -875,6 +876,7 @@ def _serve(
         # Build today's timetable for the arrivals boards now, off the event loop, rather
         # than on the first rider's request.
         await asyncio.to_thread(app.state.timetable.today, time.time() + offset[0])
+        warm_up(app)  # today's record into memory for the console, in a thread of its own
         # the network, search index and timetable now in memory live as long as the
         # server: freeze them out of the collector, whose full passes over them paused
         # every request for 100-200 ms (the API's latency tail)

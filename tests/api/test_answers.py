@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from busbrain.api.answers import Answers
+from busbrain.api.warmup import warm_up
 from busbrain.wiring import Store, open_store
 from tests.api import test_dispatch_operations as ops
 from tests.api.command_helpers import city_store_path, load_city
@@ -28,7 +30,7 @@ class Mono:
 
 def test_an_answer_is_kept_for_its_age_then_rebuilt() -> None:
     mono = Mono()
-    answers = Answers(10, clock=mono)
+    answers = Answers(10, clock=mono, background=False)
     built: list[int] = []
 
     def build() -> int:
@@ -51,7 +53,7 @@ def test_nothing_is_kept_with_a_zero_age() -> None:
 
 
 def test_a_failed_build_keeps_nothing_and_the_next_ask_builds() -> None:
-    answers = Answers(10, clock=Mono())
+    answers = Answers(10, clock=Mono(), background=False)
 
     def fail() -> int:
         raise ValueError("bad date")
@@ -63,7 +65,7 @@ def test_a_failed_build_keeps_nothing_and_the_next_ask_builds() -> None:
 
 def test_while_one_request_rebuilds_the_others_get_the_answer_before() -> None:
     mono = Mono()
-    answers = Answers(10, clock=mono)
+    answers = Answers(10, clock=mono, background=False)
     assert answers.get("k", lambda: "old") == "old"
     mono.t = 11
     started, release = threading.Event(), threading.Event()
@@ -85,7 +87,7 @@ def test_while_one_request_rebuilds_the_others_get_the_answer_before() -> None:
 
 
 def test_the_first_ask_waits_for_the_build_in_progress() -> None:
-    answers = Answers(10, clock=Mono())
+    answers = Answers(10, clock=Mono(), background=False)
     started, release = threading.Event(), threading.Event()
 
     def slow() -> str:
@@ -104,6 +106,39 @@ def test_the_first_ask_waits_for_the_build_in_progress() -> None:
     t.join(10)
     t2.join(10)
     assert got == ["first"] and second == ["first"] and answers.builds == 1
+
+
+def test_in_the_background_a_stale_answer_is_served_while_its_successor_is_built() -> None:
+    mono = Mono()
+    answers = Answers(10, clock=mono)
+    assert answers.get("k", lambda: "old") == "old"  # the first ask waits for it
+    mono.t = 11
+    release = threading.Event()
+
+    def slow() -> str:
+        release.wait(10)
+        return "new"
+
+    assert answers.get("k", slow) == "old"  # no wait: the build goes on in a thread
+    assert answers.get("k", lambda: "never built") == "old"
+    release.set()
+    _until(lambda: answers.builds == 2)
+    assert answers.get("k", lambda: "x") == "new"
+
+    def broken() -> str:
+        raise RuntimeError("store down")
+
+    mono.t = 30
+    assert answers.get("k", broken) == "new"
+    _until(lambda: not answers._entries["k"].lock.locked())
+    assert answers.get("k", lambda: "y") == "new"  # kept after a failed rebuild
+
+
+def _until(done: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not done():
+        assert time.monotonic() < deadline, "the background build did not finish"
+        time.sleep(0.01)
 
 
 @pytest.fixture
@@ -140,7 +175,30 @@ def test_the_console_serves_a_kept_answer_until_it_is_due(store: Store) -> None:
     store.history.add_stop_events([later])
     assert client.get(f"{ops.OPS}/waybills?vehicle_id=VB").content == first.content
     mono.t = 10
+    builds = app.state.answers.builds
+    assert client.get(f"{ops.OPS}/waybills?vehicle_id=VB").content == first.content  # stale
+    _until(lambda: app.state.answers.builds > builds)  # rebuilt meanwhile
     fresh = client.get(f"{ops.OPS}/waybills?vehicle_id=VB").json()["vehicles"][0]["trips"]
     assert fresh != trips
     csv = client.get(f"{ops.OPS}/waybills?vehicle_id=VB&format=csv")
     assert csv.headers["content-type"].startswith("text/csv") and "08:48" in csv.text
+
+
+def test_the_server_reads_todays_record_as_it_starts(store: Store) -> None:
+    app = ops._app(store)
+    record = app.state.record
+    calls: list[tuple[object, ...]] = []
+    reads = store.history.stop_events
+
+    def counting(*args: object) -> object:
+        calls.append(args)
+        return reads(*args)  # type: ignore[arg-type]
+
+    record._events._read = counting
+    warm_up(app).join(30)
+    assert len(calls) == 1  # today's stop events, read once, in the warm-up thread
+    client = TestClient(app)
+    login(client, "diaodu")
+    assert client.get(f"{ops.OPS}/summary").status_code == 200
+    assert len(calls) == 1  # the first screen found them in memory
+    assert app.state.prediction_scores._days  # and the prediction counts made

@@ -11,6 +11,7 @@ build) old, which a day's figures can be; with `max_age_s` 0 nothing is kept.
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -25,6 +26,7 @@ from busbrain.api.cache import EncodedBody
 from busbrain.api.jsonenc import dumps
 from busbrain.api.responses import encoded_response
 
+log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 KEPT = 256
@@ -39,11 +41,20 @@ class _Entry:
 
 
 class Answers:
-    """Answers by key, each good for `max_age_s` seconds of `clock` (monotonic)."""
+    """Answers by key, each good for `max_age_s` seconds of `clock` (monotonic). With
+    `background`, a stale answer is rebuilt in a thread of its own while the request
+    that found it stale gets it as it was: only the very first ask of a key waits."""
 
-    def __init__(self, max_age_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        max_age_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        background: bool = True,
+    ) -> None:
         self.max_age_s = max_age_s
         self.clock = clock
+        self.background = background
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._lock = threading.Lock()
         self.builds = 0
@@ -66,6 +77,11 @@ class Answers:
         has_one = entry.made > -1e18
         if not entry.lock.acquire(blocking=not has_one):
             return entry.value  # being rebuilt by another request: the one before
+        if has_one and self.background:
+            threading.Thread(
+                target=self._rebuild, args=(entry, build), name="answer", daemon=True
+            ).start()
+            return entry.value
         try:
             if self.clock() - entry.made >= self.max_age_s:
                 started = self.clock()
@@ -73,6 +89,20 @@ class Answers:
                 self.builds += 1
                 entry.made = started
             return entry.value
+        finally:
+            entry.lock.release()
+
+    def _rebuild(self, entry: _Entry, build: Callable[[], Any]) -> None:
+        """Rebuild `entry` (its lock held by the caller, released here); on failure the
+        old answer stays and is tried again once it is due."""
+        try:
+            started = self.clock()
+            entry.value = build()
+            self.builds += 1
+            entry.made = started
+        except Exception:
+            log.exception("rebuilding a kept answer failed; the one before stays")
+            entry.made = self.clock()
         finally:
             entry.lock.release()
 

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from busbrain.api.arrivals import TimetableCache
 from busbrain.api.dayrecord import DayRecord
+from busbrain.domain.gtfstime import service_day_start
 from busbrain.oversight.service import HORIZON_BANDS, RECENT_MADE_S
 
 PREDICTION_REFRESH_S = 60.0
@@ -25,6 +27,21 @@ PREDICTION_REFRESH_S = 60.0
 figure of the day, not of the minute."""
 BANDS = tuple((b.label, b.lo_s, b.hi_s) for b in HORIZON_BANDS)
 KEY = ["method", "route_id", "band", "error_s"]
+PREDICTION_MARGIN_S = 3600
+"""Predictions are read from this long before the day's first departure to this long
+after its last arrival (a prediction is at most 30 min ahead; buses run late)."""
+
+
+def made_window(timetable: TimetableCache, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
+    """When the predictions of service day `day` were made (UTC), None when nothing runs."""
+    span = timetable.schedule.service_span(day)
+    if span is None:
+        return None
+    start = service_day_start(day, timetable.tz)
+    return (
+        dt.datetime.fromtimestamp(start + span[0] - PREDICTION_MARGIN_S, dt.UTC),
+        dt.datetime.fromtimestamp(start + span[1] + PREDICTION_MARGIN_S, dt.UTC),
+    )
 
 
 def merged(*counts: pl.DataFrame) -> pl.DataFrame:

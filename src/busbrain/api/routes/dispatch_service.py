@@ -39,7 +39,7 @@ from busbrain.api.auth import Caller, no_store, require
 from busbrain.api.cache import NetworkCache
 from busbrain.api.csvdownload import csv_download_of_records
 from busbrain.api.dayrecord import DayRecord
-from busbrain.api.predscores import BANDS, PredictionScores
+from busbrain.api.predscores import BANDS, PredictionScores, made_window
 from busbrain.domain.gtfstime import service_day_start
 from busbrain.oversight.service import (
     DWELL_THRESHOLD_S,
@@ -428,10 +428,9 @@ def get_predictions(
     counted to the second; today's predictions made in the last two hours are counted
     again at most once a minute."""
     d = _load(request, date, route_id)
-    span = d.timetable.schedule.service_span(d.day)
-    if span is not None:
-        lo = dt.datetime.fromtimestamp(d.start_unix + span[0] - PREDICTION_MARGIN_S, dt.UTC)
-        hi = dt.datetime.fromtimestamp(d.start_unix + span[1] + PREDICTION_MARGIN_S, dt.UTC)
+    window = made_window(d.timetable, d.day)
+    if window is not None:
+        lo, hi = window
         scores: PredictionScores = request.app.state.prediction_scores
         counts = scores.counts(d.day, lo, hi)
         if counts is None:  # not a recent day: counted from the store in one go
