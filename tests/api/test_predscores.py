@@ -4,6 +4,7 @@ prediction in memory, whether counted at once or as the day goes."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 
 import polars as pl
@@ -99,7 +100,7 @@ def test_counting_in_the_store_gives_the_in_memory_figures(store: Store) -> None
 def test_counting_as_the_day_goes_equals_counting_it_whole(store: Store) -> None:
     clocks = Clocks()
     record = clocks.record(store, refresh_s=1)
-    scores = PredictionScores(record)
+    scores = PredictionScores(record, background=False)
     h = store.history
     for preds, events in STEPS:
         h.add_predictions(preds)
@@ -116,7 +117,7 @@ def test_counting_as_the_day_goes_equals_counting_it_whole(store: Store) -> None
 
 def test_recent_predictions_are_recounted_at_most_once_a_minute(store: Store) -> None:
     clocks = Clocks()
-    scores = PredictionScores(clocks.record(store, refresh_s=10))
+    scores = PredictionScores(clocks.record(store, refresh_s=10), background=False)
     first = scores.counts(DAY, LO, HI)
     assert first is not None and first.height == 0
     store.history.add_predictions(STEPS[1][0])
@@ -127,3 +128,24 @@ def test_recent_predictions_are_recounted_at_most_once_a_minute(store: Store) ->
     clocks.mono += 30
     again = scores.counts(DAY, LO, HI)
     assert again is not None and again["n"].sum() == 2  # kalman and schedule at S1
+
+
+def test_a_due_recount_goes_on_in_a_thread_while_the_counts_before_are_served(
+    store: Store,
+) -> None:
+    clocks = Clocks()
+    scores = PredictionScores(clocks.record(store, refresh_s=10))
+    first = scores.counts(DAY, LO, HI)  # the first read of the day waits for its count
+    assert first is not None and first.height == 0
+    store.history.add_predictions(STEPS[1][0])
+    store.history.add_stop_events([arrive("T1", 1, -26)])
+    clocks.mono += 60
+    served = scores.counts(DAY, LO, HI)
+    assert served is not None and served.height == 0  # the counts before, at once
+    held = scores._days[DAY]
+    deadline = time.monotonic() + 10
+    while held.lock.locked() or held.recent is None or held.recent.height == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    again = scores.counts(DAY, LO, HI)
+    assert again is not None and again["n"].sum() == 2

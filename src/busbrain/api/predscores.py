@@ -6,12 +6,13 @@ score them took a minute late in the day. The store counts them instead
 the second), and this keeps the counts of predictions that can no longer change, made
 more than `RECENT_MADE_S` ago (their bus has come or never will), adding each newly
 settled stretch once, and counts the recent rest again at most every
-`PREDICTION_REFRESH_S`. Readers never wait for a recount another reader is doing.
+`PREDICTION_REFRESH_S`, in a thread of its own: only the first read of a day waits.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from busbrain.api.dayrecord import DayRecord
 from busbrain.domain.gtfstime import service_day_start
 from busbrain.oversight.service import HORIZON_BANDS, RECENT_MADE_S
 
+log = logging.getLogger(__name__)
 PREDICTION_REFRESH_S = 60.0
 """The recent predictions are counted again at most this often (seconds): accuracy is a
 figure of the day, not of the minute."""
@@ -62,9 +64,12 @@ class _Day:
 class PredictionScores:
     """Counted prediction errors per recent service day (`record.recent_days()`)."""
 
-    def __init__(self, record: DayRecord, *, settle_s: float = RECENT_MADE_S) -> None:
+    def __init__(
+        self, record: DayRecord, *, settle_s: float = RECENT_MADE_S, background: bool = True
+    ) -> None:
         self.record = record
         self.settle_s = settle_s
+        self.background = background
         self._days: dict[dt.date, _Day] = {}
         self._lock = threading.Lock()
 
@@ -82,14 +87,31 @@ class PredictionScores:
                 held = self._days[day] = _Day()
                 for d in [d for d in self._days if d not in self.record.recent_days()]:
                     del self._days[d]
-        if self._due(day, held) and held.lock.acquire(blocking=held.recent is None):
-            try:
-                if self._due(day, held):
-                    self._recount(day, held, made_from, made_to)
-            finally:
-                held.lock.release()
+        first = held.recent is None
+        if self._due(day, held) and held.lock.acquire(blocking=first):
+            if first or not self.background:
+                self._recount_held(day, held, made_from, made_to)
+            else:  # what is held is served; the recount goes on in a thread
+                threading.Thread(
+                    target=self._recount_held,
+                    args=(day, held, made_from, made_to),
+                    name="prediction-counts",
+                    daemon=True,
+                ).start()
         parts = [c for c in (held.settled, held.recent) if c is not None]
         return merged(*parts) if parts else None
+
+    def _recount_held(
+        self, day: dt.date, held: _Day, made_from: dt.datetime, made_to: dt.datetime
+    ) -> None:
+        """Recount (the caller holds `held.lock`, released here) when still due."""
+        try:
+            if self._due(day, held):
+                self._recount(day, held, made_from, made_to)
+        except Exception:
+            log.exception("counting prediction errors failed; the counts before stay")
+        finally:
+            held.lock.release()
 
     def _due(self, day: dt.date, held: _Day) -> bool:
         every = self.record.refresh_of(day)
