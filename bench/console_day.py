@@ -43,7 +43,6 @@ import io
 import json
 import logging
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -91,7 +90,8 @@ from busbrain.store import schema  # noqa: E402
 from busbrain.store.days import load_day_network, network_timezone, service_day_start  # noqa: E402
 from busbrain.store.engine import normalise_url  # noqa: E402
 from busbrain.wiring import Store, card_key, open_store  # noqa: E402
-from console_load import ENDPOINTS  # noqa: E402
+from console_load import ENDPOINTS, figures  # noqa: E402
+from console_load import timed as load_timed  # noqa: E402
 
 EXTRA = (
     "/api/v1/dispatch/service/predictions",
@@ -500,19 +500,7 @@ def add_manager(exe: str, url: str) -> None:
 
 
 def timed(opener: urllib.request.OpenerDirector, url: str) -> tuple[float, int]:
-    t0 = time.perf_counter()
-    with opener.open(url, timeout=TIMEOUT_S) as r:
-        size = len(r.read())
-    return (time.perf_counter() - t0) * 1000, size
-
-
-def figures(ms: list[float]) -> dict[str, float]:
-    ms = sorted(ms)
-    return {
-        "p50_ms": round(statistics.median(ms), 1),
-        "p95_ms": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1),
-        "max_ms": round(ms[-1], 1),
-    }
+    return load_timed(opener, url, TIMEOUT_S)
 
 
 def start_server(

@@ -48,9 +48,12 @@ ENDPOINTS = (
 )
 
 
-def timed(opener: urllib.request.OpenerDirector, url: str) -> tuple[float, int]:
+def timed(
+    opener: urllib.request.OpenerDirector, url: str, timeout_s: float = 60.0
+) -> tuple[float, int]:
+    """How long `url` took to answer (ms) and how big the answer was (bytes)."""
     t0 = time.perf_counter()
-    with opener.open(url, timeout=60) as r:
+    with opener.open(url, timeout=timeout_s) as r:
         size = len(r.read())
     return (time.perf_counter() - t0) * 1000, size
 

@@ -202,3 +202,18 @@ def test_the_server_reads_todays_record_as_it_starts(store: Store) -> None:
     assert client.get(f"{ops.OPS}/summary").status_code == 200
     assert len(calls) == 1  # the first screen found them in memory
     assert app.state.prediction_scores._days  # and the prediction counts made
+
+
+def test_the_line_list_is_built_once_a_second_for_every_screen(store: Store) -> None:
+    app = ops._app(store)
+    mono = Mono()
+    app.state.live_answers = Answers(1.0, clock=mono, background=False)
+    client = TestClient(app)
+    login(client, "diaodu")
+    first = client.get(f"{ops.BASE}/lines")
+    assert first.status_code == 200 and first.json()["lines"]
+    assert client.get(f"{ops.BASE}/lines").content == first.content
+    assert app.state.live_answers.builds == 1
+    mono.t = 1.0
+    client.get(f"{ops.BASE}/lines")
+    assert app.state.live_answers.builds == 2

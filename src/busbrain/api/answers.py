@@ -29,6 +29,8 @@ from busbrain.api.responses import encoded_response
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
+LIVE_ANSWER_S = 1.0
+"""How long a live view's answer is kept (the live picture is made every second)."""
 KEPT = 256
 """Answers kept at most (the least recently asked go first)."""
 
@@ -113,12 +115,21 @@ def kept_answer(handler: Callable[P, R]) -> Callable[P, R]:
     The handler must take `request: Request`; its answer is a JSON-able value (sent
     pre-encoded, with an ETag and gzip) or a Response (a CSV download), kept as is.
     """
+    return _kept(handler, "answers")
 
+
+def kept_live_answer(handler: Callable[P, R]) -> Callable[P, R]:
+    """As `kept_answer`, in `app.state.live_answers`: a live view every screen asks
+    for (the live picture changes each second; one build a second serves them all)."""
+    return _kept(handler, "live_answers")
+
+
+def _kept(handler: Callable[P, R], state: str) -> Callable[P, R]:
     @functools.wraps(handler)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         request = kwargs["request"]
         assert isinstance(request, Request)
-        answers: Answers | None = getattr(request.app.state, "answers", None)
+        answers: Answers | None = getattr(request.app.state, state, None)
         if answers is None:
             return handler(*args, **kwargs)
         key = (request.url.path, tuple(sorted(request.query_params.multi_items())))

@@ -11,7 +11,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from busbrain import __version__
 from busbrain.access.passwords import Passwords
-from busbrain.api.answers import Answers
+from busbrain.api.answers import LIVE_ANSWER_S, Answers
 from busbrain.api.arrivals import TimetableCache
 from busbrain.api.auth import DispatchAccess
 from busbrain.api.cache import NetworkCache
@@ -148,6 +148,7 @@ def create_app(
     app.state.terminals = terminals
     app.state.history = history
     app.state.answers = Answers(record_refresh_s)
+    app.state.live_answers = Answers(min(record_refresh_s, LIVE_ANSWER_S))
     app.state.record = (
         None
         if history is None

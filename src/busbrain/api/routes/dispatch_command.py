@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 
 from busbrain.access.roles import Permission
+from busbrain.api.answers import kept_live_answer
 from busbrain.api.arrivals import Call, calls_at
 from busbrain.api.auth import Caller, no_store, require
 from busbrain.api.cache import NetworkCache
@@ -109,6 +110,7 @@ def line_strip(request: Request, route_id: str) -> dict[str, Any]:
 
 
 @router.get("/lines")
+@kept_live_answer
 def list_lines(_: ReaderDep, request: Request) -> dict[str, Any]:
     """Every line with its live buses and how many of them are bunched, gapped, late or
     early (lines with live buses first, then by name)."""
