@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -26,11 +25,8 @@ T0 = NOON.astimezone(dt.UTC)
 
 
 @pytest.fixture
-def store(store_url: str, tiny: TinyFeed) -> Iterator[Store]:
-    s = open_store(store_url)
-    import_feed(tiny.folder(), s.network, now=T0)
-    yield s
-    s.close()
+def store(tiny_store: Store) -> Store:
+    return tiny_store
 
 
 class Clocks:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
 
 import polars as pl
 import pytest
@@ -13,27 +12,22 @@ import pytest
 from busbrain.api.predscores import BANDS, PredictionScores
 from busbrain.domain.errors import BadInputError
 from busbrain.domain.history import PredictionRecord, StopEventRecord
-from busbrain.network_io.importer import import_feed
 from busbrain.oversight.service import (
     RECENT_MADE_S,
     accuracy_of,
     accuracy_of_counts,
     prediction_errors,
 )
-from busbrain.wiring import Store, open_store
+from busbrain.wiring import Store
 from tests.api.test_dayrecord import DAY, T0, Clocks
-from tests.tinyfeed import TinyFeed
 
 LO = T0 - dt.timedelta(hours=6)
 HI = T0 + dt.timedelta(hours=6)
 
 
 @pytest.fixture
-def store(store_url: str, tiny: TinyFeed) -> Iterator[Store]:
-    s = open_store(store_url)
-    import_feed(tiny.folder(), s.network, now=T0)
-    yield s
-    s.close()
+def store(tiny_store: Store) -> Store:
+    return tiny_store
 
 
 def arrive(trip: str, seq: int, minute: float) -> StopEventRecord:
