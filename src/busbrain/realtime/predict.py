@@ -44,6 +44,8 @@ DWELL_PRIOR_S, DWELL_PRIOR_SD, DWELL_OBS_SD = 8.0, 15.0, 20.0
 DWELL_DRIFT_PER_S = 0.02
 PACE_WEIGHT = 0.6
 PACE_MEMORY = 3
+_PACE_WEIGHTS = PACE_WEIGHT / (1.0 + np.arange(4096) / 5.0)
+"""How much of the bus's own pace carries to the k-th segment ahead (fades with k)."""
 LAYOVER_MIN_S = 120.0
 """Shortest stand at a terminal before the block's next trip, seconds."""
 
@@ -245,8 +247,10 @@ class SegmentPredictor:
             span = float(pattern.stop_dist[k0] - pattern.stop_dist[k0 - 1])
             left = (float(pattern.stop_dist[k0]) - track.dist) / span if span > 0 else 0.0
             frac, start = min(max(left, 0.0), 1.0), now
-        sched = trip.arrival_s[k0:].astype(np.float64)
+        calls = n - k0
         out: dict[str, F64] = {}
+        if "schedule" in self.methods or "delay" in self.methods:
+            sched = trip.arrival_s[k0:].astype(np.float64)
         if "schedule" in self.methods:
             out["schedule"] = sched
         if "delay" in self.methods:
@@ -264,18 +268,20 @@ class SegmentPredictor:
             expected = self._expected[track.trip][k0 - 1 :]
             history = self._pace.get(track.vehicle_id)
             pace = sum(history) / len(history) if history else 1.0
-            weight = PACE_WEIGHT / (1.0 + np.arange(len(segs)) / 5.0)
-            runs = expected * self.ratio[segs] * (1.0 + weight * (pace - 1.0))
+            runs = expected * self.ratio[segs]
+            if pace != 1.0:
+                runs *= 1.0 + _PACE_WEIGHTS[: len(segs)] * (pace - 1.0)
             waits = self._waits[track.trip]
             begin = start
             if waits is not None and track.next_k > 0 and waits[k0 - 1] and frac > 0.95:
                 begin = max(start, float(trip.departure_s[k0 - 1]))  # early at a timepoint
-            times = _arrivals(begin, frac, runs, self.dwell[stops])
+            dwells = self.dwell[stops]
+            times = _arrivals(begin, frac, runs, dwells)
             if waits is not None:
-                times = _wait_early(times, self.dwell[stops], trip.departure_s[k0:], waits[k0:])
+                times = _wait_early(times, dwells, trip.departure_s[k0:], waits[k0:])
             out["kalman"] = times
         first = min(float(v[-1]) for v in out.values())
-        cut = len(sched)
+        cut = calls
         if first - now > self.horizon_s:
             soonest = np.minimum.reduce([out[m] for m in out])
             cut = int(np.searchsorted(soonest, now + self.horizon_s, side="right"))
@@ -284,7 +290,7 @@ class SegmentPredictor:
             for m in self.methods
             if cut > 0
         ]
-        if self.through_block and cut == len(sched):
+        if self.through_block and cut == calls:
             made.extend(self._next_trip(track, now, {m: float(out[m][-1]) for m in out}))
         return made
 
