@@ -32,6 +32,8 @@ SEVERITY = Severity.INFO
 
 
 def check(state: QualityState, fix: Fix, ctx: Context) -> Finding | None:
+    if state.last is None or fix.t > state.last.t:
+        return None  # newer than every fix accepted (the usual case): repeats none
     if fix_key(fix) not in state.recent_keys:
         return None
     message = (
