@@ -10,7 +10,9 @@ rows written or replaced since the last read (the store's `recorded_utc`, minus
 
 Readers never wait for a refresh that another reader is doing: they take the day as it
 was. Older days are read from the store as before. Each day has a version that changes
-only when its rows do, which the answer cache (api/answers.py) keys on.
+only when its rows do (`DayRecord.version`), for a reader that wants to know whether
+anything changed; the answers of api/answers.py are kept by age instead, as they also
+depend on the clock and the live picture.
 """
 
 from __future__ import annotations

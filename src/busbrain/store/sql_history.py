@@ -25,6 +25,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Engine,
+    Select,
     Table,
     Text,
     and_,
@@ -258,6 +259,47 @@ def _parse_times(postgres: bool, names: Sequence[str]) -> list[pl.Expr]:
     ]
 
 
+def _check_since(what: str, recorded_since: dt.datetime | None) -> None:
+    if recorded_since is not None and (problem := time_problem("recorded_since", recorded_since)):
+        raise BadInputError(f"cannot read {what}: {problem}")
+
+
+def _visits_query(
+    table: Table,
+    columns: Sequence[ColumnElement[Any]],
+    days: tuple[dt.date, dt.date],
+    route_ids: set[str] | None,
+    recorded_since: dt.datetime | None,
+) -> Select[Any]:
+    """Rows of a table keyed by stop visit (stop_event, passenger_load) on service days
+    `days` (both included), in key order: service date (text), the current network's
+    route and direction of the trip (outer join), trip, stop_sequence, stop, vehicle,
+    then `columns`; of the routes `route_ids` when given, and written or replaced at or
+    after `recorded_since` when given."""
+    c, t = table.c, s.trip.c
+    query = (
+        select(
+            cast(c.service_date, Text),
+            t.route_id,
+            t.direction_id,
+            c.trip_id,
+            c.stop_sequence,
+            c.stop_id,
+            c.vehicle_id,
+            *columns,
+        )
+        .select_from(table.outerjoin(s.trip, t.trip_id == c.trip_id))
+        .where(c.service_date >= days[0], c.service_date <= days[1])
+        .order_by(*(c[name] for name in _STOP_EVENT_KEY))
+    )
+    if route_ids is not None:
+        query = query.where(t.route_id.in_(sorted(route_ids)))
+    if recorded_since is not None:
+        # In UTC: SQLite compares the stored UTC text.
+        query = query.where(c.recorded_utc >= _utc(recorded_since))
+    return query
+
+
 class SqlRealtimeHistory:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -281,42 +323,20 @@ class SqlRealtimeHistory:
         route_ids: set[str] | None = None,
         recorded_since: dt.datetime | None = None,
     ) -> pl.DataFrame:
-        if recorded_since is not None and (
-            problem := time_problem("recorded_since", recorded_since)
-        ):
-            raise BadInputError(f"cannot read stop events: {problem}")
+        _check_since("stop events", recorded_since)
         if route_ids is not None and not route_ids:
             return pl.DataFrame(schema=STOP_EVENT_SCHEMA)
-        e, t = s.stop_event.c, s.trip.c
+        e = s.stop_event.c
         with self.engine.connect() as conn:
             postgres = conn.dialect.name == "postgresql"
-
-            def time(col: ColumnElement[Any]) -> ColumnElement[Any]:
-                return _time_column(postgres, col)
-
-            query = (
-                select(
-                    cast(e.service_date, Text),
-                    t.route_id,
-                    t.direction_id,
-                    e.trip_id,
-                    e.stop_sequence,
-                    e.stop_id,
-                    e.vehicle_id,
-                    time(e.arrival_utc),
-                    time(e.departure_utc),
-                    e.stopped,
-                    time(e.recorded_utc),
-                )
-                .select_from(s.stop_event.outerjoin(s.trip, t.trip_id == e.trip_id))
-                .where(e.service_date >= service_date_from, e.service_date <= service_date_to)
-                .order_by(*(e[name] for name in _STOP_EVENT_KEY))
+            arrived, left, recorded = (_time_column(postgres, e[n]) for n in _TIMES)
+            query = _visits_query(
+                s.stop_event,
+                (arrived, left, e.stopped, recorded),
+                (service_date_from, service_date_to),
+                route_ids,
+                recorded_since,
             )
-            if route_ids is not None:
-                query = query.where(t.route_id.in_(sorted(route_ids)))
-            if recorded_since is not None:
-                # In UTC: SQLite compares the stored UTC text.
-                query = query.where(e.recorded_utc >= _utc(recorded_since))
             rows = [tuple(r) for r in conn.execute(query)]
         raw = {name: pl.String() for name in STOP_EVENT_SCHEMA} | {
             "direction_id": pl.Int64(),
@@ -338,36 +358,19 @@ class SqlRealtimeHistory:
         route_ids: set[str] | None = None,
         recorded_since: dt.datetime | None = None,
     ) -> pl.DataFrame:
-        if recorded_since is not None and (
-            problem := time_problem("recorded_since", recorded_since)
-        ):
-            raise BadInputError(f"cannot read passenger loads: {problem}")
+        _check_since("passenger loads", recorded_since)
         if route_ids is not None and not route_ids:
             return pl.DataFrame(schema=PASSENGER_LOAD_SCHEMA)
-        p, t = s.passenger_load.c, s.trip.c
+        p = s.passenger_load.c
         with self.engine.connect() as conn:
             postgres = conn.dialect.name == "postgresql"
-            query = (
-                select(
-                    cast(p.service_date, Text),
-                    t.route_id,
-                    t.direction_id,
-                    p.trip_id,
-                    p.stop_sequence,
-                    p.stop_id,
-                    p.vehicle_id,
-                    *(p[name] for name in _LOAD_COUNTS),
-                    _time_column(postgres, p.recorded_utc),
-                )
-                .select_from(s.passenger_load.outerjoin(s.trip, t.trip_id == p.trip_id))
-                .where(p.service_date >= service_date_from, p.service_date <= service_date_to)
-                .order_by(*(p[name] for name in _STOP_EVENT_KEY))
+            query = _visits_query(
+                s.passenger_load,
+                (*(p[name] for name in _LOAD_COUNTS), _time_column(postgres, p.recorded_utc)),
+                (service_date_from, service_date_to),
+                route_ids,
+                recorded_since,
             )
-            if route_ids is not None:
-                query = query.where(t.route_id.in_(sorted(route_ids)))
-            if recorded_since is not None:
-                # In UTC: SQLite compares the stored UTC text.
-                query = query.where(p.recorded_utc >= _utc(recorded_since))
             rows = [tuple(r) for r in conn.execute(query)]
         raw = dict(PASSENGER_LOAD_SCHEMA) | {
             "service_date": pl.String(),
