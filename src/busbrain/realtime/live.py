@@ -450,8 +450,7 @@ class LiveProcessor:
         after = None if hold is None else rt.next_in_block.get(hold.trip)
         out: list[Prediction] = []
         for p in made:
-            end = float(p.times[-1]) if len(p.times) else p.made_at
-            ends_late = hold is not None and hold.k < p.k0 + len(p.times) - 1
+            whole = p  # before a short-turn cuts it: where the held trip would end
             first, last = served_calls(ctx, p.trip)
             lo, hi = max(first - p.k0, 0), max(last + 1 - p.k0, 0)
             if hi <= lo:
@@ -462,6 +461,8 @@ class LiveProcessor:
                 i = hold.k - p.k0  # -1: the hold stop is the trip's first, not predicted
                 at = float(p.times[i]) if i >= 0 else p.made_at
                 shift = max(hold.until - at, 0.0)
+                end = float(whole.times[-1]) if len(whole.times) else whole.made_at
+                ends_late = hold.k < whole.k0 + len(whole.times) - 1
                 ends[p.method] = (end, shift if ends_late else 0.0)
                 if shift > 0 and i + 1 < len(p.times):
                     times = p.times.copy()
