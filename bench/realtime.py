@@ -1,6 +1,7 @@
 """Real-time processing: stop events and arrival predictions against the truth, and speed.
 
-    .venv/bin/python bench/realtime.py [--vehicles 120] [--skip-wmata] [--skip-sim]
+    .venv/bin/python bench/realtime.py [--vehicles 120] [--history-days 3]
+        [--speed-buses 1000] [--memory-at 08:00] [--skip-wmata] [--skip-sim] [--skip-speed]
 
 1. WMATA (../shared/data/avl/wmata-transittraj): real positions (30 s) with their GTFS;
    the truth is derived/stop_crossings.csv (passing times interpolated from the same
@@ -14,7 +15,8 @@
    (realtime.learnt) from the stop events our pipeline detected on `--history-days`
    earlier simulated weekdays (other seeds: other traffic, demand and drivers).
 3. Speed: location fixes per second through quality rules, matching, stop events and
-   the prediction refresh (our method), on one core, and memory per vehicle.
+   the prediction refresh (our method), on one core, replaying a simulated weekday of
+   the demo city grown to --speed-buses buses; memory per vehicle of the live state.
 
 Prints the tables and writes bench/out/realtime.json.
 """
@@ -55,6 +57,7 @@ from busbrain.sim.truth import write_outputs  # noqa: E402
 from busbrain.sim.world import simulate_world  # noqa: E402
 from busbrain.store.days import load_day_network, network_timezone, service_day_start  # noqa: E402
 from busbrain.wiring import Store, open_store  # noqa: E402
+from simulator import grow  # noqa: E402
 
 WMATA = REPO.parent / "shared" / "data" / "avl" / "wmata-transittraj"
 SIM_DAY = dt.date(2026, 12, 1)
@@ -307,25 +310,66 @@ def simulated(vehicles: int, history_days: int) -> dict[str, Any]:
         "stop_events": stops,
         "predictions": prediction_table(pr, actual),
         "learnt": {"days": learnt.days, "runs": learnt.run_count, "segments": len(learnt.runs)},
-        "world": world,
-        "rt": rt,
-        "all_fixes": fixes,
-        "plan": plan,
     }
 
 
-def speed(rt: RtNetwork, fixes: list[Fix], plan: dict[str, str]) -> dict[str, Any]:
+class Counted:
+    """Makes every prediction and keeps only their count: the live side keeps each
+    bus's latest set (`LiveProcessor`), a replay keeps them all, which is not what is
+    being measured."""
+
+    def __init__(self, inner: Predictor) -> None:
+        self.inner, self.made = inner, 0
+
+    def observe(self, e: StopEvent) -> None:
+        self.inner.observe(e)
+
+    def predict(self, track: Track, now: float) -> list[Prediction]:
+        self.made += len(self.inner.predict(track, now))
+        return []
+
+
+def speed_day(
+    store: Store, buses: int, folder: Path
+) -> tuple[RtNetwork, list[Fix], dict[str, str]]:
+    """The demo city grown to `buses` buses (bench/simulator.py's `grow`), its weekday
+    simulated: the network, the observed positions and the dispatch plan."""
+    tz = network_timezone(store.queries)
+    net = grow(load_day_network(store.queries, store.schedule, SIM_DAY), buses)
+    start = service_day_start(SIM_DAY, tz)
+    world = simulate_world(net, Scenario(SIM_DAY), start)
+    write_outputs(world, folder)
+    fixes = read_positions(folder / "observed" / "positions.csv")[0]
+    plan = dict(
+        pl.read_csv(folder / "plan" / "vehicle_blocks.csv")
+        .select("vehicle_id", "block_id")
+        .iter_rows()
+    )
+    return RtNetwork.build(net, start), fixes, plan
+
+
+def speed(
+    rt: RtNetwork, fixes: list[Fix], plan: dict[str, str], memory_until: str
+) -> dict[str, Any]:
     """Fixes per CPU second through the whole live path (quality rules, matching, stop
     events, prediction refresh by our method on every fix), then the memory the live
-    state holds per vehicle (a second run under tracemalloc, which slows Python down)."""
-    runs = {}
+    state holds per vehicle: the real `LiveProcessor` run under tracemalloc (which slows
+    Python down) over the day's fixes up to `memory_until` (HH:MM, local), when most
+    buses are out."""
+    runs: dict[str, int] = {}
+    made = 0
     for label, predictor in (
         ("without_predictions", None),
-        ("with_predictions", SegmentPredictor(rt, ("kalman",))),
+        ("with_predictions", Counted(SegmentPredictor(rt, ("kalman",)))),
     ):
+        print(f"  speed: {label.replace('_', ' ')} ...", flush=True)
         cpu0 = time.process_time()
         result = replay(rt, fixes, predictor=predictor, planned_block=plan)
         runs[label] = round(result.fixes / (time.process_time() - cpu0))
+        if isinstance(predictor, Counted):
+            made = predictor.made
+    hh, mm = (int(v) for v in memory_until.split(":"))
+    until = rt.day_start_unix + hh * 3600 + mm * 60
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     from busbrain.realtime.live import LiveProcessor
@@ -333,14 +377,20 @@ def speed(rt: RtNetwork, fixes: list[Fix], plan: dict[str, str]) -> dict[str, An
     processor = LiveProcessor(
         lambda day: rt, zoneinfo.ZoneInfo("Asia/Shanghai"), planned_block=plan
     )
-    for f in fixes:
-        processor.process(f, f.received if f.received is not None else f.t)
+    for f in sorted(fixes, key=lambda f: f.received if f.received is not None else f.t):
+        now = f.received if f.received is not None else f.t
+        if now > until:
+            break
+        processor.process(f, now)
     held = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     vehicles = len(processor.vehicles)
     return {
+        "buses": len(plan),
         "fixes": len(fixes),
         "fixes_per_cpu_s": runs,
+        "predictions_made": made,
+        "memory_at": memory_until,
         "live_state_mb": round(held / 1e6, 1),
         "kb_per_vehicle": round(held / 1e3 / max(vehicles, 1), 1),
         "vehicles": vehicles,
@@ -353,6 +403,9 @@ def main() -> None:
     ap.add_argument("--skip-wmata", action="store_true")
     ap.add_argument("--skip-sim", action="store_true")
     ap.add_argument("--history-days", type=int, default=3)
+    ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--speed-buses", type=int, default=1000)
+    ap.add_argument("--memory-at", default="08:00", help="HH:MM: live state measured then")
     args = ap.parse_args()
     out: dict[str, Any] = {"machine": "2 vCPU, 24 GiB", "date": dt.date.today().isoformat()}
     if not args.skip_wmata:
@@ -364,11 +417,21 @@ def main() -> None:
         s = simulated(args.vehicles, args.history_days)
         print(f"\nsimulated day, {args.vehicles} buses, stop events:", json.dumps(s["stop_events"]))
         print_table("simulated predictions", s["predictions"])
-        sp = speed(s["rt"], s["all_fixes"], s["plan"])
-        print("\nspeed:", json.dumps(sp))
         keys = ("vehicles", "fixes", "stop_events", "predictions", "learnt")
         out["simulated"] = {k: s[k] for k in keys}
         print("learnt from:", json.dumps(s["learnt"]))
+    if not args.skip_speed:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            store = open_store(f"sqlite:///{folder / 'demo.db'}")
+            import_feed(
+                write_demo_feed(folder / "demo.zip"), store.network, now=dt.datetime.now(dt.UTC)
+            )
+            print(f"\nspeed: simulating a {args.speed_buses}-bus weekday ...", flush=True)
+            rt, fixes, plan = speed_day(store, args.speed_buses, folder / "out")
+            store.close()
+        sp = speed(rt, fixes, plan, args.memory_at)
+        print("speed:", json.dumps(sp))
         out["speed"] = sp
     folder = REPO / "bench" / "out"
     folder.mkdir(exist_ok=True)

@@ -14,6 +14,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,8 +34,10 @@ class RtNetwork:
     next_in_block: dict[int, int] = field(default_factory=dict)
     block_trips: dict[str, list[int]] = field(default_factory=dict)
     """block_id -> its trips in departure order."""
-    shapes: list[tuple[list[float], list[float], list[float]]] = field(default_factory=list)
-    """Per pattern, its shape as plain lists (x, y, d): faster than arrays one fix at a time."""
+    shapes: list[ShapeLists] = field(default_factory=list)
+    """Per pattern, its shape as plain lists: faster than arrays one fix at a time."""
+    _segments: dict[int, ShapeSegments] = field(default_factory=dict)
+    """Per pattern (filled when first asked), its shape's segments as arrays for `passes`."""
 
     @classmethod
     def build(cls, net: DayNetwork, day_start_unix: float) -> RtNetwork:
@@ -49,9 +52,7 @@ class RtNetwork:
                     for cy in range(int(np.floor(y0 / CELL_M)), int(np.floor(y1 / CELL_M)) + 1):
                         cells[(cx, cy)].add(p)
         self._cells = dict(cells)
-        self.shapes = [
-            (p.shape_x.tolist(), p.shape_y.tolist(), p.shape_d.tolist()) for p in net.patterns
-        ]
+        self.shapes = [ShapeLists.of(p.shape_x, p.shape_y, p.shape_d) for p in net.patterns]
         self._index_trips()
         return self
 
@@ -61,7 +62,9 @@ class RtNetwork:
         tracks, predictions and stop events hold; the shape index is shared (the
         patterns are the same), only what depends on the trip list is indexed again."""
         net = dataclasses.replace(self.net, trips=(*self.net.trips, *trips))
-        out = RtNetwork(net, self.day_start_unix, self._cells, shapes=self.shapes)
+        out = RtNetwork(
+            net, self.day_start_unix, self._cells, shapes=self.shapes, _segments=self._segments
+        )
         out._index_trips()
         return out
 
@@ -97,7 +100,7 @@ class RtNetwork:
     ) -> tuple[float, float]:
         """`project` on pattern `pattern`'s shape, in plain Python for the usual short
         window (a fix's window spans a few shape segments)."""
-        xs, ys, ds = self.shapes[pattern]
+        xs, ys, ds, dxs, dys, dds, inv2 = self.shapes[pattern]
         n = len(ds)
         i0 = max(bisect.bisect_right(ds, lo) - 1, 0)
         i1 = min(bisect.bisect_left(ds, hi) + 1, n - 1)
@@ -107,23 +110,34 @@ class RtNetwork:
         if i1 - i0 > 48:
             p = self.net.patterns[pattern]
             return project(p.shape_x, p.shape_y, p.shape_d, x, y, lo, hi)
-        best_off = best_in = math.inf
+        best_off = best_in = math.inf  # squared offsets until the end
         best_d = best_d_in = 0.0
+        lo_in, hi_in = lo - 1e-6, hi + 1e-6
         for i in range(i0, i1):
-            ax, ay, bx, by = xs[i], ys[i], xs[i + 1], ys[i + 1]
-            dx, dy = bx - ax, by - ay
-            seg2 = dx * dx + dy * dy
-            f = ((x - ax) * dx + (y - ay) * dy) / seg2 if seg2 > 1e-9 else 0.0
+            dx, dy = dxs[i], dys[i]
+            px, py = x - xs[i], y - ys[i]
+            f = (px * dx + py * dy) * inv2[i]
             f = 0.0 if f < 0.0 else 1.0 if f > 1.0 else f
-            off = math.hypot(ax + f * dx - x, ay + f * dy - y)
-            d = ds[i] + f * (ds[i + 1] - ds[i])
+            ex, ey = px - f * dx, py - f * dy
+            off = ex * ex + ey * ey
+            if off >= best_in:
+                continue  # cannot beat the best inside the window (nor so the best overall)
+            d = ds[i] + f * dds[i]
             if off < best_off:
                 best_off, best_d = off, d
-            if lo - 1e-6 <= d <= hi + 1e-6 and off < best_in:
+            if lo_in <= d <= hi_in:
                 best_in, best_d_in = off, d
         if best_in < math.inf:
-            return best_d_in, best_in
-        return best_d, best_off
+            return best_d_in, math.sqrt(best_in)
+        return best_d, math.sqrt(best_off)
+
+    def passes(self, pattern: int, x: float, y: float, near: float) -> list[float]:
+        """`passes` on pattern `pattern`'s shape, its segments computed once."""
+        seg = self._segments.get(pattern)
+        if seg is None:
+            p = self.net.patterns[pattern]
+            seg = self._segments[pattern] = ShapeSegments.of(p.shape_x, p.shape_y, p.shape_d)
+        return seg.passes(x, y, near)
 
     def sched_at(self, trip: int, dist: float) -> float:
         """Scheduled time (s after the service day's start) at `dist` along the trip."""
@@ -158,18 +172,65 @@ def project(
     return float(d[k]), float(off[k])
 
 
+class ShapeLists(NamedTuple):
+    """A shape as plain lists (metres): points, and per segment its extent (x, y and along) and the
+    inverse of its squared length (0 for a degenerate segment), so projecting a fix
+    costs a few multiplications per segment."""
+
+    xs: list[float]
+    ys: list[float]
+    ds: list[float]
+    dxs: list[float]
+    dys: list[float]
+    dds: list[float]
+    inv2: list[float]
+
+    @classmethod
+    def of(cls, x: F64, y: F64, d: F64) -> ShapeLists:
+        dx, dy = np.diff(x), np.diff(y)
+        seg2 = dx * dx + dy * dy
+        inv2 = np.where(seg2 > 1e-9, 1.0 / np.maximum(seg2, 1e-9), 0.0)
+        lists = (x, y, d, dx, dy, np.diff(d), inv2)
+        return cls(*(a.tolist() for a in lists))
+
+
+@dataclass(frozen=True)
+class ShapeSegments:
+    """A shape's segments as arrays (metres): start points, extents, squared lengths
+    and lengths along."""
+
+    ax: F64
+    ay: F64
+    dx: F64
+    dy: F64
+    seg2: F64
+    d0: F64
+    dd: F64
+
+    @classmethod
+    def of(cls, x: F64, y: F64, d: F64) -> ShapeSegments:
+        dx, dy = np.diff(x), np.diff(y)
+        return cls(x[:-1], y[:-1], dx, dy, np.maximum(dx * dx + dy * dy, 1e-9), d[:-1], np.diff(d))
+
+    def passes(self, x: float, y: float, near: float) -> list[float]:
+        """See the module function `passes`."""
+        return _passes(self, x, y, near)
+
+
 def passes(
     pattern_x: F64, pattern_y: F64, pattern_d: F64, x: float, y: float, near: float
 ) -> list[float]:
     """Distances along the shape of each pass within `near` metres of (x, y): a loop or
     a lollipop's stem goes by the same place twice, and only the fixes that follow can
     tell which pass the bus is on. One distance (the closest point) per pass."""
-    ax, ay = pattern_x[:-1], pattern_y[:-1]
-    dx, dy = np.diff(pattern_x), np.diff(pattern_y)
-    seg2 = np.maximum(dx * dx + dy * dy, 1e-9)
-    f = np.clip(((x - ax) * dx + (y - ay) * dy) / seg2, 0.0, 1.0)
+    return _passes(ShapeSegments.of(pattern_x, pattern_y, pattern_d), x, y, near)
+
+
+def _passes(s: ShapeSegments, x: float, y: float, near: float) -> list[float]:
+    ax, ay, dx, dy = s.ax, s.ay, s.dx, s.dy
+    f = np.clip(((x - ax) * dx + (y - ay) * dy) / s.seg2, 0.0, 1.0)
     off = np.hypot(ax + f * dx - x, ay + f * dy - y)
-    d = pattern_d[:-1] + f * np.diff(pattern_d)
+    d = s.d0 + f * s.dd
     hits = np.flatnonzero(off <= near)
     out: list[float] = []
     best_off = np.inf

@@ -23,7 +23,7 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 
-from busbrain.realtime.rtnet import RtNetwork, passes
+from busbrain.realtime.rtnet import RtNetwork
 from busbrain.realtime.stopevents import ZONE_M, Sample, stop_times
 
 NEAR_M = 60.0
@@ -234,8 +234,7 @@ def _follow(
     """Whether the recent fixes move forward along the pattern: (distance of the first,
     of the last, mean offset), trying each pass of the shape near the first fix."""
     best: tuple[float, float, float] | None = None
-    p = rt.net.patterns[pi]
-    for d0 in passes(p.shape_x, p.shape_y, p.shape_d, recent[0][1], recent[0][2], ASSIGN_NEAR_M):
+    for d0 in rt.passes(pi, recent[0][1], recent[0][2], ASSIGN_NEAR_M):
         d_prev, total, ok = d0, 0.0, True
         for _, rx, ry, _ in recent[1:]:
             d, off = rt.project(pi, rx, ry, d_prev - BACK_M, d_prev + 600.0)

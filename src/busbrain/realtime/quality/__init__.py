@@ -57,6 +57,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("clock_skew", clock_skew.check),
 )
 """(rule name, rule) in the order `check` runs them: drops before keeps."""
+_RULES = tuple(rule for _, rule in RULES)
 
 
 def check(
@@ -81,12 +82,12 @@ def check(
             f"state of vehicle {state.vehicle_id!r} given a fix of vehicle {fix.vehicle_id!r}"
         )
     ctx = Context(now=now, lateness_s=lateness_s)
-    notices: list[Notice] = []
-    for _, rule in RULES:
+    notices: tuple[Notice, ...] = ()
+    for rule in _RULES:
         found = rule(state, fix, ctx)
         if found is None:
             continue
-        notices.append(found.notice)
+        notices = (*notices, found.notice)
         if found.verdict is Verdict.DROP:
-            return state, Verdict.DROP, tuple(notices)
-    return state.accept(fix), Verdict.KEEP, tuple(notices)
+            return state, Verdict.DROP, notices
+    return state.accept(fix), Verdict.KEEP, notices

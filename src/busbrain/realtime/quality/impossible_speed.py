@@ -36,18 +36,19 @@ def check(state: QualityState, fix: Fix, ctx: Context) -> Finding | None:
         return None
     dist_m = haversine_m(prev.lat, prev.lon, fix.lat, fix.lon)
     dt = abs(fix.t - prev.t)
-    head = f"vehicle {fix.vehicle_id}: {dist_m:.0f} m from the accepted fix at t={prev.t:.3f} s"
     if dt == 0.0:
         if dist_m <= SAME_TIME_TOLERANCE_M:
             return None
+    elif not dist_m / dt * 3.6 > MAX_SPEED_KMH:
+        return None
+    head = f"vehicle {fix.vehicle_id}: {dist_m:.0f} m from the accepted fix at t={prev.t:.3f} s"
+    if dt == 0.0:
         message = (
             f"{head}, at the same time: more than {SAME_TIME_TOLERANCE_M:g} m apart at once; "
             "dropped"
         )
     else:
         speed_kmh = dist_m / dt * 3.6
-        if not speed_kmh > MAX_SPEED_KMH:
-            return None
         message = (
             f"{head} in {dt:.1f} s implies {speed_kmh:.0f} km/h, above the "
             f"{MAX_SPEED_KMH:g} km/h limit; dropped"

@@ -28,17 +28,26 @@ MAX_ABS_LON_DEG = 180.0
 
 
 def check(state: QualityState, fix: Fix, ctx: Context) -> Finding | None:
+    lat, lon = fix.lat, fix.lon
+    if (
+        fix.valid
+        and -MAX_ABS_LAT_DEG <= lat <= MAX_ABS_LAT_DEG
+        and -MAX_ABS_LON_DEG <= lon <= MAX_ABS_LON_DEG
+        and (lat != 0.0 or lon != 0.0)
+        and math.isfinite(fix.t)
+    ):
+        return None  # the usual case, decided before any message is written (NaN fails <=)
     who = f"vehicle {fix.vehicle_id}"
     if not fix.valid:
         return _drop("valid", "False", f"{who}: the terminal flags the fix as not valid")
     if not math.isfinite(fix.t):
         return _drop("t", str(fix.t), f"{who}: the fix time is not a finite number")
-    where = fmt_position(fix.lat, fix.lon)
+    where = fmt_position(lat, lon)
     in_range = (
-        math.isfinite(fix.lat)
-        and math.isfinite(fix.lon)
-        and abs(fix.lat) <= MAX_ABS_LAT_DEG
-        and abs(fix.lon) <= MAX_ABS_LON_DEG
+        math.isfinite(lat)
+        and math.isfinite(lon)
+        and abs(lat) <= MAX_ABS_LAT_DEG
+        and abs(lon) <= MAX_ABS_LON_DEG
     )
     if not in_range:
         return _drop(

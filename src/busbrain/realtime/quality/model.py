@@ -65,11 +65,14 @@ class QualityState:
     vehicle_id: str
     last: Fix | None = None
     """The newest accepted fix (largest t); a late fix kept out of order does not replace it."""
-    recent_keys: tuple[FixKey, ...] = ()
-    """Keys of the last DUPLICATE_MEMORY_FIXES accepted fixes, oldest first."""
+    recent: tuple[Fix, ...] = ()
+    """The last DUPLICATE_MEMORY_FIXES accepted fixes, oldest first (their keys are
+    computed only when a fix is no newer than the newest, the rare case)."""
     skews: tuple[float, ...] = ()
     """received - t (seconds) of the last SKEW_WINDOW_FIXES accepted live fixes that had
     a received time, oldest first."""
+    least_skew: float | None = None
+    """min(skews), kept with them (read on every fix)."""
 
     @property
     def skew_s(self) -> float | None:
@@ -82,18 +85,28 @@ class QualityState:
         drag the estimate by minutes. None until a live fix with a received time has
         been accepted.
         """
-        return min(self.skews) if self.skews else None
+        return self.least_skew
+
+    @property
+    def recent_keys(self) -> frozenset[FixKey]:
+        """The duplicate keys of the recent accepted fixes."""
+        return frozenset(fix_key(f) for f in self.recent)
 
     def accept(self, fix: Fix) -> QualityState:
         """The state after `fix` was kept."""
         last = fix if self.last is None or fix.t >= self.last.t else self.last
-        keys = (*self.recent_keys, fix_key(fix))[-DUPLICATE_MEMORY_FIXES:]
-        skews = self.skews
+        recent = (*self.recent, fix)[-DUPLICATE_MEMORY_FIXES:]
+        skews, least = self.skews, self.least_skew
         if not fix.blind_area and fix.received is not None:
             skew = fix.received - fix.t
             if math.isfinite(skew):
+                gone = skews[0] if len(skews) >= SKEW_WINDOW_FIXES else None
                 skews = (*skews, skew)[-SKEW_WINDOW_FIXES:]
-        return QualityState(self.vehicle_id, last, keys, skews)
+                if least is None or skew <= least:
+                    least = skew
+                elif gone is not None and gone <= least:
+                    least = min(skews)  # the least left the window
+        return QualityState(self.vehicle_id, last, recent, skews, least)
 
 
 def fmt_position(lat: float, lon: float) -> str:
