@@ -117,3 +117,45 @@ def test_the_predictor_starts_from_what_was_learnt(slower: float) -> None:
     longer = [t - p for p, t in zip(plain_steps, steps, strict=True)]
     assert longer == pytest.approx([planned[k] * (slower - 1) for k in (1, 2, 3)], abs=1.0)
     assert (taught[-1] - plain[-1] > 30) == (slower > 1)
+
+
+def chain(day: int, trip: str, leave_h: float, runs_s: list[float]) -> pl.DataFrame:
+    """One run over stops A, B, C, ... (one more than `runs_s`), no dwell."""
+    stops = "ABCDEFG"[: len(runs_s) + 1]
+    times = [MIDNIGHT + leave_h * 3600 + sum(runs_s[:i]) for i in range(len(stops))]
+    return pl.DataFrame(
+        {
+            "day": [day] * len(stops),
+            "trip_id": [trip] * len(stops),
+            "vehicle_id": ["V1"] * len(stops),
+            "stop_sequence": list(range(1, len(stops) + 1)),
+            "stop_id": list(stops),
+            "arrival": times,
+            "departure": times,
+        }
+    )
+
+
+def test_a_band_of_few_runs_is_shrunk_towards_the_networks_time_of_day_shape() -> None:
+    """Ten days of runs at 08:00 (everything 20 % slower) and noon; one run at 15:00
+    that was slow on C-D only; and A-B alone driven at 17:00."""
+    from busbrain.runner.learning import SHRINK_RUNS
+
+    days = range(10)
+    frames = [chain(d, f"M{d}", 8.0, [120.0, 120.0, 120.0]) for d in days]
+    frames += [chain(d, f"N{d}", 12.0, [100.0, 100.0, 100.0]) for d in days]
+    frames += [chain(0, "X", 15.0, [100.0, 100.0, 400.0])]
+    frames += [chain(d, f"E{d}", 17.0, [90.0]) for d in days]
+    got = learn(pl.concat(frames), UTC8)
+    # A band with many runs keeps its own median.
+    assert got.run_s("A", "B", band_of(8 * 3600)) == pytest.approx(120.0, abs=1.0)
+    # C-D's one slow run at 15:00 moves the estimate only by its weight, 1 / (1 + SHRINK_RUNS).
+    day_median = 120.0  # C-D's whole day: 10 runs of 100 s, 10 of 120 s and one of 400 s
+    w = 1 / (1 + SHRINK_RUNS)
+    assert got.run_s("C", "D", band_of(15 * 3600)) == pytest.approx(
+        w * 400.0 + (1 - w) * day_median
+    )
+    # Nobody drove C-D at 17:00: C-D's day times the network's 17:00 shape (A-B's 90 s
+    # against its whole-day median of 100 s).
+    assert got.run_s("C", "D", band_of(17 * 3600)) == pytest.approx(day_median * 0.9)
+    assert got.run_s("A", "B", band_of(3 * 3600)) is None  # no bus at all then

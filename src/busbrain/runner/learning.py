@@ -23,6 +23,9 @@ EVENT_COLUMNS = (
 """What `learn` reads: one row per stop event; `day` tells runs of different days apart
 (any value), `arrival`/`departure` are unix seconds."""
 
+SHRINK_RUNS = 10
+"""A band's own median counts as much as the shaped whole-day median once it rests on
+this many runs (a half-hour median of 10 runs has about a third of one run's noise)."""
 LOOK_BACK_DAYS = 14
 """Days of history looked at (the weekdays of two weeks, or two Saturdays or Sundays):
 recent enough to follow roadworks and seasons, enough runs per half hour."""
@@ -69,14 +72,7 @@ def learn(events: pl.DataFrame, tz: dt.tzinfo) -> Learnt:
         ((((pl.col("left") + offset) % 86400) // BAND_S).cast(pl.Int64)).alias("band"),
         (pl.col("arrival") - pl.col("left")).alias("run_s"),
     )
-    by_band = (
-        run.group_by("from_stop", "stop_id", "band")
-        .agg(pl.col("run_s").median().alias("median"), pl.len().alias("n"))
-        .filter(pl.col("n") >= MIN_RUNS)
-    )
-    runs: dict[tuple[str, str], list[float | None]] = {}
-    for a, b, band, median, _ in by_band.iter_rows():
-        runs.setdefault((a, b), [None] * BANDS)[int(band)] = float(median)
+    runs = _shrunk_runs(run)
     stood = e.with_columns((pl.col("departure") - pl.col("arrival")).alias("dwell_s")).filter(
         pl.col("dwell_s") > 0
     )
@@ -88,6 +84,48 @@ def learn(events: pl.DataFrame, tz: dt.tzinfo) -> Learnt:
         if n >= MIN_RUNS
     }
     return Learnt(runs, dwells, int(e["day"].n_unique()), run.height)
+
+
+def _shrunk_runs(run: pl.DataFrame) -> dict[tuple[str, str], list[float | None]]:
+    """Per segment and band, the median running time shrunk towards the segment's
+    whole-day median times the network's factor for the band (how much slower than
+    its day every segment runs then), by how many runs the band's own median rests on:
+    a few runs in a half hour are mostly that day's noise, while the time-of-day shape
+    is shared by all segments and is known from thousands of runs."""
+    seg = run.group_by("from_stop", "stop_id").agg(
+        pl.col("run_s").median().alias("day_median"), pl.len().alias("day_n")
+    )
+    run = run.join(seg.filter(pl.col("day_n") >= MIN_RUNS), on=["from_stop", "stop_id"])
+    factor = (
+        run.group_by("band")
+        .agg((pl.col("run_s") / pl.col("day_median")).median().alias("factor"), pl.len())
+        .filter(pl.col("len") >= MIN_RUNS)
+    )
+    by_band = (
+        run.group_by("from_stop", "stop_id", "band")
+        .agg(
+            pl.col("run_s").median().alias("median"),
+            pl.len().alias("n"),
+            pl.col("day_median").first(),
+        )
+        .join(factor.select("band", "factor"), on="band", how="left")
+        .with_columns(
+            (pl.col("day_median") * pl.col("factor").fill_null(1.0)).alias("shaped"),
+            (pl.col("n") / (pl.col("n") + SHRINK_RUNS)).alias("w"),
+        )
+        .with_columns(
+            (pl.col("w") * pl.col("median") + (1 - pl.col("w")) * pl.col("shaped")).alias("est")
+        )
+    )
+    factors: list[float | None] = [None] * BANDS
+    for band, f in factor.select("band", "factor").iter_rows():
+        factors[int(band)] = float(f)
+    runs: dict[tuple[str, str], list[float | None]] = {}
+    for a, b, day_median, _ in seg.filter(pl.col("day_n") >= MIN_RUNS).iter_rows():
+        runs[(a, b)] = [None if f is None else float(day_median) * f for f in factors]
+    for a, b, band, est in by_band.select("from_stop", "stop_id", "band", "est").iter_rows():
+        runs[(a, b)][int(band)] = float(est)
+    return runs
 
 
 def from_store_frame(frame: pl.DataFrame) -> pl.DataFrame:
