@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -10,6 +11,7 @@ from hypothesis.extra.numpy import arrays
 from busbrain.realtime.predict import SegmentPredictor, _wait_early
 from busbrain.realtime.replay import replay
 from busbrain.realtime.rtnet import RtNetwork
+from busbrain.realtime.tracker import StopEvent
 from tests.realtime.handmade import Motion, sample
 from tests.realtime.test_tracker import EAST, LINE_D, START, two_way_line
 
@@ -74,3 +76,30 @@ def test_waiting_never_brings_a_call_earlier_and_leaves_no_timepoint_early(
     for k in np.flatnonzero(waits)[:-1]:
         leave = max(out[k] + dw[k], sched[k])  # the bus leaves k then at the earliest
         assert out[k + 1] >= leave + (arrivals[k + 1] - arrivals[k] - dw[k]) - 1e-6
+
+
+def test_a_line_whose_early_buses_do_not_hold_is_predicted_to_hold_less() -> None:
+    """Early buses that leave the timepoint at once teach the pattern's held share down,
+    and the predicted wait shrinks with it; buses that hold keep it at 1."""
+    rt, m = _network((1, 0, 1, 0, 1))
+    trip = rt.net.trips[0]
+    stop2 = 2  # S2/0, the timepoint
+
+    def after(early_s: float, dwell_s: float, buses: int = 6) -> SegmentPredictor:
+        p = SegmentPredictor(rt, ("kalman",))
+        arrival = float(trip.departure_s[stop2]) - early_s
+        for i in range(buses):
+            p.observe(StopEvent(f"v{i}", 0, stop2, arrival, arrival + dwell_s, True))
+        return p
+
+    assert after(400.0, 400.0).held_share(trip.pattern) == pytest.approx(1.0, abs=0.05)
+    leavers = after(400.0, 8.0)  # 400 s early, left after an ordinary dwell
+    assert leavers.held_share(trip.pattern) < 0.3
+    late = after(-10.0, 8.0)  # the same dwells, but late: nothing learnt of holding
+    assert late.held_share(trip.pattern) == 1.0
+    fixes = sample("bus", EAST, m, START - 30.0, START + 40.0)
+    waits = {}
+    for name, p in (("hold", late), ("leave", leavers)):
+        made = [x for x in replay(rt, fixes, predictor=p).predictions if x.k0 == 1]
+        waits[name] = float(made[-1].times[2] - made[-1].times[1])  # S2/0 to S3/0
+    assert waits["leave"] < waits["hold"] - 200.0
