@@ -49,7 +49,7 @@ RATIO_OBS_SD = 0.1
 DWELL_PRIOR_S, DWELL_PRIOR_SD, DWELL_OBS_SD = 8.0, 15.0, 20.0
 DWELL_DRIFT_PER_S = 0.02
 PACE_WEIGHT = 0.6
-PACE_MEMORY = 8
+PACE_MEMORY = 15
 _PACE_WEIGHTS = PACE_WEIGHT / (1.0 + np.arange(4096) / 5.0)
 """How much of the bus's own pace carries to the k-th segment ahead (fades with k)."""
 START_MEMORY = 5
