@@ -1,7 +1,8 @@
 """Real-time processing: stop events and arrival predictions against the truth, and speed.
 
     .venv/bin/python bench/realtime.py [--vehicles 120] [--history-days 3]
-        [--speed-buses 1000] [--memory-at 08:00] [--skip-wmata] [--skip-sim] [--skip-speed]
+        [--seed 416] [--speed-buses 1000] [--memory-at 08:00]
+        [--skip-wmata] [--skip-sim] [--skip-speed]
 
 1. WMATA (../shared/data/avl/wmata-transittraj): real positions (30 s) with their GTFS;
    the truth is derived/stop_crossings.csv (passing times interpolated from the same
@@ -13,7 +14,8 @@
    day's dispatch plan (vehicle -> block); the truth is the simulator's. Same tables,
    plus `learnt`: our method started from running times and dwells learnt
    (realtime.learnt) from the stop events our pipeline detected on `--history-days`
-   earlier simulated weekdays (other seeds: other traffic, demand and drivers).
+   earlier simulated weekdays (seeds --seed+1, +2, ...: other traffic, demand and
+   drivers).
 3. Speed: location fixes per second through quality rules, matching, stop events and
    the prediction refresh (our method), on one core, replaying a simulated weekday of
    the demo city grown to --speed-buses buses; memory per vehicle of the live state.
@@ -212,16 +214,16 @@ def wmata() -> dict[str, Any]:
     return {"stop_events": stops, "predictions": table, "fixes": result.fixes}
 
 
-def _history(store: Store, tz: zoneinfo.ZoneInfo, days: int, vehicles: int) -> Learnt:
+def _history(store: Store, tz: zoneinfo.ZoneInfo, days: int, vehicles: int, seed: int) -> Learnt:
     """What our pipeline would have learnt from `days` earlier weekdays (a week apart,
-    seeds 417, 418, ...): their stop events, detected from the simulated positions of the
+    seeds seed+1, seed+2, ...): their stop events, detected from the simulated positions of the
     same `vehicles` buses' blocks."""
     frames = []
     for i in range(1, days + 1):
         day = SIM_DAY - dt.timedelta(days=7 * i)
         net = load_day_network(store.queries, store.schedule, day)
         start = service_day_start(day, tz)
-        world = simulate_world(net, Scenario(day, seed=416 + i), start)
+        world = simulate_world(net, Scenario(day, seed=seed + i), start)
         with tempfile.TemporaryDirectory() as tmp:
             write_outputs(world, Path(tmp))
             keep = {t.vehicle_id for t in world.terminals[:vehicles]}
@@ -254,7 +256,7 @@ def _history(store: Store, tz: zoneinfo.ZoneInfo, days: int, vehicles: int) -> L
     return learn(pl.concat(frames), tz)
 
 
-def simulated(vehicles: int, history_days: int) -> dict[str, Any]:
+def simulated(vehicles: int, history_days: int, seed: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         store = open_store(f"sqlite:///{folder / 'demo.db'}")
@@ -264,9 +266,9 @@ def simulated(vehicles: int, history_days: int) -> dict[str, Any]:
         tz = network_timezone(store.queries)
         net = load_day_network(store.queries, store.schedule, SIM_DAY)
         start = service_day_start(SIM_DAY, tz)
-        learnt = _history(store, tz, history_days, vehicles)
+        learnt = _history(store, tz, history_days, vehicles, seed)
         store.close()
-        world = simulate_world(net, Scenario(SIM_DAY), start)
+        world = simulate_world(net, Scenario(SIM_DAY, seed=seed), start)
         write_outputs(world, folder / "out")
         keep = {t.vehicle_id for t in world.terminals[:vehicles]}
         fixes = [
@@ -403,6 +405,9 @@ def main() -> None:
     ap.add_argument("--skip-wmata", action="store_true")
     ap.add_argument("--skip-sim", action="store_true")
     ap.add_argument("--history-days", type=int, default=3)
+    ap.add_argument(
+        "--seed", type=int, default=416, help="the simulated day's; its history: seed+1, +2, ..."
+    )
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--speed-buses", type=int, default=1000)
     ap.add_argument("--memory-at", default="08:00", help="HH:MM: live state measured then")
@@ -414,7 +419,7 @@ def main() -> None:
         print("WMATA stop events:", json.dumps(w["stop_events"]))
         print_table("WMATA predictions", w["predictions"])
     if not args.skip_sim:
-        s = simulated(args.vehicles, args.history_days)
+        s = simulated(args.vehicles, args.history_days, args.seed)
         print(f"\nsimulated day, {args.vehicles} buses, stop events:", json.dumps(s["stop_events"]))
         print_table("simulated predictions", s["predictions"])
         keys = ("vehicles", "fixes", "stop_events", "predictions", "learnt")
