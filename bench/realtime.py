@@ -256,13 +256,17 @@ def _history(store: Store, tz: zoneinfo.ZoneInfo, days: int, vehicles: int, seed
     return learn(pl.concat(frames), tz)
 
 
+def demo_store(folder: Path) -> Store:
+    """A SQLite store in `folder` with the demo city's feed imported."""
+    store = open_store(f"sqlite:///{folder / 'demo.db'}")
+    import_feed(write_demo_feed(folder / "demo.zip"), store.network, now=dt.datetime.now(dt.UTC))
+    return store
+
+
 def simulated(vehicles: int, history_days: int, seed: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        store = open_store(f"sqlite:///{folder / 'demo.db'}")
-        import_feed(
-            write_demo_feed(folder / "demo.zip"), store.network, now=dt.datetime.now(dt.UTC)
-        )
+        store = demo_store(folder)
         tz = network_timezone(store.queries)
         net = load_day_network(store.queries, store.schedule, SIM_DAY)
         start = service_day_start(SIM_DAY, tz)
@@ -428,10 +432,7 @@ def main() -> None:
     if not args.skip_speed:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            store = open_store(f"sqlite:///{folder / 'demo.db'}")
-            import_feed(
-                write_demo_feed(folder / "demo.zip"), store.network, now=dt.datetime.now(dt.UTC)
-            )
+            store = demo_store(folder)
             print(f"\nspeed: simulating a {args.speed_buses}-bus weekday ...", flush=True)
             rt, fixes, plan = speed_day(store, args.speed_buses, folder / "out")
             store.close()

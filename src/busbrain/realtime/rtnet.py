@@ -132,7 +132,8 @@ class RtNetwork:
         return best_d, math.sqrt(best_off)
 
     def passes(self, pattern: int, x: float, y: float, near: float) -> list[float]:
-        """`passes` on pattern `pattern`'s shape, its segments computed once."""
+        """`ShapeSegments.passes` on pattern `pattern`'s shape, its segments computed
+        once."""
         seg = self._segments.get(pattern)
         if seg is None:
             p = self.net.patterns[pattern]
@@ -173,9 +174,9 @@ def project(
 
 
 class ShapeLists(NamedTuple):
-    """A shape as plain lists (metres): points, and per segment its extent (x, y and along) and the
-    inverse of its squared length (0 for a degenerate segment), so projecting a fix
-    costs a few multiplications per segment."""
+    """A shape as plain lists (metres): points, and per segment its extent (x, y and
+    along) and the inverse of its squared length (0 for a degenerate segment), so
+    projecting a fix costs a few multiplications per segment."""
 
     xs: list[float]
     ys: list[float]
@@ -213,33 +214,23 @@ class ShapeSegments:
         return cls(x[:-1], y[:-1], dx, dy, np.maximum(dx * dx + dy * dy, 1e-9), d[:-1], np.diff(d))
 
     def passes(self, x: float, y: float, near: float) -> list[float]:
-        """See the module function `passes`."""
-        return _passes(self, x, y, near)
-
-
-def passes(
-    pattern_x: F64, pattern_y: F64, pattern_d: F64, x: float, y: float, near: float
-) -> list[float]:
-    """Distances along the shape of each pass within `near` metres of (x, y): a loop or
-    a lollipop's stem goes by the same place twice, and only the fixes that follow can
-    tell which pass the bus is on. One distance (the closest point) per pass."""
-    return _passes(ShapeSegments.of(pattern_x, pattern_y, pattern_d), x, y, near)
-
-
-def _passes(s: ShapeSegments, x: float, y: float, near: float) -> list[float]:
-    ax, ay, dx, dy = s.ax, s.ay, s.dx, s.dy
-    f = np.clip(((x - ax) * dx + (y - ay) * dy) / s.seg2, 0.0, 1.0)
-    off = np.hypot(ax + f * dx - x, ay + f * dy - y)
-    d = s.d0 + f * s.dd
-    hits = np.flatnonzero(off <= near)
-    out: list[float] = []
-    best_off = np.inf
-    for i in hits:
-        if out and d[i] - out[-1] <= 2 * near and off[i] >= best_off:
-            continue
-        if out and d[i] - out[-1] <= 2 * near:
-            out[-1], best_off = float(d[i]), float(off[i])
-        else:
-            out.append(float(d[i]))
-            best_off = float(off[i])
-    return out
+        """Distances along the shape of each pass within `near` metres of (x, y): a loop
+        or a lollipop's stem goes by the same place twice, and only the fixes that
+        follow can tell which pass the bus is on. One distance (the closest point) per
+        pass."""
+        ax, ay, dx, dy = self.ax, self.ay, self.dx, self.dy
+        f = np.clip(((x - ax) * dx + (y - ay) * dy) / self.seg2, 0.0, 1.0)
+        off = np.hypot(ax + f * dx - x, ay + f * dy - y)
+        d = self.d0 + f * self.dd
+        hits = np.flatnonzero(off <= near)
+        out: list[float] = []
+        best_off = np.inf
+        for i in hits:
+            if out and d[i] - out[-1] <= 2 * near and off[i] >= best_off:
+                continue
+            if out and d[i] - out[-1] <= 2 * near:
+                out[-1], best_off = float(d[i]), float(off[i])
+            else:
+                out.append(float(d[i]))
+                best_off = float(off[i])
+        return out

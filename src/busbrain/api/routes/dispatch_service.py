@@ -63,9 +63,6 @@ router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"], dependencies=[D
 ReaderDep = Annotated[Caller, Depends(require(Permission.READ_SERVICE))]
 WINDOW = OtpWindow()
 """The on-time window served: TransitClock's defaults (no setting for it yet)."""
-PREDICTION_MARGIN_S = 3600
-"""Predictions are read from this long before the day's first departure to this long
-after its last arrival (a prediction is at most 30 min ahead; buses run late)."""
 LIST_LIMIT = 500
 CACHED_DAYS = 3
 """Days whose scheduled calls an app keeps (the page asks several endpoints per refresh;
