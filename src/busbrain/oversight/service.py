@@ -633,8 +633,7 @@ def accuracy_of_counts(counts: pl.DataFrame) -> pl.DataFrame:
 
 def accuracy_of(errors: pl.DataFrame) -> pl.DataFrame:
     """`prediction_accuracy`'s table from scored predictions (method, band, error_s and
-    accurate, as `prediction_errors` gives them): a reader that scores predictions as
-    their buses arrive keeps only those columns."""
+    accurate, as `prediction_errors` gives them)."""
     order = pl.DataFrame(
         {"band": [b.label for b in HORIZON_BANDS], "_order": list(range(len(HORIZON_BANDS)))}
     )
