@@ -78,3 +78,25 @@ def test_a_bus_standing_past_the_first_stop_before_its_time_waits_for_it() -> No
     truth = m.arrivals[0]  # at the halt 500 m along: call 1
     for p in made:
         assert abs(float(p.times[0]) - truth) < 30.0, (p.made_at, float(p.times[0]), truth)
+
+
+def test_a_bus_moving_about_past_the_first_stop_before_its_time_waits_for_it() -> None:
+    """Not standing, yet before its trip's time: a bus driving round the terminal loop
+    to its stand (WMATA's buses came by the first stop up to 25 minutes early). It leaves
+    on the timetable, not now: predicted from `now` it came 200–700 s early."""
+    rt = _line(1)
+    p = SegmentPredictor(rt, ("kalman",))
+    trip = rt.net.trips[0]
+    pattern = rt.net.patterns[trip.pattern]
+    now = float(trip.departure_s[0]) - 900.0
+    dist = float(pattern.stop_dist[1]) + 50.0  # just past call 1, moved a second ago
+    moving = Track("bus", trip=0, dist=dist, dist_t=now - 1.0, next_k=2, last_t=now)
+    times = p.predict(moving, now)[0].times
+    on_time = float(rt.sched_at(0, dist))
+    assert on_time - now == pytest.approx(900.0, abs=120.0)
+    run = float(trip.arrival_s[2]) - on_time
+    assert float(times[0]) == pytest.approx(on_time + run, abs=10.0)  # not now + run
+    # Once its trip's time has come, a moving bus is predicted from where it is.
+    later = now + 1000.0
+    moving = dataclasses.replace(moving, dist_t=later - 1.0, last_t=later)
+    assert float(p.predict(moving, later)[0].times[0]) == pytest.approx(later + run, abs=10.0)
