@@ -165,6 +165,8 @@ class SegmentPredictor:
         self.last_dwell_t = np.full(n_stop, -np.inf)
         self._last_event: dict[str, StopEvent] = {}
         self._pace: dict[str, list[float]] = {}
+        self._pace_mean: dict[str, float] = {}
+        """Per bus, the mean of `_pace`: its running times over the filters' lately."""
         self._held: dict[int, tuple[float, float]] = {}
         """Per pattern, (sum, count) of the share of their earliness early buses waited
         away at timepoints, HOLD_PRIOR included: some lines' drivers hold, some do not."""
@@ -265,6 +267,7 @@ class SegmentPredictor:
         history = self._pace.setdefault(e.vehicle_id, [])
         history.append(obs / self.ratio[seg])
         del history[:-PACE_MEMORY]
+        self._pace_mean[e.vehicle_id] = sum(history) / len(history)
         var = self.ratio_var[seg] + RATIO_DRIFT_PER_S * max(e.arrival - self.ratio_t[seg], 0.0)
         gain = var / (var + RATIO_OBS_SD**2)
         self.ratio[seg] *= math.exp(gain * (math.log(obs) - math.log(self.ratio[seg])))
@@ -284,9 +287,12 @@ class SegmentPredictor:
         recent = sorted(
             late for t, late in self._starts.get(stop, ()) if now - t <= START_MAX_AGE_S
         )
-        if len(recent) < 2:
+        n = len(recent)
+        if n < 2:
             return 0.0
-        return max(float(np.median(recent)), 0.0)
+        half = n // 2
+        median = recent[half] if n % 2 else (recent[half - 1] + recent[half]) / 2.0
+        return max(float(median), 0.0)  # (np.median costs 50 µs on a refresh)
 
     def predict(self, track: Track, now: float) -> list[Prediction]:
         net = self.rt.net
@@ -324,8 +330,7 @@ class SegmentPredictor:
             out["prevbus"] = _arrivals(start, frac, runs, dwells)
         if "kalman" in self.methods:
             expected = self._expected[track.trip][k0 - 1 :]
-            history = self._pace.get(track.vehicle_id)
-            pace = sum(history) / len(history) if history else 1.0
+            pace = self._pace_mean.get(track.vehicle_id, 1.0)
             runs = expected * self.ratio[segs]
             if pace != 1.0:
                 runs *= 1.0 + _PACE_WEIGHTS[: len(segs)] * (pace - 1.0)
