@@ -166,7 +166,8 @@ class SegmentPredictor:
         self._last_event: dict[str, StopEvent] = {}
         self._pace: dict[str, list[float]] = {}
         self._pace_mean: dict[str, float] = {}
-        """Per bus, the mean of `_pace`: its running times over the filters' lately."""
+        """Per bus, the mean of `_pace`: how much slower (> 1) or faster than the segments'
+        filters it ran lately."""
         self._held: dict[int, tuple[float, float]] = {}
         """Per pattern, (sum, count) of the share of their earliness early buses waited
         away at timepoints, HOLD_PRIOR included: some lines' drivers hold, some do not."""
@@ -427,10 +428,10 @@ def _wait_early(
 
 def _arrivals(start: float, frac: float, runs: F64, dwells: F64) -> F64:
     """Arrival at each call ahead: the rest of the current segment, then for each next
-    call the dwell at the one before and the run to it."""
-    steps = runs.copy()
-    steps[0] *= frac
-    steps[1:] += dwells[: len(steps) - 1]
-    out: F64 = np.add.accumulate(steps)  # np.cumsum's wrapper costs more than the sum
-    out += start
-    return out
+    call the dwell at the one before and the run to it. Works in `runs` (every caller
+    hands a fresh array; allocations are a good part of a refresh's cost)."""
+    runs[0] *= frac
+    runs[1:] += dwells[: len(runs) - 1]
+    np.add.accumulate(runs, out=runs)  # np.cumsum's wrapper costs more than the sum
+    runs += start
+    return runs

@@ -29,6 +29,9 @@ SEVERITY = Severity.WARNING
 
 JUMP_MIN_M = 500.0
 """Moves up to this many metres between two fixes are never called jumps."""
+NEAR_DEG = 0.003
+"""Two fixes closer than this in both latitude and longitude (degrees) are under
+JUMP_MIN_M apart anywhere: 0.003° of latitude is 334 m, of longitude at most as much."""
 SPEED_FACTOR = 3.0
 """How many times the distance the reported speed covers in dt a move may be (ratio)."""
 SPEED_SLACK_M = 200.0
@@ -42,6 +45,8 @@ def check(state: QualityState, fix: Fix, ctx: Context) -> Finding | None:
     dt = fix.t - prev.t
     if not dt > 0.0:
         return None
+    if abs(fix.lat - prev.lat) < NEAR_DEG and abs(fix.lon - prev.lon) < NEAR_DEG:
+        return None  # under 500 m apart: the usual case, without the trigonometry
     dist_m = haversine_m(prev.lat, prev.lon, fix.lat, fix.lon)
     if not dist_m > JUMP_MIN_M:
         return None

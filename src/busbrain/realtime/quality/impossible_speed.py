@@ -28,14 +28,22 @@ MAX_SPEED_KMH = 150.0
 """The highest average speed (km/h) between two fixes taken as possible."""
 SAME_TIME_TOLERANCE_M = 30.0
 """How far apart (metres) two fixes with the same t may be (GPS noise)."""
+NEAR_DEG, NEAR_M = 0.002, 320.0
+"""Two fixes closer than NEAR_DEG in both latitude and longitude (degrees) are less
+than NEAR_M apart anywhere (0.002° of latitude is 223 m, of longitude at most as much)."""
+NEAR_MIN_DT_S = NEAR_M / (MAX_SPEED_KMH / 3.6)
+"""Fixes at least this far apart in time (s) that are that near are within the limit."""
 
 
 def check(state: QualityState, fix: Fix, ctx: Context) -> Finding | None:
     prev = state.last
     if prev is None:
         return None
-    dist_m = haversine_m(prev.lat, prev.lon, fix.lat, fix.lon)
     dt = abs(fix.t - prev.t)
+    near = abs(fix.lat - prev.lat) < NEAR_DEG and abs(fix.lon - prev.lon) < NEAR_DEG
+    if near and dt >= NEAR_MIN_DT_S:
+        return None  # under NEAR_M apart, slower than the limit: the usual case
+    dist_m = haversine_m(prev.lat, prev.lon, fix.lat, fix.lon)
     if dt == 0.0:
         if dist_m <= SAME_TIME_TOLERANCE_M:
             return None
