@@ -6,11 +6,31 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from busbrain.domain.geo import cumulative_length_m, haversine_m, project_in_order, to_local_m
+from busbrain.domain.geo import (
+    cumulative_length_m,
+    distance_bound_m,
+    haversine_m,
+    project_in_order,
+    to_local_m,
+)
 
 
 def test_haversine_one_degree_of_latitude() -> None:
     assert abs(haversine_m(41.0, 121.0, 42.0, 121.0) - 111_195) < 50
+
+
+@given(
+    st.floats(-89.0, 89.0),
+    st.floats(-180.0, 180.0),
+    st.floats(-0.5, 0.5),
+    st.floats(-0.5, 0.5),
+)
+def test_the_distance_bound_is_never_below_the_great_circle(
+    lat: float, lon: float, dlat: float, dlon: float
+) -> None:
+    bound = distance_bound_m(lat, lon, lat + dlat, lon + dlon)
+    assert bound >= haversine_m(lat, lon, lat + dlat, lon + dlon)
+    assert distance_bound_m(lat, lon, lat + dlat, lon) <= abs(dlat) * 111_195 * 1.0001
 
 
 def test_local_frame_agrees_with_haversine_at_city_scale() -> None:

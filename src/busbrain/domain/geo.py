@@ -24,6 +24,17 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
+_M_PER_DEG_UP = math.radians(1) * EARTH_RADIUS_M * (1 + 1e-9)
+"""Metres per degree of a great circle, rounded up past floating-point error."""
+
+
+def distance_bound_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """An upper bound (metres) of `haversine_m` without its trigonometry: the way along
+    the meridian, then along the parallel (never longer than the equator's arc), which
+    the great circle cannot exceed. For deciding that two fixes are plainly near."""
+    return (abs(lat2 - lat1) + abs(lon2 - lon1)) * _M_PER_DEG_UP
+
+
 def to_local_m(
     lat: FloatArray, lon: FloatArray, ref_lat: float, ref_lon: float
 ) -> tuple[FloatArray, FloatArray]:

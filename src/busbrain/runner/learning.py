@@ -92,10 +92,12 @@ def _shrunk_runs(run: pl.DataFrame) -> dict[tuple[str, str], list[float | None]]
     its day every segment runs then), by how many runs the band's own median rests on:
     a few runs in a half hour are mostly that day's noise, while the time-of-day shape
     is shared by all segments and is known from thousands of runs."""
-    seg = run.group_by("from_stop", "stop_id").agg(
-        pl.col("run_s").median().alias("day_median"), pl.len().alias("day_n")
+    seg = (
+        run.group_by("from_stop", "stop_id")
+        .agg(pl.col("run_s").median().alias("day_median"), pl.len().alias("day_n"))
+        .filter(pl.col("day_n") >= MIN_RUNS)
     )
-    run = run.join(seg.filter(pl.col("day_n") >= MIN_RUNS), on=["from_stop", "stop_id"])
+    run = run.join(seg, on=["from_stop", "stop_id"])
     factor = (
         run.group_by("band")
         .agg((pl.col("run_s") / pl.col("day_median")).median().alias("factor"), pl.len())
@@ -121,7 +123,7 @@ def _shrunk_runs(run: pl.DataFrame) -> dict[tuple[str, str], list[float | None]]
     for band, f in factor.select("band", "factor").iter_rows():
         factors[int(band)] = float(f)
     runs: dict[tuple[str, str], list[float | None]] = {}
-    for a, b, day_median, _ in seg.filter(pl.col("day_n") >= MIN_RUNS).iter_rows():
+    for a, b, day_median, _ in seg.iter_rows():
         runs[(a, b)] = [None if f is None else float(day_median) * f for f in factors]
     for a, b, band, est in by_band.select("from_stop", "stop_id", "band", "est").iter_rows():
         runs[(a, b)][int(band)] = float(est)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-from busbrain.domain.geo import haversine_m
+from busbrain.domain.geo import distance_bound_m, haversine_m
 from busbrain.domain.notices import Notice, Severity
 from busbrain.realtime.fixes import Fix
 from busbrain.realtime.quality.model import Context, Finding, QualityState, Verdict, fmt_position
@@ -29,9 +29,6 @@ SEVERITY = Severity.WARNING
 
 JUMP_MIN_M = 500.0
 """Moves up to this many metres between two fixes are never called jumps."""
-NEAR_DEG = 0.003
-"""Two fixes closer than this in both latitude and longitude (degrees) are under
-JUMP_MIN_M apart anywhere: 0.003° of latitude is 334 m, of longitude at most as much."""
 SPEED_FACTOR = 3.0
 """How many times the distance the reported speed covers in dt a move may be (ratio)."""
 SPEED_SLACK_M = 200.0
@@ -45,8 +42,8 @@ def check(state: QualityState, fix: Fix, ctx: Context) -> Finding | None:
     dt = fix.t - prev.t
     if not dt > 0.0:
         return None
-    if abs(fix.lat - prev.lat) < NEAR_DEG and abs(fix.lon - prev.lon) < NEAR_DEG:
-        return None  # under 500 m apart: the usual case, without the trigonometry
+    if not distance_bound_m(prev.lat, prev.lon, fix.lat, fix.lon) > JUMP_MIN_M:
+        return None  # plainly under JUMP_MIN_M apart: the usual case, without the trigonometry
     dist_m = haversine_m(prev.lat, prev.lon, fix.lat, fix.lon)
     if not dist_m > JUMP_MIN_M:
         return None

@@ -16,7 +16,7 @@ Notices:
 
 from __future__ import annotations
 
-from busbrain.domain.geo import haversine_m
+from busbrain.domain.geo import distance_bound_m, haversine_m
 from busbrain.domain.notices import Notice, Severity
 from busbrain.realtime.fixes import Fix
 from busbrain.realtime.quality.model import Context, Finding, QualityState, Verdict, fmt_position
@@ -28,11 +28,6 @@ MAX_SPEED_KMH = 150.0
 """The highest average speed (km/h) between two fixes taken as possible."""
 SAME_TIME_TOLERANCE_M = 30.0
 """How far apart (metres) two fixes with the same t may be (GPS noise)."""
-NEAR_DEG, NEAR_M = 0.002, 320.0
-"""Two fixes closer than NEAR_DEG in both latitude and longitude (degrees) are less
-than NEAR_M apart anywhere (0.002° of latitude is 223 m, of longitude at most as much)."""
-NEAR_MIN_DT_S = NEAR_M / (MAX_SPEED_KMH / 3.6)
-"""Fixes at least this far apart in time (s) that are that near are within the limit."""
 
 
 def check(state: QualityState, fix: Fix, ctx: Context) -> Finding | None:
@@ -40,23 +35,22 @@ def check(state: QualityState, fix: Fix, ctx: Context) -> Finding | None:
     if prev is None:
         return None
     dt = abs(fix.t - prev.t)
-    near = abs(fix.lat - prev.lat) < NEAR_DEG and abs(fix.lon - prev.lon) < NEAR_DEG
-    if near and dt >= NEAR_MIN_DT_S:
-        return None  # under NEAR_M apart, slower than the limit: the usual case
+    bound_m = distance_bound_m(prev.lat, prev.lon, fix.lat, fix.lon)
+    if dt > 0.0 and bound_m / dt * 3.6 <= MAX_SPEED_KMH:
+        return None  # plainly within the limit: the usual case, without the trigonometry
     dist_m = haversine_m(prev.lat, prev.lon, fix.lat, fix.lon)
+    head = f"vehicle {fix.vehicle_id}: {dist_m:.0f} m from the accepted fix at t={prev.t:.3f} s"
     if dt == 0.0:
         if dist_m <= SAME_TIME_TOLERANCE_M:
             return None
-    elif not dist_m / dt * 3.6 > MAX_SPEED_KMH:
-        return None
-    head = f"vehicle {fix.vehicle_id}: {dist_m:.0f} m from the accepted fix at t={prev.t:.3f} s"
-    if dt == 0.0:
         message = (
             f"{head}, at the same time: more than {SAME_TIME_TOLERANCE_M:g} m apart at once; "
             "dropped"
         )
     else:
         speed_kmh = dist_m / dt * 3.6
+        if not speed_kmh > MAX_SPEED_KMH:
+            return None
         message = (
             f"{head} in {dt:.1f} s implies {speed_kmh:.0f} km/h, above the "
             f"{MAX_SPEED_KMH:g} km/h limit; dropped"
