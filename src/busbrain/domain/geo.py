@@ -27,12 +27,16 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 _M_PER_DEG_UP = math.radians(1) * EARTH_RADIUS_M * (1 + 1e-9)
 """Metres per degree of a great circle, rounded up past floating-point error."""
 
+_BOUND_SLACK_M = 1e-6
+"""Absolute slack (metres): at micrometre distances `haversine_m` subtracts radians of
+nearly equal latitudes, and its rounding (~1e-9 m) can exceed any relative margin."""
+
 
 def distance_bound_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """An upper bound (metres) of `haversine_m` without its trigonometry: the way along
     the meridian, then along the parallel (never longer than the equator's arc), which
     the great circle cannot exceed. For deciding that two fixes are plainly near."""
-    return (abs(lat2 - lat1) + abs(lon2 - lon1)) * _M_PER_DEG_UP
+    return (abs(lat2 - lat1) + abs(lon2 - lon1)) * _M_PER_DEG_UP + _BOUND_SLACK_M
 
 
 def to_local_m(
