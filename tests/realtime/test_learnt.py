@@ -11,6 +11,7 @@ import pytest
 from busbrain.realtime.learnt import BAND_S, Learnt, band_of, same_kind
 from busbrain.realtime.predict import SegmentPredictor
 from busbrain.realtime.replay import replay
+from busbrain.realtime.tracker import StopEvent
 from busbrain.runner.learning import from_store_frame, learn
 from tests.realtime.handmade import Motion, sample
 from tests.realtime.test_tracker import EAST, EVERY_STOP, LINE_D, START, two_way_line
@@ -159,3 +160,22 @@ def test_a_band_of_few_runs_is_shrunk_towards_the_networks_time_of_day_shape() -
     # against its whole-day median of 100 s).
     assert got.run_s("C", "D", band_of(17 * 3600)) == pytest.approx(day_median * 0.9)
     assert got.run_s("A", "B", band_of(3 * 3600)) is None  # no bus at all then
+
+
+def test_started_from_learnt_times_the_segments_forget_todays_runs_more_slowly() -> None:
+    """Learnt times hold the hours' shape, so what today's buses teach (how today differs)
+    keeps: three hours after a slow run, a normal one pulls the estimate back less than it
+    does in a predictor started from the timetable, which must follow the peaks."""
+    b = two_way_line()
+    b.trip("D0", "P0", Motion(START, EVERY_STOP).schedule(LINE_D))
+    rt = b.build()
+    ids, stops, trip = rt.net.stop_ids, rt.net.patterns[0].stops, rt.net.trips[0]
+    planned = float(trip.arrival_s[1] - trip.departure_s[0])
+    learnt = Learnt({(ids[int(stops[0])], ids[int(stops[1])]): [planned] * 48}, {}, 3, 12)
+    plain = SegmentPredictor(rt, ("kalman",))
+    taught = SegmentPredictor(rt, ("kalman",), learnt=learnt)
+    for p in (plain, taught):
+        for bus, t0, run in (("v1", START, 1.5 * planned), ("v2", START + 3 * 3600.0, planned)):
+            p.observe(StopEvent(bus, 0, 0, t0, t0, True))
+            p.observe(StopEvent(bus, 0, 1, t0 + run, t0 + run + 10.0, True))
+    assert taught.ratio[0] > 1.1 > plain.ratio[0] > 1.0, (taught.ratio[0], plain.ratio[0])

@@ -100,3 +100,16 @@ def test_a_bus_moving_about_past_the_first_stop_before_its_time_waits_for_it() -
     later = now + 1000.0
     moving = dataclasses.replace(moving, dist_t=later - 1.0, last_t=later)
     assert float(p.predict(moving, later)[0].times[0]) == pytest.approx(later + run, abs=10.0)
+
+
+def test_the_delay_baseline_does_not_carry_a_waiting_bus_earliness_forward() -> None:
+    """OneBusAway's method: a bus waiting at its first stop before its time leaves on
+    time (not now, as its 'earliness' would say); after its time it leaves now."""
+    rt = _line(1)
+    p = SegmentPredictor(rt, ("delay",))
+    trip = rt.net.trips[0]
+    dep0 = float(trip.departure_s[0])
+    early = p.predict(_waiting_at_start(rt, 0, dep0 - 600.0), dep0 - 600.0)[0]
+    assert early.times.tolist() == trip.arrival_s[1:].astype(float).tolist()
+    late = p.predict(_waiting_at_start(rt, 0, dep0 + 90.0), dep0 + 90.0)[0]
+    assert (late.times - trip.arrival_s[1:]).tolist() == [90.0] * len(late.times)
