@@ -178,6 +178,10 @@ class SegmentPredictor:
         self._pace_mean: dict[str, float] = {}
         """Per bus, the mean of `_pace`: how much slower (> 1) or faster than the segments'
         filters it ran lately."""
+        self._pace_weights = _PACE_WEIGHTS[: max((len(p.stops) for p in net.patterns), default=1)]
+        self._pace_factor: dict[str, F64] = {}
+        """Per bus, what its pace makes of the k-th segment ahead: 1 + weight_k (pace − 1),
+        kept as the pace changes (a stop event) rather than made on every refresh."""
         self._held: dict[int, tuple[float, float]] = {}
         """Per pattern, (sum, count) of the share of their earliness early buses waited
         away at timepoints, HOLD_PRIOR included: some lines' drivers hold, some do not."""
@@ -278,7 +282,9 @@ class SegmentPredictor:
         history = self._pace.setdefault(e.vehicle_id, [])
         history.append(obs / self.ratio[seg])
         del history[:-PACE_MEMORY]
-        self._pace_mean[e.vehicle_id] = sum(history) / len(history)
+        pace = sum(history) / len(history)
+        self._pace_mean[e.vehicle_id] = pace
+        self._pace_factor[e.vehicle_id] = 1.0 + self._pace_weights * (pace - 1.0)
         var = self.ratio_var[seg] + self._drift * max(e.arrival - self.ratio_t[seg], 0.0)
         gain = var / (var + RATIO_OBS_SD**2)
         self.ratio[seg] *= math.exp(gain * (math.log(obs) - math.log(self.ratio[seg])))
@@ -313,7 +319,6 @@ class SegmentPredictor:
         k0 = max(track.next_k, 1)
         if k0 >= n:
             return []
-        planned = self._planned[track.trip][k0 - 1 :]
         segs = self._segs[trip.pattern][k0 - 1 :]
         stops = pattern.stops[k0 : n - 1]
         if track.next_k == 0:
@@ -335,6 +340,7 @@ class SegmentPredictor:
                 lateness = now - self.rt.sched_at(track.trip, track.dist)
             out["delay"] = np.maximum(sched + lateness, now)
         if "prevbus" in self.methods:
+            planned = self._planned[track.trip][k0 - 1 :]
             fresh = now - self.last_run_t[segs] <= PREV_BUS_MAX_AGE_S
             runs = np.where(fresh, self.last_run[segs], planned)
             fresh_dw = now - self.last_dwell_t[stops] <= PREV_BUS_MAX_AGE_S
@@ -344,10 +350,9 @@ class SegmentPredictor:
             out["prevbus"] = _arrivals(start, frac, runs, dwells)
         if "kalman" in self.methods:
             expected = self._expected[track.trip][k0 - 1 :]
-            pace = self._pace_mean.get(track.vehicle_id, 1.0)
             runs = expected * self.ratio[segs]
-            if pace != 1.0:
-                runs *= 1.0 + _PACE_WEIGHTS[: len(segs)] * (pace - 1.0)
+            if (factor := self._pace_factor.get(track.vehicle_id)) is not None:
+                runs *= factor[: len(segs)]
             waits = self._waits[track.trip]
             begin = start
             standing = now - track.dist_t >= STANDING_S
