@@ -110,28 +110,12 @@ def prediction_table(pred: pl.DataFrame, actual: pl.DataFrame) -> list[dict[str,
         (pl.col("predicted") - pl.col("made_at")).alias("h"),
         (pl.col("predicted") - pl.col("actual")).alias("err"),
     )
-    rows = []
-    for band_def in HORIZON_BANDS:
-        lo, hi = band_def.lo_s, band_def.hi_s
-        a, b = -band_def.late_s, band_def.early_s
-        upper = pl.col("h") <= hi if band_def is HORIZON_BANDS[-1] else pl.col("h") < hi
-        band = j.filter((pl.col("h") >= lo) & upper)
-        for method in (*METHODS, "learnt"):
-            e = band.filter(pl.col("method") == method)["err"].to_numpy()
-            if len(e) == 0:
-                continue
-            rows.append(
-                {
-                    "band": f"{band_def.label} min",
-                    "method": method,
-                    "n": len(e),
-                    "mae_s": round(float(np.mean(np.abs(e))), 1),
-                    "rmse_s": round(float(np.sqrt(np.mean(e * e))), 1),
-                    "bias_s": round(float(np.mean(e)), 1),
-                    "accurate": round(float(np.mean((e >= a) & (e <= b))), 3),
-                }
-            )
-    return rows
+    errors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for method in (*METHODS, "learnt"):
+        m = j.filter(pl.col("method") == method)
+        if m.height:
+            errors[method] = (m["h"].to_numpy(), m["err"].to_numpy())
+    return _band_rows(errors)
 
 
 def print_table(title: str, rows: list[dict[str, Any]]) -> None:
@@ -171,27 +155,26 @@ def frames(
     return ev, pr
 
 
-def _band_rows(errors: dict[str, list[tuple[float, float]]]) -> list[dict[str, Any]]:
-    """errors: per method, (horizon, predicted − actual) pairs (s). MBTA's rule by band."""
+def _band_rows(errors: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[dict[str, Any]]:
+    """errors: per method, the horizon and the error (predicted − actual) of each
+    prediction (s). MBTA's rule by band; the last band includes its upper end."""
     rows = []
     for band_def in HORIZON_BANDS:
         last = band_def is HORIZON_BANDS[-1]
-        for method, pairs in errors.items():
-            he = np.array(pairs, dtype=np.float64).reshape(-1, 2)
-            h, e = he[:, 0], he[:, 1]
+        for method, (h, e) in errors.items():
             inside = (h >= band_def.lo_s) & ((h <= band_def.hi_s) if last else (h < band_def.hi_s))
-            e = e[inside]
-            if len(e) == 0:
+            inband = e[inside]
+            if len(inband) == 0:
                 continue
-            ok = (e >= -band_def.late_s) & (e <= band_def.early_s)
+            ok = (inband >= -band_def.late_s) & (inband <= band_def.early_s)
             rows.append(
                 {
                     "band": f"{band_def.label} min",
                     "method": method,
-                    "n": len(e),
-                    "mae_s": round(float(np.mean(np.abs(e))), 1),
-                    "rmse_s": round(float(np.sqrt(np.mean(e * e))), 1),
-                    "bias_s": round(float(np.mean(e)), 1),
+                    "n": len(inband),
+                    "mae_s": round(float(np.mean(np.abs(inband))), 1),
+                    "rmse_s": round(float(np.sqrt(np.mean(inband * inband))), 1),
+                    "bias_s": round(float(np.mean(inband)), 1),
                     "accurate": round(float(np.mean(ok)), 3),
                 }
             )
@@ -226,14 +209,12 @@ def at_crossings(
         .filter(pl.col("stop_sequence") > pl.col("from_seq"))
         .join(crossings, on=["trip_id", "stop_sequence"])
     )
-    errors: dict[str, list[tuple[float, float]]] = {}
+    errors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for method in (*METHODS, "learnt"):
         m = j.filter(pl.col("method") == method)
-        if m.height == 0:
-            continue
-        h = (m["actual"] - m["crossed"]).to_numpy()
-        e = (m["predicted"] - m["actual"]).to_numpy()
-        errors[method] = list(zip(h.tolist(), e.tolist(), strict=True))
+        if m.height:
+            h = (m["actual"] - m["crossed"]).to_numpy()
+            errors[method] = (h, (m["predicted"] - m["actual"]).to_numpy())
     return _band_rows(errors)
 
 
@@ -241,6 +222,11 @@ def _pairs(actual: np.ndarray, predicted: np.ndarray) -> list[tuple[float, float
     """(horizon, predicted − actual) of the travel times within the last band."""
     keep = (actual <= HORIZON_BANDS[-1].hi_s) & np.isfinite(predicted)
     return list(zip(actual[keep].tolist(), (predicted - actual)[keep].tolist(), strict=True))
+
+
+def _columns(pairs: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    both = np.array(pairs, dtype=np.float64).reshape(-1, 2)
+    return both[:, 0], both[:, 1]
 
 
 def day_ceiling(crossings: pl.DataFrame) -> list[dict[str, Any]]:
@@ -253,7 +239,7 @@ def day_ceiling(crossings: pl.DataFrame) -> list[dict[str, Any]]:
     - `last 3`: the mean of the three trips that passed the first stop last before it
       (causal, a simple peer).
     Banded like `at_crossings`."""
-    errors: dict[str, list[tuple[float, float]]] = {"day median": [], "last 3": []}
+    pairs: dict[str, list[tuple[float, float]]] = {"day median": [], "last 3": []}
     first = crossings.sort("stop_sequence").unique(["trip_id", "stop_id"], keep="first")
     for _, g in first.group_by(["route_id", "direction_id"]):
         wide = g.pivot("stop_id", index="trip_id", values="actual", aggregate_function="first")
@@ -270,14 +256,14 @@ def day_ceiling(crossings: pl.DataFrame) -> list[dict[str, Any]]:
                 if ok.sum() < 2:
                     continue
                 seen = np.where(others & ok[None, :], d[None, :], np.nan)[ok]
-                errors["day median"].extend(_pairs(d[ok], np.nanmedian(seen, axis=1)))
+                pairs["day median"].extend(_pairs(d[ok], np.nanmedian(seen, axis=1)))
                 passed = order[ok[order]]  # the trips in the order they passed stop a
                 sums = np.concatenate(([0.0], np.cumsum(d[passed])))
                 pos = np.arange(passed.size)
                 lo = np.maximum(pos - 3, 0)
                 last3 = (sums[pos] - sums[lo]) / np.maximum(pos - lo, 1)
-                errors["last 3"].extend(_pairs(d[passed][1:], last3[1:]))
-    return _band_rows(errors)
+                pairs["last 3"].extend(_pairs(d[passed][1:], last3[1:]))
+    return _band_rows({m: _columns(p) for m, p in pairs.items()})
 
 
 def wmata() -> dict[str, Any]:
