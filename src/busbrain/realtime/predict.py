@@ -57,7 +57,7 @@ started from the timetable: the ratio must follow the peaks the timetable misjud
 RATIO_DRIFT_LEARNT_PER_S = 1e-7
 """The same, started from learnt running times (σ 0.019 an hour): they hold the hours'
 shape already, so what is left to follow is how today differs, which moves slowly
-(simulated weekday, 6–12 / 12–30 min: 41.4 → 39.5 s, 75.7 → 72.8 s)."""
+(simulated weekday, 6–12 / 12–30 min: 41.4 → 39.4 s, 75.7 → 72.8 s)."""
 RATIO_OBS_SD = 0.1
 """σ of one run's log ratio about the segment's (0.1: about 10 %)."""
 DWELL_PRIOR_S, DWELL_PRIOR_SD, DWELL_OBS_SD = 8.0, 15.0, 20.0
@@ -175,13 +175,12 @@ class SegmentPredictor:
         self.last_dwell_t = np.full(n_stop, -np.inf)
         self._last_event: dict[str, StopEvent] = {}
         self._pace: dict[str, list[float]] = {}
-        self._pace_mean: dict[str, float] = {}
-        """Per bus, the mean of `_pace`: how much slower (> 1) or faster than the segments'
-        filters it ran lately."""
         self._pace_weights = _PACE_WEIGHTS[: max((len(p.stops) for p in net.patterns), default=1)]
         self._pace_factor: dict[str, F64] = {}
-        """Per bus, what its pace makes of the k-th segment ahead: 1 + weight_k (pace − 1),
-        kept as the pace changes (a stop event) rather than made on every refresh."""
+        """Per bus, what its pace (the mean of `_pace`: how much slower, > 1, or faster
+        than the segments' filters it ran lately) makes of the k-th segment ahead:
+        1 + weight_k (pace − 1), kept as the pace changes (a stop event) rather than
+        made on every refresh."""
         self._held: dict[int, tuple[float, float]] = {}
         """Per pattern, (sum, count) of the share of their earliness early buses waited
         away at timepoints, HOLD_PRIOR included: some lines' drivers hold, some do not."""
@@ -283,7 +282,6 @@ class SegmentPredictor:
         history.append(obs / self.ratio[seg])
         del history[:-PACE_MEMORY]
         pace = sum(history) / len(history)
-        self._pace_mean[e.vehicle_id] = pace
         self._pace_factor[e.vehicle_id] = 1.0 + self._pace_weights * (pace - 1.0)
         var = self.ratio_var[seg] + self._drift * max(e.arrival - self.ratio_t[seg], 0.0)
         gain = var / (var + RATIO_OBS_SD**2)
