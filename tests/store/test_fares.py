@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import polars as pl
 import pytest
 from sqlalchemy import select
 
+from busbrain.domain.errors import StoreError
 from busbrain.domain.terminals import TerminalRecord
 from busbrain.network_io.importer import import_feed
 from busbrain.planning.fares.intake import card_pseudonym
@@ -80,6 +83,36 @@ def test_loading_a_batch_again_adds_nothing(store: Store) -> None:
     assert again.added == 0
     assert again.refused["duplicate"] == 4  # three loaded before, one repeated in the file
     assert store.fares.taps(dt.date(2026, 12, 1), dt.date(2026, 12, 1)).height == 3
+
+
+def test_a_batch_refused_by_a_locked_database_loads_when_tried_again(
+    tiny: TinyFeed, tmp_path: Path
+) -> None:
+    """SQLite: another writer holds the lock past the wait, the batch fails with nothing
+    written, and the folder watcher's next try must load it (the failed try's staging
+    table once stayed on the pooled connection and refused every retry)."""
+    db = tmp_path / "fares.db"
+    s = open_store(f"sqlite:///{db}")
+    import_feed(tiny.folder(), s.network, now=NOW)
+    s.terminals.upsert_terminals(
+        [TerminalRecord(f"0139000000{i}", None, None, f"V{i}", None, None, None) for i in (1, 2)]
+    )
+    loader = TapLoader(s, KEY, now=lambda: NOW)
+    with s.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA busy_timeout=50")  # this test waits 50 ms, not 10 s
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreError, match="nothing written: database is locked"):
+            loader.load_bytes(BATCH.encode(), "b1.csv")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert s.fares.taps(dt.date(2026, 12, 1), dt.date(2026, 12, 1)).height == 0
+    again, _ = loader.load_bytes(BATCH.encode(), "b1.csv")
+    assert again.error is None and again.added == 3
+    assert s.fares.taps(dt.date(2026, 12, 1), dt.date(2026, 12, 1)).height == 3
+    s.close()
 
 
 def test_parquet_batches_with_zoned_timestamps_load_too(store: Store) -> None:

@@ -138,6 +138,9 @@ class SqlFareTaps:
             pl.col("service_date").cast(pl.String()),
             pl.col("tap_utc").dt.replace_time_zone(None).dt.strftime(_SQLITE_TIME),
         )
+        # SQLite runs DDL outside the transaction: a failed try (a locked database) leaves
+        # its staging table on the pooled connection, and the retry must not trip on it.
+        cur.execute("DROP TABLE IF EXISTS temp.fare_tap_in")
         cur.execute("CREATE TEMP TABLE fare_tap_in AS SELECT * FROM fare_tap WHERE 0")
         marks = ", ".join("?" * len(_COLUMNS))
         sql = f"INSERT INTO fare_tap_in ({', '.join(_COLUMNS)}) VALUES ({marks})"
