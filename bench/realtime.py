@@ -110,12 +110,7 @@ def prediction_table(pred: pl.DataFrame, actual: pl.DataFrame) -> list[dict[str,
         (pl.col("predicted") - pl.col("made_at")).alias("h"),
         (pl.col("predicted") - pl.col("actual")).alias("err"),
     )
-    errors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for method in (*METHODS, "learnt"):
-        m = j.filter(pl.col("method") == method)
-        if m.height:
-            errors[method] = (m["h"].to_numpy(), m["err"].to_numpy())
-    return _band_rows(errors)
+    return _band_rows(_by_method(j))
 
 
 def print_table(title: str, rows: list[dict[str, Any]]) -> None:
@@ -208,25 +203,28 @@ def at_crossings(
         pred.join(at, on=["trip_id", "made_at"])
         .filter(pl.col("stop_sequence") > pl.col("from_seq"))
         .join(crossings, on=["trip_id", "stop_sequence"])
+        .with_columns(
+            (pl.col("actual") - pl.col("crossed")).alias("h"),
+            (pl.col("predicted") - pl.col("actual")).alias("err"),
+        )
     )
-    errors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    return _band_rows(_by_method(j))
+
+
+def _by_method(j: pl.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per method present in `j` (columns method, h, err), its horizons and errors."""
+    out = {}
     for method in (*METHODS, "learnt"):
         m = j.filter(pl.col("method") == method)
         if m.height:
-            h = (m["actual"] - m["crossed"]).to_numpy()
-            errors[method] = (h, (m["predicted"] - m["actual"]).to_numpy())
-    return _band_rows(errors)
+            out[method] = (m["h"].to_numpy(), m["err"].to_numpy())
+    return out
 
 
-def _pairs(actual: np.ndarray, predicted: np.ndarray) -> list[tuple[float, float]]:
+def _travel(actual: np.ndarray, predicted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(horizon, predicted − actual) of the travel times within the last band."""
     keep = (actual <= HORIZON_BANDS[-1].hi_s) & np.isfinite(predicted)
-    return list(zip(actual[keep].tolist(), (predicted - actual)[keep].tolist(), strict=True))
-
-
-def _columns(pairs: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
-    both = np.array(pairs, dtype=np.float64).reshape(-1, 2)
-    return both[:, 0], both[:, 1]
+    return actual[keep], (predicted - actual)[keep]
 
 
 def day_ceiling(crossings: pl.DataFrame) -> list[dict[str, Any]]:
@@ -239,7 +237,7 @@ def day_ceiling(crossings: pl.DataFrame) -> list[dict[str, Any]]:
     - `last 3`: the mean of the three trips that passed the first stop last before it
       (causal, a simple peer).
     Banded like `at_crossings`."""
-    pairs: dict[str, list[tuple[float, float]]] = {"day median": [], "last 3": []}
+    parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {"day median": [], "last 3": []}
     first = crossings.sort("stop_sequence").unique(["trip_id", "stop_id"], keep="first")
     for _, g in first.group_by(["route_id", "direction_id"]):
         wide = g.pivot("stop_id", index="trip_id", values="actual", aggregate_function="first")
@@ -256,14 +254,19 @@ def day_ceiling(crossings: pl.DataFrame) -> list[dict[str, Any]]:
                 if ok.sum() < 2:
                     continue
                 seen = np.where(others & ok[None, :], d[None, :], np.nan)[ok]
-                pairs["day median"].extend(_pairs(d[ok], np.nanmedian(seen, axis=1)))
+                parts["day median"].append(_travel(d[ok], np.nanmedian(seen, axis=1)))
                 passed = order[ok[order]]  # the trips in the order they passed stop a
                 sums = np.concatenate(([0.0], np.cumsum(d[passed])))
                 pos = np.arange(passed.size)
                 lo = np.maximum(pos - 3, 0)
                 last3 = (sums[pos] - sums[lo]) / np.maximum(pos - lo, 1)
-                pairs["last 3"].extend(_pairs(d[passed][1:], last3[1:]))
-    return _band_rows({m: _columns(p) for m, p in pairs.items()})
+                parts["last 3"].append(_travel(d[passed][1:], last3[1:]))
+    return _band_rows(
+        {
+            method: (np.concatenate([h for h, _ in p]), np.concatenate([e for _, e in p]))
+            for method, p in parts.items()
+        }
+    )
 
 
 def wmata() -> dict[str, Any]:

@@ -37,13 +37,19 @@ BATCH = (
 )
 
 
-@pytest.fixture
-def store(store_url: str, tiny: TinyFeed) -> Iterator[Store]:
-    s = open_store(store_url)
+def _opened(url: str, tiny: TinyFeed) -> Store:
+    """A store at `url` with the tiny feed and the terminals of buses V1 and V2."""
+    s = open_store(url)
     import_feed(tiny.folder(), s.network, now=NOW)
     s.terminals.upsert_terminals(
         [TerminalRecord(f"0139000000{i}", None, None, f"V{i}", None, None, None) for i in (1, 2)]
     )
+    return s
+
+
+@pytest.fixture
+def store(store_url: str, tiny: TinyFeed) -> Iterator[Store]:
+    s = _opened(store_url, tiny)
     yield s
     s.close()
 
@@ -92,11 +98,7 @@ def test_a_batch_refused_by_a_locked_database_loads_when_tried_again(
     written, and the folder watcher's next try must load it (the failed try's staging
     table once stayed on the pooled connection and refused every retry)."""
     db = tmp_path / "fares.db"
-    s = open_store(f"sqlite:///{db}")
-    import_feed(tiny.folder(), s.network, now=NOW)
-    s.terminals.upsert_terminals(
-        [TerminalRecord(f"0139000000{i}", None, None, f"V{i}", None, None, None) for i in (1, 2)]
-    )
+    s = _opened(f"sqlite:///{db}", tiny)
     loader = TapLoader(s, KEY, now=lambda: NOW)
     with s.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA busy_timeout=50")  # this test waits 50 ms, not 10 s
