@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 
-from busbrain.realtime.predict import SegmentPredictor, _wait_early
+from busbrain.realtime.predict import SegmentPredictor
 from busbrain.realtime.replay import replay
 from busbrain.realtime.rtnet import RtNetwork
 from busbrain.realtime.tracker import StopEvent
@@ -57,25 +53,6 @@ def test_blank_or_uniform_timepoints_say_nothing_of_holding() -> None:
     assert _kalman_at_start(()) == free
     assert _kalman_at_start((None,) * 5) == free
     assert _kalman_at_start((1,) * 5) == free  # every call exact: no sign of holding
-
-
-@given(
-    arrays(np.float64, 6, elements=st.floats(0, 5000)),
-    arrays(np.float64, 5, elements=st.floats(0, 120)),
-    arrays(np.int64, 6, elements=st.integers(0, 8000)),
-    arrays(np.bool_, 6),
-)
-def test_waiting_never_brings_a_call_earlier_and_leaves_no_timepoint_early(
-    steps: np.ndarray, dwells: np.ndarray, sched: np.ndarray, waits: np.ndarray
-) -> None:
-    arrivals = np.cumsum(steps)
-    out = _wait_early(arrivals, dwells, sched, waits)
-    assert np.all(out >= arrivals)
-    assert np.all(np.diff(out - arrivals) >= -1e-6)  # a wait delays everything after it
-    dw = np.append(dwells, 0.0)
-    for k in np.flatnonzero(waits)[:-1]:
-        leave = max(out[k] + dw[k], sched[k])  # the bus leaves k then at the earliest
-        assert out[k + 1] >= leave + (arrivals[k + 1] - arrivals[k] - dw[k]) - 1e-6
 
 
 def test_a_line_whose_early_buses_do_not_hold_is_predicted_to_hold_less() -> None:

@@ -28,8 +28,9 @@
   7 %).
 
 Segments are keyed by their two stop ids, so lines sharing a corridor learn together.
-All state is in arrays indexed by segment and stop, so a refresh is a few vector
-operations however many stops lie ahead. Seconds after the service day's start.
+All state is in arrays indexed by segment and stop, so our method's refresh is one
+compiled loop over the calls ahead (`kernels.arrivals_ahead`). Seconds after the
+service day's start.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from typing import Protocol
 import numpy as np
 
 from busbrain.domain.daynet import F64, I64, DayTrip
+from busbrain.realtime.kernels import NO_FACTOR, NO_WAITS, arrivals_ahead
 from busbrain.realtime.learnt import Learnt, band_of
 from busbrain.realtime.rtnet import RtNetwork
 from busbrain.realtime.tracker import StopEvent, Track
@@ -347,10 +349,6 @@ class SegmentPredictor:
             )
             out["prevbus"] = _arrivals(start, frac, runs, dwells)
         if "kalman" in self.methods:
-            expected = self._expected[track.trip][k0 - 1 :]
-            runs = expected * self.ratio[segs]
-            if (factor := self._pace_factor.get(track.vehicle_id)) is not None:
-                runs *= factor[: len(segs)]
             waits = self._waits[track.trip]
             begin = start
             standing = now - track.dist_t >= STANDING_S
@@ -362,11 +360,20 @@ class SegmentPredictor:
                 begin = max(start, self.rt.sched_at(track.trip, track.dist) + late)
             elif waits is not None and waits[k0 - 1] and frac > 0.95:
                 begin = max(start, float(trip.departure_s[k0 - 1]))  # early at a timepoint
-            dwells = self.dwell[stops]
-            times = _arrivals(begin, frac, runs, dwells)
-            if waits is not None:
-                held = self.held_share(trip.pattern)
-                times = _wait_early(times, dwells, trip.departure_s[k0:], waits[k0:], held)
+            times = arrivals_ahead(
+                begin,
+                frac,
+                k0,
+                self._expected[track.trip],
+                self.ratio,
+                self._segs[trip.pattern],
+                self._pace_factor.get(track.vehicle_id, NO_FACTOR),
+                self.dwell,
+                pattern.stops,
+                NO_WAITS if waits is None else waits,
+                trip.departure_s,
+                1.0 if waits is None else self.held_share(trip.pattern),
+            )
             out["kalman"] = times
         first = min(float(v[-1]) for v in out.values())
         cut = calls
@@ -415,31 +422,25 @@ class SegmentPredictor:
                 times = _arrivals(leave, 1.0, runs, dwells)
             else:
                 leave = max(leave, dep0 + self.start_late(int(pattern.stops[0]), now))
-                runs = self._expected[nxt] * self.ratio[segs]
-                times = _arrivals(leave, 1.0, runs, self.dwell[stops])
-                if (waits := self._waits[nxt]) is not None:
-                    dep, held = trip.departure_s[1:], self.held_share(trip.pattern)
-                    times = _wait_early(times, self.dwell[stops], dep, waits[1:], held)
+                waits = self._waits[nxt]
+                times = arrivals_ahead(
+                    leave,
+                    1.0,
+                    1,
+                    self._expected[nxt],
+                    self.ratio,
+                    segs,
+                    NO_FACTOR,
+                    self.dwell,
+                    pattern.stops,
+                    NO_WAITS if waits is None else waits,
+                    trip.departure_s,
+                    1.0 if waits is None else self.held_share(trip.pattern),
+                )
             cut = int(np.searchsorted(times, now + self.horizon_s, side="right"))
             if cut:
                 out.append(Prediction(track.vehicle_id, nxt, 1, now, m, times[:cut]))
         return out
-
-
-def _wait_early(
-    arrivals: F64, dwells: F64, sched_dep: I64, waits: np.ndarray, held: float = 1.0
-) -> F64:
-    """`arrivals` at calls ahead with the bus waiting at each wait call for its
-    scheduled departure: every call after a wait it reaches early comes later by the
-    longest such wait so far (a later wait absorbs an earlier one's delay), times
-    `held`, the share of their earliness this line's drivers wait away."""
-    leave = arrivals.copy()
-    leave[: len(dwells)] += dwells
-    early = np.where(waits, sched_dep - leave, 0.0)
-    shift = np.maximum.accumulate(np.maximum(early, 0.0)) * held
-    out: F64 = arrivals.copy()
-    out[1:] += shift[:-1]
-    return out
 
 
 def _arrivals(start: float, frac: float, runs: F64, dwells: F64) -> F64:

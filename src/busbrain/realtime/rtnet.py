@@ -7,10 +7,8 @@ metres; times in seconds after the service day's start.
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import itertools
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from busbrain.domain.daynet import F64, DayNetwork, DayTrip
+from busbrain.realtime import kernels
 
 CELL_M = 150.0
 """Grid cell of the shape index."""
@@ -34,10 +33,8 @@ class RtNetwork:
     next_in_block: dict[int, int] = field(default_factory=dict)
     block_trips: dict[str, list[int]] = field(default_factory=dict)
     """block_id -> its trips in departure order."""
-    shapes: list[ShapeLists] = field(default_factory=list)
-    """Per pattern, its shape as plain lists: faster than arrays one fix at a time."""
-    _segments: dict[int, ShapeSegments] = field(default_factory=dict)
-    """Per pattern (filled when first asked), its shape's segments as arrays for `passes`."""
+    shapes: list[ShapeArrays] = field(default_factory=list)
+    """Per pattern, its shape prepared for projection."""
 
     @classmethod
     def build(cls, net: DayNetwork, day_start_unix: float) -> RtNetwork:
@@ -52,7 +49,7 @@ class RtNetwork:
                     for cy in range(int(np.floor(y0 / CELL_M)), int(np.floor(y1 / CELL_M)) + 1):
                         cells[(cx, cy)].add(p)
         self._cells = dict(cells)
-        self.shapes = [ShapeLists.of(p.shape_x, p.shape_y, p.shape_d) for p in net.patterns]
+        self.shapes = [ShapeArrays.of(p.shape_x, p.shape_y, p.shape_d) for p in net.patterns]
         self._index_trips()
         return self
 
@@ -62,9 +59,7 @@ class RtNetwork:
         tracks, predictions and stop events hold; the shape index is shared (the
         patterns are the same), only what depends on the trip list is indexed again."""
         net = dataclasses.replace(self.net, trips=(*self.net.trips, *trips))
-        out = RtNetwork(
-            net, self.day_start_unix, self._cells, shapes=self.shapes, _segments=self._segments
-        )
+        out = RtNetwork(net, self.day_start_unix, self._cells, shapes=self.shapes)
         out._index_trips()
         return out
 
@@ -98,139 +93,39 @@ class RtNetwork:
     def project(
         self, pattern: int, x: float, y: float, lo: float, hi: float
     ) -> tuple[float, float]:
-        """`project` on pattern `pattern`'s shape, in plain Python for the usual short
-        window (a fix's window spans a few shape segments)."""
-        xs, ys, ds, dxs, dys, dds, inv2 = self.shapes[pattern]
-        n = len(ds)
-        i0 = max(bisect.bisect_right(ds, lo) - 1, 0)
-        i1 = min(bisect.bisect_left(ds, hi) + 1, n - 1)
-        if i1 <= i0:
-            i1 = min(i0 + 1, n - 1)
-            i0 = max(i1 - 1, 0)
-        if i1 - i0 > 48:
-            p = self.net.patterns[pattern]
-            return project(p.shape_x, p.shape_y, p.shape_d, x, y, lo, hi)
-        best_off = best_in = math.inf  # squared offsets until the end
-        best_d = best_d_in = 0.0
-        lo_in, hi_in = lo - 1e-6, hi + 1e-6
-        for i in range(i0, i1):
-            dx, dy = dxs[i], dys[i]
-            px, py = x - xs[i], y - ys[i]
-            f = (px * dx + py * dy) * inv2[i]
-            f = 0.0 if f < 0.0 else 1.0 if f > 1.0 else f
-            ex, ey = px - f * dx, py - f * dy
-            off = ex * ex + ey * ey
-            if off >= best_in:
-                continue  # cannot beat the best inside the window (nor so the best overall)
-            d = ds[i] + f * dds[i]
-            if off < best_off:
-                best_off, best_d = off, d
-            if lo_in <= d <= hi_in:
-                best_in, best_d_in = off, d
-        if best_in < math.inf:
-            return best_d_in, math.sqrt(best_in)
-        return best_d, math.sqrt(best_off)
+        """Closest point of pattern `pattern`'s shape to (x, y) among distances [lo, hi]
+        along it: (distance along, offset), metres (`kernels.project_window`)."""
+        return kernels.project_window(*self.shapes[pattern], x, y, lo, hi)
 
     def passes(self, pattern: int, x: float, y: float, near: float) -> list[float]:
-        """`ShapeSegments.passes` on pattern `pattern`'s shape, its segments computed
-        once."""
-        seg = self._segments.get(pattern)
-        if seg is None:
-            p = self.net.patterns[pattern]
-            seg = self._segments[pattern] = ShapeSegments.of(p.shape_x, p.shape_y, p.shape_d)
-        return seg.passes(x, y, near)
+        """Distances along pattern `pattern`'s shape of each of its passes within `near`
+        metres of (x, y) (`kernels.passes`)."""
+        return kernels.passes(*self.shapes[pattern], x, y, near).tolist()  # type: ignore[no-any-return]
 
     def sched_at(self, trip: int, dist: float) -> float:
         """Scheduled time (s after the service day's start) at `dist` along the trip."""
         t = self.net.trips[trip]
-        stops = self.net.patterns[t.pattern].stop_dist
-        return float(np.interp(dist, stops, t.departure_s.astype(np.float64)))
+        return kernels.time_at(dist, self.net.patterns[t.pattern].stop_dist, t.departure_s)
 
 
-def project(
-    pattern_x: F64, pattern_y: F64, pattern_d: F64, x: float, y: float, lo: float, hi: float
-) -> tuple[float, float]:
-    """Closest point of the shape to (x, y) among distances [lo, hi]: (distance along,
-    offset), metres. Linear referencing restricted to a window, which keeps loops and
-    lollipops from matching the wrong pass."""
-    n = len(pattern_d)
-    i0 = max(int(np.searchsorted(pattern_d, lo, side="right")) - 1, 0)
-    i1 = min(int(np.searchsorted(pattern_d, hi, side="left")) + 1, n - 1)
-    if i1 <= i0:
-        i1 = min(i0 + 1, n - 1)
-        i0 = max(i1 - 1, 0)
-    ax, ay = pattern_x[i0:i1], pattern_y[i0:i1]
-    bx, by = pattern_x[i0 + 1 : i1 + 1], pattern_y[i0 + 1 : i1 + 1]
-    dx, dy = bx - ax, by - ay
-    seg2 = np.maximum(dx * dx + dy * dy, 1e-9)
-    f = np.clip(((x - ax) * dx + (y - ay) * dy) / seg2, 0.0, 1.0)
-    off = np.hypot(ax + f * dx - x, ay + f * dy - y)
-    d = pattern_d[i0:i1] + f * (pattern_d[i0 + 1 : i1 + 1] - pattern_d[i0:i1])
-    inside = (d >= lo - 1e-6) & (d <= hi + 1e-6)
-    if inside.any():
-        off = np.where(inside, off, np.inf)
-    k = int(np.argmin(off))
-    return float(d[k]), float(off[k])
+class ShapeArrays(NamedTuple):
+    """A shape for the compiled kernels (metres): its points and distances along, and
+    per segment its extents (x, y and along) and the inverse of its squared length (0
+    for a degenerate segment), so that projecting a fix costs a few multiplications per
+    segment."""
 
-
-class ShapeLists(NamedTuple):
-    """A shape as plain lists (metres): points, and per segment its extent (x, y and
-    along) and the inverse of its squared length (0 for a degenerate segment), so
-    projecting a fix costs a few multiplications per segment."""
-
-    xs: list[float]
-    ys: list[float]
-    ds: list[float]
-    dxs: list[float]
-    dys: list[float]
-    dds: list[float]
-    inv2: list[float]
+    xs: F64
+    ys: F64
+    ds: F64
+    dxs: F64
+    dys: F64
+    dds: F64
+    inv2: F64
 
     @classmethod
-    def of(cls, x: F64, y: F64, d: F64) -> ShapeLists:
+    def of(cls, x: F64, y: F64, d: F64) -> ShapeArrays:
+        x, y, d = (np.ascontiguousarray(a, dtype=np.float64) for a in (x, y, d))
         dx, dy = np.diff(x), np.diff(y)
         seg2 = dx * dx + dy * dy
         inv2 = np.where(seg2 > 1e-9, 1.0 / np.maximum(seg2, 1e-9), 0.0)
-        lists = (x, y, d, dx, dy, np.diff(d), inv2)
-        return cls(*(a.tolist() for a in lists))
-
-
-@dataclass(frozen=True)
-class ShapeSegments:
-    """A shape's segments as arrays (metres): start points, extents, squared lengths
-    and lengths along."""
-
-    ax: F64
-    ay: F64
-    dx: F64
-    dy: F64
-    seg2: F64
-    d0: F64
-    dd: F64
-
-    @classmethod
-    def of(cls, x: F64, y: F64, d: F64) -> ShapeSegments:
-        dx, dy = np.diff(x), np.diff(y)
-        return cls(x[:-1], y[:-1], dx, dy, np.maximum(dx * dx + dy * dy, 1e-9), d[:-1], np.diff(d))
-
-    def passes(self, x: float, y: float, near: float) -> list[float]:
-        """Distances along the shape of each pass within `near` metres of (x, y): a loop
-        or a lollipop's stem goes by the same place twice, and only the fixes that
-        follow can tell which pass the bus is on. One distance (the closest point) per
-        pass."""
-        ax, ay, dx, dy = self.ax, self.ay, self.dx, self.dy
-        f = np.clip(((x - ax) * dx + (y - ay) * dy) / self.seg2, 0.0, 1.0)
-        off = np.hypot(ax + f * dx - x, ay + f * dy - y)
-        d = self.d0 + f * self.dd
-        hits = np.flatnonzero(off <= near)
-        out: list[float] = []
-        best_off = np.inf
-        for i in hits:
-            if out and d[i] - out[-1] <= 2 * near and off[i] >= best_off:
-                continue
-            if out and d[i] - out[-1] <= 2 * near:
-                out[-1], best_off = float(d[i]), float(off[i])
-            else:
-                out.append(float(d[i]))
-                best_off = float(off[i])
-        return out
+        return cls(x, y, d, dx, dy, np.diff(d), inv2)
