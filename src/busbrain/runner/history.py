@@ -2,7 +2,8 @@
 the passenger counters' riders per stop visit (the processor's `take_loads`).
 
 Records are buffered and written in batches (a thread does the writing, the event loop
-never waits on the store); old rows are purged by the retention settings. Predictions
+never waits on the store); a batch the store refuses stays buffered for the next try;
+old rows are purged by the retention settings. Predictions
 are logged every five minutes per vehicle (every refresh would be tens of rows per fix),
 which samples every stop at every horizon band often enough to score them (a 1,000-bus
 day still logs over a million), and only as far ahead as they are scored (the last
@@ -15,8 +16,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from busbrain.domain.errors import BadInputError, StoreError
 from busbrain.domain.events import Event, StopVisited
 from busbrain.domain.history import (
     PassengerLoadRecord,
@@ -31,6 +35,9 @@ from busbrain.store.ports import RealtimeHistory
 
 log = logging.getLogger(__name__)
 PREDICTION_LOG_EVERY_S = 300.0
+MAX_PENDING = 2_000_000
+"""Records of one kind kept while the store refuses them: a 1,000-bus city's positions
+of about 5 hours at one per 10 s (some 400 MB), beyond which the oldest are dropped."""
 PREDICTION_LOG_AHEAD_S = HORIZON_BANDS[-1].hi_s
 """Predictions further ahead than this (seconds after they were made) are not logged."""
 
@@ -59,6 +66,8 @@ class HistoryBuffer:
     stop_events: list[StopEventRecord] = field(default_factory=list)
     predictions: list[PredictionRecord] = field(default_factory=list)
     loads: list[PassengerLoadRecord] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)
+    """Per kind, records dropped because the store refused them for too long."""
     _logged: dict[str, float] = field(default_factory=dict)
     _purged: float = 0.0
 
@@ -119,25 +128,56 @@ class HistoryBuffer:
             )
 
     async def flush(self, now: float) -> None:
-        """Write what is buffered (and purge once an hour); errors are logged, not raised:
-        the live picture must go on when the store is slow or down."""
-        positions, stops, preds = self.positions, self.stop_events, self.predictions
-        loads = self.loads
-        self.positions, self.stop_events, self.predictions, self.loads = [], [], [], []
-        try:
-            if positions:
-                await asyncio.to_thread(self.history.add_positions, positions)
-            if stops:
-                await asyncio.to_thread(self.history.add_stop_events, stops)
-            if preds:
-                await asyncio.to_thread(self.history.add_predictions, preds)
-            if loads:
-                await asyncio.to_thread(self.history.add_passenger_loads, loads)
-            if now - self._purged >= 3600:
-                self._purged = now
+        """Write what is buffered (and purge once an hour). Errors are logged, not raised:
+        the live picture must go on when the store is slow or down. A batch the store
+        refused (locked, down: each write is all or nothing) stays buffered for the next
+        flush, behind nothing newer; records the store finds invalid are dropped, the
+        rest kept. Past `MAX_PENDING` of a kind the oldest go, counted in `dropped`."""
+        kinds: tuple[tuple[str, Callable[[Any], int]], ...] = (
+            ("positions", self.history.add_positions),
+            ("stop_events", self.history.add_stop_events),
+            ("predictions", self.history.add_predictions),
+            ("loads", self.history.add_passenger_loads),
+        )
+        for kind, write in kinds:
+            rows: list[Any] = getattr(self, kind)
+            if not rows:
+                continue
+            setattr(self, kind, [])
+            try:
+                await asyncio.to_thread(write, rows)
+            except BadInputError as exc:
+                kept = [r for r in rows if r.problem() is None]
+                log.warning(
+                    "history: %d of %d %s refused as invalid (%s); the other %d kept",
+                    len(rows) - len(kept), len(rows), kind, exc, len(kept),
+                )  # fmt: skip
+                self._keep(kind, kept)
+            except Exception as exc:  # the store's trouble, or ours: never the live side's
+                log.warning(
+                    "history: %d %s not written yet, kept for the next try: %s",
+                    len(rows), kind, exc, exc_info=not isinstance(exc, StoreError),
+                )  # fmt: skip
+                self._keep(kind, rows)
+        if now - self._purged >= 3600:
+            self._purged = now
+            try:
                 await asyncio.to_thread(self._purge, now)
-        except Exception:
-            log.exception("history not written (%d positions dropped)", len(positions))
+            except Exception as exc:
+                log.warning("history purge failed, tried again in an hour: %s", exc)
+
+    def _keep(self, kind: str, rows: list[Any]) -> None:
+        """Put `rows`, taken for a write that failed, back before what came since."""
+        pending: list[Any] = rows + getattr(self, kind)
+        if len(pending) > MAX_PENDING:
+            gone = len(pending) - MAX_PENDING
+            self.dropped[kind] = self.dropped.get(kind, 0) + gone
+            log.error(
+                "history: the store has refused %s for long; the oldest %d dropped "
+                "(%d in all)", kind, gone, self.dropped[kind],
+            )  # fmt: skip
+            pending = pending[gone:]
+        setattr(self, kind, pending)
 
     def _purge(self, now: float) -> None:
         r = self.retention
