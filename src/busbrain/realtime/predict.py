@@ -157,6 +157,8 @@ class SegmentPredictor:
         self._expected: list[F64] = []
         """Per trip, the running time of each segment our method starts from: the learnt
         one in the band the trip is timetabled to leave the stop, else the timetable's."""
+        self._first_dep: list[float] = []
+        """Per trip, its timetabled departure from its first stop (s)."""
         self._trip_tables(())
         self.ratio = np.ones(n_seg)
         self.ratio_var = np.full(n_seg, RATIO_PRIOR_SD**2)
@@ -196,6 +198,7 @@ class SegmentPredictor:
             self._planned, self._sched_dwell, self._waits, self._expected
         )  # fmt: skip
         self._planned, self._sched_dwell, self._waits, self._expected = [], [], [], []
+        self._first_dep = [float(t.departure_s[0]) for t in self.rt.net.trips]
         for i, t in enumerate(self.rt.net.trips):
             if i < len(kept) and kept[i] is t:
                 self._planned.append(planned[i])
@@ -319,8 +322,6 @@ class SegmentPredictor:
         k0 = max(track.next_k, 1)
         if k0 >= n:
             return []
-        segs = self._segs[trip.pattern][k0 - 1 :]
-        stops = pattern.stops[k0 : n - 1]
         if track.next_k == 0:
             frac, start = 1.0, max(now, float(trip.departure_s[0]))
         else:
@@ -340,6 +341,8 @@ class SegmentPredictor:
                 lateness = now - self.rt.sched_at(track.trip, track.dist)
             out["delay"] = np.maximum(sched + lateness, now)
         if "prevbus" in self.methods:
+            segs = self._segs[trip.pattern][k0 - 1 :]
+            stops = pattern.stops[k0 : n - 1]
             planned = self._planned[track.trip][k0 - 1 :]
             fresh = now - self.last_run_t[segs] <= PREV_BUS_MAX_AGE_S
             runs = np.where(fresh, self.last_run[segs], planned)
@@ -352,7 +355,7 @@ class SegmentPredictor:
             waits = self._waits[track.trip]
             begin = start
             standing = now - track.dist_t >= STANDING_S
-            if track.next_k == 0 or now < trip.departure_s[0] or (standing and k0 == 1):
+            if track.next_k == 0 or (standing and k0 == 1) or now < self._first_dep[track.trip]:
                 # at the start, or past it before the trip's time (a layover beyond the
                 # first stop), or standing just past it: leaves as late as buses
                 # recently left there
@@ -375,7 +378,10 @@ class SegmentPredictor:
                 1.0 if waits is None else self.held_share(trip.pattern),
             )
             out["kalman"] = times
-        first = min(float(v[-1]) for v in out.values())
+        if len(out) == 1:
+            first = float(next(iter(out.values()))[-1])
+        else:
+            first = min(float(v[-1]) for v in out.values())
         cut = calls
         if first - now > self.horizon_s:
             soonest = np.minimum.reduce([out[m] for m in out])
