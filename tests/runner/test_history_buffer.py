@@ -5,9 +5,11 @@ wait) must not cost the positions of that flush."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,33 @@ def _positions(first: int, n: int) -> list[PositionRecord]:
     ]
 
 
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "history.db"
+
+
+@pytest.fixture
+def buffer(db: Path) -> Iterator[HistoryBuffer]:
+    """A history buffer on a SQLite store at `db` that waits 50 ms for a lock, not 10 s."""
+    store = open_store(f"sqlite:///{db}")
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA busy_timeout=50")
+    yield HistoryBuffer(store.history)
+    store.close()
+
+
+@contextlib.contextmanager
+def _locked(db: Path) -> Iterator[None]:
+    """Another writer holds the database's write lock meanwhile."""
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
 def _stored(db: Path) -> list[str]:
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT ts_utc FROM position_history ORDER BY ts_utc").fetchall()
@@ -34,22 +63,11 @@ def _stored(db: Path) -> list[str]:
 
 
 def test_positions_refused_by_a_locked_store_are_written_on_the_next_flush(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    db: Path, buffer: HistoryBuffer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    db = tmp_path / "history.db"
-    store = open_store(f"sqlite:///{db}")
-    with store.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA busy_timeout=50")  # this test waits 50 ms, not 10 s
-    buffer = HistoryBuffer(store.history)
     buffer.positions = _positions(0, 30)
-    other = sqlite3.connect(db, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
-    try:
-        with caplog.at_level(logging.WARNING):
-            asyncio.run(buffer.flush(0.0))
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
+    with _locked(db), caplog.at_level(logging.WARNING):
+        asyncio.run(buffer.flush(0.0))
     assert _stored(db) == []
     assert len(buffer.positions) == 30  # kept, not dropped
     assert "30 positions not written yet, kept for the next try" in caplog.text
@@ -60,15 +78,11 @@ def test_positions_refused_by_a_locked_store_are_written_on_the_next_flush(
     assert len(_stored(db)) == 35  # each once, the refused ones included
     assert buffer.positions == []
     assert buffer.dropped == {}
-    store.close()
 
 
 def test_an_invalid_record_is_dropped_and_the_rest_written(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    db: Path, buffer: HistoryBuffer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    db = tmp_path / "history.db"
-    store = open_store(f"sqlite:///{db}")
-    buffer = HistoryBuffer(store.history)
     bad = PositionRecord("V1", T0 + dt.timedelta(seconds=5), 95.0, 121.1)  # latitude 95
     buffer.positions = [*_positions(0, 3), bad, *_positions(3, 3)]
     with caplog.at_level(logging.WARNING):
@@ -77,30 +91,18 @@ def test_an_invalid_record_is_dropped_and_the_rest_written(
     assert len(buffer.positions) == 6
     asyncio.run(buffer.flush(60.0))
     assert len(_stored(db)) == 6
-    store.close()
 
 
 def test_a_store_down_for_long_costs_only_the_oldest_records(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: Path, buffer: HistoryBuffer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Memory stays bounded: past MAX_PENDING the oldest go, counted."""
-    db = tmp_path / "history.db"
-    store = open_store(f"sqlite:///{db}")
-    with store.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA busy_timeout=50")
     monkeypatch.setattr(history_module, "MAX_PENDING", 8)
-    buffer = HistoryBuffer(store.history)
-    other = sqlite3.connect(db, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    try:
+    with _locked(db):
         for batch in range(3):
             buffer.positions.extend(_positions(batch * 5, 5))
             asyncio.run(buffer.flush(float(batch)))
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
     assert buffer.dropped == {"positions": 7}
     assert [p.ts_utc for p in buffer.positions] == [p.ts_utc for p in _positions(7, 8)]
     asyncio.run(buffer.flush(10.0))
     assert len(_stored(db)) == 8
-    store.close()

@@ -58,6 +58,27 @@ def _first_not_below(a: F64, v: float) -> int:
 
 
 @_compiled
+def _closest_on_segment(
+    xs: F64, ys: F64, ds: F64, dxs: F64, dys: F64, dds: F64, inv2: F64, i: int, x: float,
+    y: float,
+) -> tuple[float, float]:  # fmt: skip
+    """Segment i's point closest to (x, y): (its distance along the shape, its squared
+    offset; squared, so that comparing costs no root)."""
+    dx = dxs[i]
+    dy = dys[i]
+    px = x - xs[i]
+    py = y - ys[i]
+    f = (px * dx + py * dy) * inv2[i]
+    if f < 0.0:
+        f = 0.0
+    elif f > 1.0:
+        f = 1.0
+    ex = px - f * dx
+    ey = py - f * dy
+    return ds[i] + f * dds[i], ex * ex + ey * ey
+
+
+@_compiled
 def project_window(
     xs: F64,
     ys: F64,
@@ -89,21 +110,9 @@ def project_window(
     lo_in = lo - 1e-6
     hi_in = hi + 1e-6
     for i in range(i0, i1):
-        dx = dxs[i]
-        dy = dys[i]
-        px = x - xs[i]
-        py = y - ys[i]
-        f = (px * dx + py * dy) * inv2[i]
-        if f < 0.0:
-            f = 0.0
-        elif f > 1.0:
-            f = 1.0
-        ex = px - f * dx
-        ey = py - f * dy
-        off = ex * ex + ey * ey
+        d, off = _closest_on_segment(xs, ys, ds, dxs, dys, dds, inv2, i, x, y)
         if off >= best_in:
             continue  # cannot beat the best inside the window (nor so the best overall)
-        d = ds[i] + f * dds[i]
         if off < best_off:
             best_off = off
             best_d = d
@@ -129,21 +138,9 @@ def passes(
     best_off = math.inf
     near2 = near * near
     for i in range(len(dxs)):
-        dx = dxs[i]
-        dy = dys[i]
-        px = x - xs[i]
-        py = y - ys[i]
-        f = (px * dx + py * dy) * inv2[i]
-        if f < 0.0:
-            f = 0.0
-        elif f > 1.0:
-            f = 1.0
-        ex = px - f * dx
-        ey = py - f * dy
-        off = ex * ex + ey * ey
+        d, off = _closest_on_segment(xs, ys, ds, dxs, dys, dds, inv2, i, x, y)
         if off > near2:
             continue
-        d = ds[i] + f * dds[i]
         if m > 0 and d - out[m - 1] <= 2.0 * near:
             if off < best_off:
                 out[m - 1] = d
