@@ -339,6 +339,31 @@ def test_gps_jump_ahead_does_not_pass_stops_not_reached(before_m: float) -> None
     assert_every_stop(rt, m, run.events)
 
 
+def test_gps_frozen_behind_a_bus_that_then_stands_catches_up_in_two_fixes() -> None:
+    """The receiver repeats one place (speed 0) from 600 m while the bus drives on to
+    S2 (1000 m) and stands there 2 minutes; when it recovers, the bus reports 0 km/h at
+    S2. One such fix could be a GPS outlier; the next that agrees puts the bus at S2
+    (the speed rule alone kept it 400 m behind for as long as it stood)."""
+    rt, m = eastbound([(500.0, 20.0), (1000.0, 120.0), (1500.0, 20.0), (L, 0.0)])
+    fixes = sample("bus", EAST, m, START - 93.0, m.arrivals[-1] + 60.0)
+    t_frozen, t_back = m.crossing(600.0), m.arrivals[1] + 40.0
+    frozen = min(fixes, key=lambda f: abs(f.t - t_frozen))
+    fixes = [
+        replace(f, lat=frozen.lat, lon=frozen.lon, speed_kmh=0.0) if frozen.t <= f.t < t_back else f
+        for f in fixes
+    ]
+    back = next(i for i, f in enumerate(fixes) if f.t >= t_back)
+
+    assert track(rt, fixes[: back + 1]).track.dist < 1000.0 - ZONE_M  # one fix: not yet
+    assert track(rt, fixes[: back + 2]).track.dist >= 1000.0 - ZONE_M
+    run = track(rt, fixes)
+    assert calls(rt, run.events) == [("D0", k) for k in range(5)]
+    s2 = run.events[2]
+    assert s2.stopped
+    close(s2.departure, m.departures[1])
+    assert frozen.t <= s2.arrival <= fixes[back + 1].t  # all the fixes can tell
+
+
 def test_bus_rolling_onto_the_terminal_stand_is_recorded_as_standing_there() -> None:
     """A fix 1.5 s before the bus stands at its last stop (5.4 km/h, 1.1 m short) whose
     GPS error puts it 2 m ahead must not end the trip as run through without stopping."""

@@ -37,6 +37,10 @@ BACK_M = 40.0
 STANDING_KMH = 3.0
 STANDING_JUMP_M = 40.0
 """A standing bus's position moves this far before it counts as moved (GPS noise)."""
+CONFIRM_M = 50.0
+"""A fix this close (along the shape) to one refused as too far ahead confirms it: a
+GPS that froze while the bus drove on, then caught up as the bus stood (speed 0, so
+the speed rule alone would refuse the new place for as long as it stands)."""
 ASSIGN_FIXES = 3
 ASSIGN_NEAR_M = 35.0
 """Every fix that shows a trip must lie this close to its shape."""
@@ -78,6 +82,9 @@ class Track:
     """The trip came from the block (stronger evidence than movement alone)."""
     delay: float | None = None
     samples: list[Sample] = field(default_factory=list)
+    ahead: tuple[float, float] | None = None
+    """(distance along, time) of the last fix refused as further ahead than the bus's
+    speed allows: the next fix that agrees with it confirms the bus is there."""
     recent: deque[tuple[float, float, float, float | None]] = field(
         default_factory=lambda: deque(maxlen=8)
     )
@@ -140,6 +147,7 @@ def _assign(track: Track, trip: int, dist: float, ctx: Context, *, by_block: boo
         k += 1
     track.next_k = max(k, served_calls(ctx, trip)[0])  # a short-turn starts later
     track.samples = []
+    track.ahead = None
     track.off_route = 0
     ctx.taken[trip] = track.vehicle_id
 
@@ -349,7 +357,12 @@ def _advance(
     else:
         moved = _plausible(track, d, v, t - track.dist_t)
         if moved is _OUTLIER:
-            return  # not a place the bus was: no sample from it
+            seen = track.ahead
+            if seen is None or abs(d - seen[0]) > CONFIRM_M:
+                track.ahead = (d, t)
+                return  # not a place the bus was (yet): no sample from it
+            moved = d  # two fixes agree: the bus is there (its GPS had frozen behind it)
+        track.ahead = None
         if moved is not None:
             track.dist, track.dist_t = moved, t
     track.samples.append(Sample(t, track.dist, v))
