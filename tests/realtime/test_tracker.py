@@ -14,6 +14,7 @@ from dataclasses import replace
 import pytest
 
 from busbrain.realtime.fixes import Fix
+from busbrain.realtime.predict import SegmentPredictor
 from busbrain.realtime.replay import replay
 from busbrain.realtime.rtnet import RtNetwork
 from busbrain.realtime.stopevents import ZONE_M
@@ -339,11 +340,11 @@ def test_gps_jump_ahead_does_not_pass_stops_not_reached(before_m: float) -> None
     assert_every_stop(rt, m, run.events)
 
 
-def test_gps_frozen_behind_a_bus_that_then_stands_catches_up_in_two_fixes() -> None:
+def _frozen_then_standing() -> tuple[RtNetwork, Motion, list[Fix], float, int]:
     """The receiver repeats one place (speed 0) from 600 m while the bus drives on to
-    S2 (1000 m) and stands there 2 minutes; when it recovers, the bus reports 0 km/h at
-    S2. One such fix could be a GPS outlier; the next that agrees puts the bus at S2
-    (the speed rule alone kept it 400 m behind for as long as it stood)."""
+    S2 (1000 m) and stands there 2 minutes; it recovers 40 s into the stand: the
+    network, the movement, the fixes, when the GPS froze and the index of the first
+    fix after it recovered."""
     rt, m = eastbound([(500.0, 20.0), (1000.0, 120.0), (1500.0, 20.0), (L, 0.0)])
     fixes = sample("bus", EAST, m, START - 93.0, m.arrivals[-1] + 60.0)
     t_frozen, t_back = m.crossing(600.0), m.arrivals[1] + 40.0
@@ -352,7 +353,14 @@ def test_gps_frozen_behind_a_bus_that_then_stands_catches_up_in_two_fixes() -> N
         replace(f, lat=frozen.lat, lon=frozen.lon, speed_kmh=0.0) if frozen.t <= f.t < t_back else f
         for f in fixes
     ]
-    back = next(i for i, f in enumerate(fixes) if f.t >= t_back)
+    return rt, m, fixes, frozen.t, next(i for i, f in enumerate(fixes) if f.t >= t_back)
+
+
+def test_gps_frozen_behind_a_bus_that_then_stands_catches_up_in_two_fixes() -> None:
+    """When the GPS recovers the bus reports 0 km/h at S2. One such fix could be a GPS
+    outlier; the next that agrees puts the bus at S2 (the speed rule alone kept it
+    400 m behind for as long as it stood)."""
+    rt, m, fixes, frozen_t, back = _frozen_then_standing()
 
     assert track(rt, fixes[: back + 1]).track.dist < 1000.0 - ZONE_M  # one fix: not yet
     assert track(rt, fixes[: back + 2]).track.dist >= 1000.0 - ZONE_M
@@ -361,7 +369,21 @@ def test_gps_frozen_behind_a_bus_that_then_stands_catches_up_in_two_fixes() -> N
     s2 = run.events[2]
     assert s2.stopped
     close(s2.departure, m.departures[1])
-    assert frozen.t <= s2.arrival <= fixes[back + 1].t  # all the fixes can tell
+    assert frozen_t <= s2.arrival <= fixes[back + 1].t  # all the fixes can tell
+
+
+def test_no_prediction_while_a_far_jump_waits_for_its_confirmation() -> None:
+    """The recovered fix could be an outlier or the truth: predicting from 600 m would
+    announce S2 ahead for a bus standing there for a minute already; the fix after it
+    predicts from S2."""
+    rt, _, fixes, _, back = _frozen_then_standing()
+    made = replay(rt, fixes, predictor=SegmentPredictor(rt, ("kalman",))).predictions
+    u = rt.day_start_unix
+    at = {round(p.made_at + u, 3): p for p in made}
+    before, after = at[round(fixes[back - 1].t, 3)], at[round(fixes[back + 1].t, 3)]
+    assert before.k0 == 2 and before.times[0] - before.made_at > 20.0  # S2 ahead, from 600 m
+    assert round(fixes[back].t, 3) not in at
+    assert after.k0 == 2 and after.times[0] - after.made_at < 1.0  # at S2 now
 
 
 def test_bus_rolling_onto_the_terminal_stand_is_recorded_as_standing_there() -> None:

@@ -315,6 +315,8 @@ class SegmentPredictor:
         return max(float(median), 0.0)  # (np.median costs 50 µs on a refresh)
 
     def predict(self, track: Track, now: float) -> list[Prediction]:
+        if track.ahead is not None:
+            return []  # the bus may be far ahead of where it was: the next fix will say
         net = self.rt.net
         trip = net.trips[track.trip]
         pattern = net.patterns[trip.pattern]
