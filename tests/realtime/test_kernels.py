@@ -135,7 +135,8 @@ def _arrivals_reference(
     ratio: np.ndarray,
     segs: np.ndarray,
     factor: np.ndarray,
-    dwell: np.ndarray,
+    dwell_base: np.ndarray,
+    dwell_off: np.ndarray,
     stops: np.ndarray,
     waits: np.ndarray,
     departures: np.ndarray,
@@ -145,7 +146,7 @@ def _arrivals_reference(
     if len(factor):
         runs = runs * factor[: len(runs)]
     runs[0] *= frac
-    dwells = dwell[stops[k0:-1]]
+    dwells = dwell_base[k0:-1] + dwell_off[stops[k0:-1]]
     arrive = begin + np.cumsum(runs + np.concatenate([[0.0], dwells]))
     if not len(waits):
         return arrive
@@ -172,7 +173,8 @@ def trips(draw: st.DrawFn) -> tuple[object, ...]:
         if draw(st.booleans())
         else NO_FACTOR
     )
-    dwell = np.array(draw(st.lists(st.floats(0.0, 120.0), min_size=n_stop, max_size=n_stop)))
+    base = np.array(draw(st.lists(st.floats(0.0, 90.0), min_size=n, max_size=n)))
+    off = np.array(draw(st.lists(st.floats(-10.0, 30.0), min_size=n_stop, max_size=n_stop)))
     stops = np.array(draw(st.lists(st.integers(0, n_stop - 1), min_size=n, max_size=n)))
     waits = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n))) if draw(
         st.booleans()
@@ -180,7 +182,9 @@ def trips(draw: st.DrawFn) -> tuple[object, ...]:
     departures = np.sort(np.array(draw(st.lists(st.integers(0, 9000), min_size=n, max_size=n))))
     held = draw(st.floats(0.0, 1.0))
     begin, frac = draw(st.floats(0.0, 3600.0)), draw(st.floats(0.0, 1.0))
-    return (begin, frac, k0, expected, ratio, segs, factor, dwell, stops, waits, departures, held)
+    return (
+        begin, frac, k0, expected, ratio, segs, factor, base, off, stops, waits, departures, held
+    )  # fmt: skip
 
 
 @given(trips())
@@ -207,11 +211,10 @@ def test_waiting_never_brings_a_call_earlier_and_leaves_no_timepoint_early(
     stops, segs = np.arange(7), np.arange(6)
     dwell7 = np.append(dwell, 0.0)
     departures = np.append(0, sched)
-    free = arrivals_ahead(0.0, 1.0, 1, runs, np.ones(6), segs, NO_FACTOR, dwell7, stops, NO_WAITS,
-                          departures, 1.0)  # fmt: skip
+    common = (runs, np.ones(6), segs, NO_FACTOR, dwell7, np.zeros(7), stops)
+    free = arrivals_ahead(0.0, 1.0, 1, *common, NO_WAITS, departures, 1.0)
     waits7 = np.append(False, waits)
-    out = arrivals_ahead(0.0, 1.0, 1, runs, np.ones(6), segs, NO_FACTOR, dwell7, stops, waits7,
-                         departures, 1.0)  # fmt: skip
+    out = arrivals_ahead(0.0, 1.0, 1, *common, waits7, departures, 1.0)
     assert np.all(out >= free - 1e-6)
     assert np.all(np.diff(out - free) >= -1e-6)  # a wait delays everything after it
     for j in np.flatnonzero(waits)[:-1]:
@@ -226,7 +229,9 @@ def test_an_early_bus_waits_at_a_timepoint_by_the_lines_held_share() -> None:
     stops, segs = np.arange(5), np.arange(4)
     waits = np.array([False, False, True, False, False])
     departures = np.array([0, 100, 1000, 1100, 1200])
-    args = (np.full(4, 100.0), np.ones(4), segs, NO_FACTOR, np.zeros(5), stops, waits, departures)
+    no_dwell = np.zeros(5)
+    args = (np.full(4, 100.0), np.ones(4), segs, NO_FACTOR, no_dwell, no_dwell, stops, waits)
+    args = (*args, departures)
     assert arrivals_ahead(0.0, 1.0, 1, *args, 1.0).tolist() == [100.0, 200.0, 1100.0, 1200.0]
     assert arrivals_ahead(0.0, 1.0, 1, *args, 0.5).tolist() == [100.0, 200.0, 700.0, 800.0]
     assert arrivals_ahead(50.0, 0.5, 2, *args, 1.0).tolist() == [100.0, 1100.0, 1200.0]

@@ -49,6 +49,9 @@ def test_medians_by_segment_and_half_hour() -> None:
     assert got.run_s("A", "B", band_of(9 * 3600)) is None  # no runs then
     assert got.run_s("C", "A", peak) is None
     assert got.dwells == {"B": 15.0}  # (20, 20, 20, 10, 10, 10): C and A are ends
+    assert got.dwell_s("B", peak) == pytest.approx(20.0)  # and by the half hour
+    assert got.dwell_s("B", band_of(12.1 * 3600)) == pytest.approx(10.0)
+    assert got.dwell_s("B", band_of(9 * 3600)) == 15.0  # no stops then: the whole day's
     assert got.days == 3 and got.run_count == 12
 
 
@@ -118,6 +121,30 @@ def test_the_predictor_starts_from_what_was_learnt(slower: float) -> None:
     longer = [t - p for p, t in zip(plain_steps, steps, strict=True)]
     assert longer == pytest.approx([planned[k] * (slower - 1) for k in (1, 2, 3)], abs=1.0)
     assert (taught[-1] - plain[-1] > 30) == (slower > 1)
+
+
+def test_the_predictor_expects_the_dwell_learnt_for_the_half_hour() -> None:
+    """Past days stood 60 s at S2 in the band the trip calls there (10 s at other
+    hours): before any bus has stood there today, the calls after S2 come 60 s after
+    the one before S2 plus the runs, not 10 s (nor the prior's 8 s)."""
+    m = Motion(START, EVERY_STOP)
+    b = two_way_line()
+    b.trip("D0", "P0", m.schedule(LINE_D))
+    rt = b.build()
+    trip, s2 = rt.net.trips[0], rt.net.stop_ids[int(rt.net.patterns[0].stops[2])]
+    bands: list[float | None] = [10.0] * (86400 // BAND_S)
+    bands[band_of(float(trip.arrival_s[2]))] = 60.0
+    fixes = sample("bus", EAST, m, START - 30.0, START + 40.0)
+
+    def first_prediction(learnt: Learnt) -> list[float]:
+        p = SegmentPredictor(rt, ("kalman",), learnt=learnt)
+        made = [x for x in replay(rt, fixes, predictor=p).predictions if x.k0 == 1]
+        return [float(t) for t in made[-1].times]
+
+    whole_day = first_prediction(Learnt({}, {s2: 10.0}, 3, 12))
+    by_band = first_prediction(Learnt({}, {s2: 10.0}, 3, 12, {s2: bands}))
+    later = [b - a for a, b in zip(whole_day, by_band, strict=True)]
+    assert later == pytest.approx([0.0, 0.0, 50.0, 50.0], abs=1e-6)  # S1, S2, then S3, E
 
 
 def chain(day: int, trip: str, leave_h: float, runs_s: list[float]) -> pl.DataFrame:

@@ -167,11 +167,11 @@ def test_revoking_the_extra_trip_releases_its_bus_and_leaves_the_others_alone() 
     before = _state(p, "bus")
     predictor = p.predictor
     assert predictor is not None
-    learnt = (predictor.ratio.tolist(), predictor.dwell.tolist())
+    learnt = (predictor.ratio.tolist(), predictor.dwell_off.tolist())
     p.apply_changes(DAY, [_extra("late")])  # the network is rebuilt under the bus on D0
     assert _state(p, "bus") == before
     assert p.predictor is predictor and p.predictor.rt is p.rt
-    assert (predictor.ratio.tolist(), predictor.dwell.tolist()) == learnt
+    assert (predictor.ratio.tolist(), predictor.dwell_off.tolist()) == learnt
     assert p.rt is not None and p.rt.trip_index == {"D0": 0, EXTRA_ID: 1}
     rest = sample("bus", EAST, m, START + 110.0, START + 400.0)
     visited = [e for f in rest for e in p.process(f, f.t) if isinstance(e, StopVisited)]

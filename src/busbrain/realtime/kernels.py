@@ -161,18 +161,20 @@ def arrivals_ahead(
     ratio: F64,
     segs: I64,
     factor: F64,
-    dwell: F64,
+    dwell_base: F64,
+    dwell_off: F64,
     stops: I64,
     waits: BoolArray,
     departures: I64,
     held: float,
 ) -> F64:
     """Arrival at each call from `k0` on of a trip whose pattern has segments `segs`
-    (indices into `ratio`) and calls at `stops` (indices into `dwell`): the bus leaves
-    at `begin` with `frac` of segment k0 − 1 left to run; each segment takes its
+    (indices into `ratio`) and calls at `stops` (indices into `dwell_off`): the bus
+    leaves at `begin` with `frac` of segment k0 − 1 left to run; each segment takes its
     `expected` running time × its filter's `ratio` × the bus's pace `factor` for the
-    j-th segment ahead (empty: none), and each call before the next its filter's
-    `dwell`. Where `waits` (empty: none) marks a call, an early bus waits there for its
+    j-th segment ahead (empty: none), and each call before the next its expected dwell
+    (`dwell_base`, per call of the trip) + its stop's filtered offset (`dwell_off`).
+    Where `waits` (empty: none) marks a call, an early bus waits there for its
     scheduled departure (`departures`), `held` being the share of their earliness the
     line's drivers wait away: every later call comes later by the longest such wait so
     far (a later wait absorbs an earlier one's)."""
@@ -190,11 +192,12 @@ def arrivals_ahead(
         if j == 0:
             run *= frac
         else:
-            t += dwell[stops[s]]
+            t += dwell_base[s] + dwell_off[stops[s]]
         t += run
         out[j] = t + shift * held
         if has_waits and waits[k0 + j]:
-            leave = t + dwell[stops[k0 + j]] if j < calls - 1 else t
+            c = k0 + j
+            leave = t + dwell_base[c] + dwell_off[stops[c]] if j < calls - 1 else t
             early = departures[k0 + j] - leave
             if early > shift:
                 shift = early

@@ -154,6 +154,10 @@ class SegmentPredictor:
         """Per trip, its timetable's dwell at each call (s)."""
         self._waits: list[np.ndarray | None] = []
         """Per trip, True at the calls where an early bus waits (None: no such call)."""
+        self._dwell_base: list[F64] = []
+        """Per trip, the dwell our method expects at each call before today's offset:
+        the learnt one in the band the trip is timetabled there, else the stop's
+        learnt whole-day dwell, else `DWELL_PRIOR_S`."""
         self._expected: list[F64] = []
         """Per trip, the running time of each segment our method starts from: the learnt
         one in the band the trip is timetabled to leave the stop, else the timetable's."""
@@ -166,11 +170,8 @@ class SegmentPredictor:
         self._drift = (
             RATIO_DRIFT_LEARNT_PER_S if learnt is not None and learnt.runs else RATIO_DRIFT_PER_S
         )
-        self.dwell = np.full(n_stop, DWELL_PRIOR_S)
-        if learnt is not None:
-            for j, stop_id in enumerate(net.stop_ids):
-                if (d := learnt.dwells.get(stop_id)) is not None:
-                    self.dwell[j] = d
+        self.dwell_off = np.zeros(n_stop)
+        """Per stop, how much longer (s) buses stand there today than `_dwell_base` says."""
         self.dwell_var = np.full(n_stop, DWELL_PRIOR_SD**2)
         self.dwell_t = np.zeros(n_stop)
         self.last_run = np.zeros(n_seg)
@@ -194,10 +195,11 @@ class SegmentPredictor:
     def _trip_tables(self, kept: Sequence[DayTrip]) -> None:
         """The per-trip tables of `self.rt`'s trips, reusing those of trips in `kept`
         (the previous trip list) where the same trip sits at the same index."""
-        planned, dwell, waits, expected = (
-            self._planned, self._sched_dwell, self._waits, self._expected
+        planned, dwell, waits, expected, base = (
+            self._planned, self._sched_dwell, self._waits, self._expected, self._dwell_base
         )  # fmt: skip
         self._planned, self._sched_dwell, self._waits, self._expected = [], [], [], []
+        self._dwell_base = []
         self._first_dep = [float(t.departure_s[0]) for t in self.rt.net.trips]
         for i, t in enumerate(self.rt.net.trips):
             if i < len(kept) and kept[i] is t:
@@ -205,6 +207,7 @@ class SegmentPredictor:
                 self._sched_dwell.append(dwell[i])
                 self._waits.append(waits[i])
                 self._expected.append(expected[i])
+                self._dwell_base.append(base[i])
                 continue
             mask = None
             if t.waits:
@@ -216,6 +219,7 @@ class SegmentPredictor:
             )
             self._sched_dwell.append((t.departure_s - t.arrival_s).astype(np.float64))
             self._expected.append(self._learnt_runs(t, self._planned[-1]))
+            self._dwell_base.append(self._learnt_dwells(t))
 
     def _learnt_runs(self, t: DayTrip, planned: F64) -> F64:
         if self.learnt is None or not self.learnt.runs:
@@ -228,6 +232,17 @@ class SegmentPredictor:
             )
             if run is not None:
                 out[k] = max(run, 5.0)
+        return out
+
+    def _learnt_dwells(self, t: DayTrip) -> F64:
+        out = np.full(len(t.arrival_s), DWELL_PRIOR_S)
+        if self.learnt is None:
+            return out
+        ids, stops = self.rt.net.stop_ids, self.rt.net.patterns[t.pattern].stops
+        for k in range(len(out)):
+            d = self.learnt.dwell_s(ids[int(stops[k])], band_of(float(t.arrival_s[k])))
+            if d is not None:
+                out[k] = d
         return out
 
     def use_network(self, rt: RtNetwork, moved: Callable[[int], int | None]) -> None:
@@ -261,9 +276,10 @@ class SegmentPredictor:
             del starts[:-START_MEMORY]
         waits = self._waits[e.trip]
         if e.k > 0 and waits is not None and waits[e.k]:
-            early = float(trip.departure_s[e.k]) - e.arrival - float(self.dwell[stop])
+            usual = float(self._dwell_base[e.trip][e.k] + self.dwell_off[stop])
+            early = float(trip.departure_s[e.k]) - e.arrival - usual
             if early > HOLD_EARLY_S:
-                held = min(max((e.departure - e.arrival - self.dwell[stop]) / early, 0.0), 1.0)
+                held = min(max((e.departure - e.arrival - usual) / early, 0.0), 1.0)
                 total, n = self._held.get(trip.pattern, HOLD_PRIOR)
                 self._held[trip.pattern] = (total + held, n + 1.0)
         if e.k > 0:
@@ -272,7 +288,8 @@ class SegmentPredictor:
                 e.departure - self.dwell_t[stop], 0.0
             )
             gain = var / (var + DWELL_OBS_SD**2)
-            self.dwell[stop] += gain * (dwell - self.dwell[stop])
+            off = dwell - float(self._dwell_base[e.trip][e.k])
+            self.dwell_off[stop] += gain * (off - self.dwell_off[stop])
             self.dwell_var[stop], self.dwell_t[stop] = (1 - gain) * var, e.departure
             self.last_dwell[stop], self.last_dwell_t[stop] = dwell, e.departure
         self._last_event[e.vehicle_id] = e
@@ -373,7 +390,8 @@ class SegmentPredictor:
                 self.ratio,
                 self._segs[trip.pattern],
                 self._pace_factor.get(track.vehicle_id, NO_FACTOR),
-                self.dwell,
+                self._dwell_base[track.trip],
+                self.dwell_off,
                 pattern.stops,
                 NO_WAITS if waits is None else waits,
                 trip.departure_s,
@@ -439,7 +457,8 @@ class SegmentPredictor:
                     self.ratio,
                     segs,
                     NO_FACTOR,
-                    self.dwell,
+                    self._dwell_base[nxt],
+                    self.dwell_off,
                     pattern.stops,
                     NO_WAITS if waits is None else waits,
                     trip.departure_s,

@@ -1,5 +1,6 @@
 """What the live side learns from the store's history when a service day begins: the
-medians of realtime.learnt (running times per segment and half hour, dwells per stop)
+medians of realtime.learnt (running times per segment and half hour, dwells per stop,
+whole-day and per half hour)
 from the stop events of past days of the same kind."""
 
 from __future__ import annotations
@@ -72,10 +73,11 @@ def learn(events: pl.DataFrame, tz: dt.tzinfo) -> Learnt:
         ((((pl.col("left") + offset) % 86400) // BAND_S).cast(pl.Int64)).alias("band"),
         (pl.col("arrival") - pl.col("left")).alias("run_s"),
     )
-    runs = _shrunk_runs(run)
-    stood = e.with_columns((pl.col("departure") - pl.col("arrival")).alias("dwell_s")).filter(
-        pl.col("dwell_s") > 0
-    )
+    runs = {(a, b): v for (a, b), v in _shrunk(run, ["from_stop", "stop_id"], "run_s").items()}
+    stood = e.with_columns(
+        (pl.col("departure") - pl.col("arrival")).alias("dwell_s"),
+        ((((pl.col("arrival") + offset) % 86400) // BAND_S).cast(pl.Int64)).alias("band"),
+    ).filter(pl.col("dwell_s") > 0)
     dwells = {
         stop: float(m)
         for stop, m, n in stood.group_by("stop_id")
@@ -83,30 +85,33 @@ def learn(events: pl.DataFrame, tz: dt.tzinfo) -> Learnt:
         .iter_rows()
         if n >= MIN_RUNS
     }
-    return Learnt(runs, dwells, int(e["day"].n_unique()), run.height)
+    bands = {stop: v for (stop,), v in _shrunk(stood, ["stop_id"], "dwell_s").items()}
+    return Learnt(runs, dwells, int(e["day"].n_unique()), run.height, bands)
 
 
-def _shrunk_runs(run: pl.DataFrame) -> dict[tuple[str, str], list[float | None]]:
-    """Per segment and band, the median running time shrunk towards the segment's
-    whole-day median times the network's factor for the band (how much slower than
-    its day every segment runs then), by how many runs the band's own median rests on:
-    a few runs in a half hour are mostly that day's noise, while the time-of-day shape
-    is shared by all segments and is known from thousands of runs."""
-    seg = (
-        run.group_by("from_stop", "stop_id")
-        .agg(pl.col("run_s").median().alias("day_median"), pl.len().alias("day_n"))
+def _shrunk(
+    frame: pl.DataFrame, keys: list[str], value: str
+) -> dict[tuple[str, ...], list[float | None]]:
+    """Per key (a segment's two stops, or a stop) and band, the median of `value`
+    shrunk towards the key's whole-day median times the network's factor for the band
+    (how much longer than its day every key's value runs then), by how many rows the
+    band's own median rests on: a few runs in a half hour are mostly that day's noise,
+    while the time-of-day shape is shared by all and is known from thousands of rows."""
+    day = (
+        frame.group_by(keys)
+        .agg(pl.col(value).median().alias("day_median"), pl.len().alias("day_n"))
         .filter(pl.col("day_n") >= MIN_RUNS)
     )
-    run = run.join(seg, on=["from_stop", "stop_id"])
+    frame = frame.join(day, on=keys)
     factor = (
-        run.group_by("band")
-        .agg((pl.col("run_s") / pl.col("day_median")).median().alias("factor"), pl.len())
+        frame.group_by("band")
+        .agg((pl.col(value) / pl.col("day_median")).median().alias("factor"), pl.len())
         .filter(pl.col("len") >= MIN_RUNS)
     )
     by_band = (
-        run.group_by("from_stop", "stop_id", "band")
+        frame.group_by(*keys, "band")
         .agg(
-            pl.col("run_s").median().alias("median"),
+            pl.col(value).median().alias("median"),
             pl.len().alias("n"),
             pl.col("day_median").first(),
         )
@@ -122,12 +127,12 @@ def _shrunk_runs(run: pl.DataFrame) -> dict[tuple[str, str], list[float | None]]
     factors: list[float | None] = [None] * BANDS
     for band, f in factor.select("band", "factor").iter_rows():
         factors[int(band)] = float(f)
-    runs: dict[tuple[str, str], list[float | None]] = {}
-    for a, b, day_median, _ in seg.iter_rows():
-        runs[(a, b)] = [None if f is None else float(day_median) * f for f in factors]
-    for a, b, band, est in by_band.select("from_stop", "stop_id", "band", "est").iter_rows():
-        runs[(a, b)][int(band)] = float(est)
-    return runs
+    out: dict[tuple[str, ...], list[float | None]] = {}
+    for *key, day_median in day.select(*keys, "day_median").iter_rows():
+        out[tuple(key)] = [None if f is None else float(day_median) * f for f in factors]
+    for *key, band, est in by_band.select(*keys, "band", "est").iter_rows():
+        out[tuple(key)][int(band)] = float(est)
+    return out
 
 
 def from_store_frame(frame: pl.DataFrame) -> pl.DataFrame:
