@@ -32,32 +32,6 @@ def _compiled(fn: _F) -> _F:
 
 
 @_compiled
-def _first_above(a: F64, v: float) -> int:
-    """Index of the first element of sorted `a` greater than `v` (bisect_right)."""
-    lo, hi = 0, len(a)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if v < a[mid]:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-@_compiled
-def _first_not_below(a: F64, v: float) -> int:
-    """Index of the first element of sorted `a` not less than `v` (bisect_left)."""
-    lo, hi = 0, len(a)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if a[mid] < v:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@_compiled
 def _closest_on_segment(
     xs: F64, ys: F64, ds: F64, dxs: F64, dys: F64, dds: F64, inv2: F64, i: int, x: float,
     y: float,
@@ -98,8 +72,8 @@ def project_window(
     restricted to a window keeps loops and lollipops from matching the wrong pass; the
     closest point outside the window counts only when none falls inside."""
     n = len(ds)
-    i0 = max(_first_above(ds, lo) - 1, 0)
-    i1 = min(_first_not_below(ds, hi) + 1, n - 1)
+    i0 = max(int(np.searchsorted(ds, lo, side="right")) - 1, 0)
+    i1 = min(int(np.searchsorted(ds, hi, side="left")) + 1, n - 1)
     if i1 <= i0:
         i1 = min(i0 + 1, n - 1)
         i0 = max(i1 - 1, 0)
@@ -195,10 +169,10 @@ def arrivals_ahead(
             t += dwell_base[s] + dwell_off[stops[s]]
         t += run
         out[j] = t + shift * held
-        if has_waits and waits[k0 + j]:
-            c = k0 + j
+        c = k0 + j
+        if has_waits and waits[c]:
             leave = t + dwell_base[c] + dwell_off[stops[c]] if j < calls - 1 else t
-            early = departures[k0 + j] - leave
+            early = departures[c] - leave
             if early > shift:
                 shift = early
     return out

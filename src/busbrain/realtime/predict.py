@@ -382,22 +382,8 @@ class SegmentPredictor:
                 begin = max(start, self.rt.sched_at(track.trip, track.dist) + late)
             elif waits is not None and waits[k0 - 1] and frac > 0.95:
                 begin = max(start, float(trip.departure_s[k0 - 1]))  # early at a timepoint
-            times = arrivals_ahead(
-                begin,
-                frac,
-                k0,
-                self._expected[track.trip],
-                self.ratio,
-                self._segs[trip.pattern],
-                self._pace_factor.get(track.vehicle_id, NO_FACTOR),
-                self._dwell_base[track.trip],
-                self.dwell_off,
-                pattern.stops,
-                NO_WAITS if waits is None else waits,
-                trip.departure_s,
-                1.0 if waits is None else self.held_share(trip.pattern),
-            )
-            out["kalman"] = times
+            factor = self._pace_factor.get(track.vehicle_id, NO_FACTOR)
+            out["kalman"] = self._ours(track.trip, begin, frac, k0, factor)
         if len(out) == 1:
             first = float(next(iter(out.values()))[-1])
         else:
@@ -414,6 +400,28 @@ class SegmentPredictor:
         if self.through_block and cut == calls:
             made.extend(self._next_trip(track, now, {m: float(out[m][-1]) for m in out}))
         return made
+
+    def _ours(self, trip: int, begin: float, frac: float, k0: int, factor: F64) -> F64:
+        """Our method's arrivals at `trip`'s calls from `k0` on, leaving at `begin` with
+        `frac` of the segment before k0 to run, the bus's pace `factor` (NO_FACTOR:
+        none)."""
+        t = self.rt.net.trips[trip]
+        waits = self._waits[trip]
+        return arrivals_ahead(
+            begin,
+            frac,
+            k0,
+            self._expected[trip],
+            self.ratio,
+            self._segs[t.pattern],
+            factor,
+            self._dwell_base[trip],
+            self.dwell_off,
+            self.rt.net.patterns[t.pattern].stops,
+            NO_WAITS if waits is None else waits,
+            t.departure_s,
+            1.0 if waits is None else self.held_share(t.pattern),
+        )
 
     def _next_trip(self, track: Track, now: float, ends: dict[str, float]) -> list[Prediction]:
         """The block's next trip: it leaves its first stop after a layover of at least
@@ -448,22 +456,7 @@ class SegmentPredictor:
                 times = _arrivals(leave, 1.0, runs, dwells)
             else:
                 leave = max(leave, dep0 + self.start_late(int(pattern.stops[0]), now))
-                waits = self._waits[nxt]
-                times = arrivals_ahead(
-                    leave,
-                    1.0,
-                    1,
-                    self._expected[nxt],
-                    self.ratio,
-                    segs,
-                    NO_FACTOR,
-                    self._dwell_base[nxt],
-                    self.dwell_off,
-                    pattern.stops,
-                    NO_WAITS if waits is None else waits,
-                    trip.departure_s,
-                    1.0 if waits is None else self.held_share(trip.pattern),
-                )
+                times = self._ours(nxt, leave, 1.0, 1, NO_FACTOR)
             cut = int(np.searchsorted(times, now + self.horizon_s, side="right"))
             if cut:
                 out.append(Prediction(track.vehicle_id, nxt, 1, now, m, times[:cut]))

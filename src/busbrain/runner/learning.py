@@ -70,13 +70,13 @@ def learn(events: pl.DataFrame, tz: dt.tzinfo) -> Learnt:
         & (pl.col("stop_sequence") - pl.col("prev_seq") == 1)
     )
     run = run.with_columns(
-        ((((pl.col("left") + offset) % 86400) // BAND_S).cast(pl.Int64)).alias("band"),
+        _band(pl.col("left"), offset),
         (pl.col("arrival") - pl.col("left")).alias("run_s"),
     )
     runs = {(a, b): v for (a, b), v in _shrunk(run, ["from_stop", "stop_id"], "run_s").items()}
     stood = e.with_columns(
         (pl.col("departure") - pl.col("arrival")).alias("dwell_s"),
-        ((((pl.col("arrival") + offset) % 86400) // BAND_S).cast(pl.Int64)).alias("band"),
+        _band(pl.col("arrival"), offset),
     ).filter(pl.col("dwell_s") > 0)
     dwells = {
         stop: float(m)
@@ -87,6 +87,11 @@ def learn(events: pl.DataFrame, tz: dt.tzinfo) -> Learnt:
     }
     bands = {stop: v for (stop,), v in _shrunk(stood, ["stop_id"], "dwell_s").items()}
     return Learnt(runs, dwells, int(e["day"].n_unique()), run.height, bands)
+
+
+def _band(unix_s: pl.Expr, utc_offset_s: float) -> pl.Expr:
+    """The half-hour band of local time of day of a unix-seconds column."""
+    return (((unix_s + utc_offset_s) % 86400) // BAND_S).cast(pl.Int64).alias("band")
 
 
 def _shrunk(
