@@ -8,9 +8,11 @@ import itertools
 import polars as pl
 import pytest
 
+from busbrain.realtime.fixes import Fix
 from busbrain.realtime.learnt import BAND_S, Learnt, band_of, same_kind
 from busbrain.realtime.predict import SegmentPredictor
 from busbrain.realtime.replay import replay
+from busbrain.realtime.rtnet import RtNetwork
 from busbrain.realtime.tracker import StopEvent
 from busbrain.runner.learning import from_store_frame, learn
 from tests.realtime.handmade import Motion, sample
@@ -89,13 +91,26 @@ def test_kinds_of_day() -> None:
     assert same_kind(sun, sun + dt.timedelta(days=7))
 
 
-@pytest.mark.parametrize("slower", [1.5, 0.7])
-def test_the_predictor_starts_from_what_was_learnt(slower: float) -> None:
-    """Before any bus has driven today, our method predicts the learnt running times."""
+def _one_trip() -> tuple[RtNetwork, list[Fix]]:
+    """Trip D0 east and the first 70 s of a bus's fixes running it."""
     m = Motion(START, EVERY_STOP)
     b = two_way_line()
     b.trip("D0", "P0", m.schedule(LINE_D))
-    rt = b.build()
+    return b.build(), sample("bus", EAST, m, START - 30.0, START + 40.0)
+
+
+def _last_prediction(rt: RtNetwork, fixes: list[Fix], learnt: Learnt | None) -> list[float]:
+    """Our method's last prediction from S1 on (made after the bus left W)."""
+    p = SegmentPredictor(rt, ("kalman",), learnt=learnt)
+    made = [x for x in replay(rt, fixes, predictor=p).predictions if x.k0 == 1]
+    made = [x for x in made if x.made_at > START + 10.0]
+    return [float(t) for t in made[-1].times]
+
+
+@pytest.mark.parametrize("slower", [1.5, 0.7])
+def test_the_predictor_starts_from_what_was_learnt(slower: float) -> None:
+    """Before any bus has driven today, our method predicts the learnt running times."""
+    rt, fixes = _one_trip()
     ids, stops = rt.net.stop_ids, rt.net.patterns[0].stops
     trip = rt.net.trips[0]
     planned = [float(trip.arrival_s[k + 1] - trip.departure_s[k]) for k in range(4)]
@@ -106,15 +121,8 @@ def test_the_predictor_starts_from_what_was_learnt(slower: float) -> None:
         row[band_of(float(trip.departure_s[k]))] = planned[k] * slower
         learnt_runs[(ids[int(stops[k])], ids[int(stops[k + 1])])] = row
     learnt = Learnt(learnt_runs, {}, 3, 12)
-    fixes = sample("bus", EAST, m, START - 30.0, START + 40.0)
-
-    def first_prediction(p: SegmentPredictor) -> list[float]:
-        made = [x for x in replay(rt, fixes, predictor=p).predictions if x.k0 == 1]
-        made = [x for x in made if x.made_at > START + 10.0]
-        return [float(t) for t in made[-1].times]
-
-    plain = first_prediction(SegmentPredictor(rt, ("kalman",)))
-    taught = first_prediction(SegmentPredictor(rt, ("kalman",), learnt=learnt))
+    plain = _last_prediction(rt, fixes, None)
+    taught = _last_prediction(rt, fixes, learnt)
     # Call i+1 follows call i by segment i+1's run (and the dwell, the same in both).
     steps = [b - a for a, b in itertools.pairwise(taught)]
     plain_steps = [b - a for a, b in itertools.pairwise(plain)]
@@ -127,22 +135,12 @@ def test_the_predictor_expects_the_dwell_learnt_for_the_half_hour() -> None:
     """Past days stood 60 s at S2 in the band the trip calls there (10 s at other
     hours): before any bus has stood there today, the calls after S2 come 60 s after
     the one before S2 plus the runs, not 10 s (nor the prior's 8 s)."""
-    m = Motion(START, EVERY_STOP)
-    b = two_way_line()
-    b.trip("D0", "P0", m.schedule(LINE_D))
-    rt = b.build()
+    rt, fixes = _one_trip()
     trip, s2 = rt.net.trips[0], rt.net.stop_ids[int(rt.net.patterns[0].stops[2])]
     bands: list[float | None] = [10.0] * (86400 // BAND_S)
     bands[band_of(float(trip.arrival_s[2]))] = 60.0
-    fixes = sample("bus", EAST, m, START - 30.0, START + 40.0)
-
-    def first_prediction(learnt: Learnt) -> list[float]:
-        p = SegmentPredictor(rt, ("kalman",), learnt=learnt)
-        made = [x for x in replay(rt, fixes, predictor=p).predictions if x.k0 == 1]
-        return [float(t) for t in made[-1].times]
-
-    whole_day = first_prediction(Learnt({}, {s2: 10.0}, 3, 12))
-    by_band = first_prediction(Learnt({}, {s2: 10.0}, 3, 12, {s2: bands}))
+    whole_day = _last_prediction(rt, fixes, Learnt({}, {s2: 10.0}, 3, 12))
+    by_band = _last_prediction(rt, fixes, Learnt({}, {s2: 10.0}, 3, 12, {s2: bands}))
     later = [b - a for a, b in zip(whole_day, by_band, strict=True)]
     assert later == pytest.approx([0.0, 0.0, 50.0, 50.0], abs=1e-6)  # S1, S2, then S3, E
 
